@@ -1,0 +1,157 @@
+"""The ``Recording`` model: one video with its ground truth.
+
+Frames are streamed lazily from a ``FrameSource`` (a video file or a folder of
+images); only timestamps and ground truth are held in memory.
+All times are in seconds on one clock per recording, starting near 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Protocol, Sequence
+
+import cv2
+import numpy as np
+
+from .errors import RecordingError
+
+
+class FrameSource(Protocol):
+    """Anything that yields RGB uint8 frames (H, W, 3) and their times (s)."""
+
+    path: Path
+
+    def frames(self) -> Iterator[np.ndarray]: ...
+
+    def frame_times(self) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    """A video file decoded with OpenCV; frame ``i`` is at ``i / fps`` seconds."""
+
+    path: Path
+
+    def _open(self) -> cv2.VideoCapture:
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise RecordingError(self.path, "OpenCV cannot open this video")
+        return cap
+
+    def probe(self) -> tuple[float, int]:
+        """Container fps (Hz) and frame count, without decoding frames."""
+        cap = self._open()
+        try:
+            fps = float(cap.get(cv2.CAP_PROP_FPS))
+            n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        finally:
+            cap.release()
+        if not np.isfinite(fps) or fps <= 0:
+            raise RecordingError(self.path, f"video reports an invalid frame rate ({fps})")
+        if n <= 0:
+            raise RecordingError(self.path, "video has no frames")
+        return fps, n
+
+    @property
+    def fps(self) -> float:
+        return self.probe()[0]
+
+    def frame_times(self) -> np.ndarray:
+        fps, n = self.probe()
+        return np.arange(n) / fps
+
+    def frames(self) -> Iterator[np.ndarray]:
+        cap = self._open()
+        try:
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        finally:
+            cap.release()
+
+
+@dataclass(frozen=True)
+class ImageSequence:
+    """A folder of image files, one per frame, with explicit times (s)."""
+
+    path: Path
+    files: tuple[Path, ...]
+    times: tuple[float, ...]
+
+    @property
+    def fps(self) -> float:
+        t = np.asarray(self.times)
+        return float((len(t) - 1) / (t[-1] - t[0])) if len(t) > 1 else 0.0
+
+    def frame_times(self) -> np.ndarray:
+        return np.asarray(self.times, dtype=float)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        for f in self.files:
+            bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise RecordingError(f, "cannot read image frame")
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@dataclass(eq=False)
+class Recording:
+    """One recording: a frame source plus ground truth on the same clock.
+
+    ``ppg`` (arbitrary units) is sampled at ``ppg_times`` (s); ``hr`` (bpm), when
+    the dataset provides it, at ``hr_times`` (s). ``products`` memoises derived
+    per-video data (RGB trace, face boxes, crops) so that every method shares
+    one decoding pass.
+    """
+
+    name: str
+    dataset: str
+    source: FrameSource
+    ppg: np.ndarray
+    ppg_times: np.ndarray
+    subject: str = ""
+    condition: str = ""
+    hr: np.ndarray | None = None
+    hr_times: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    products: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.source.path)
+
+    @property
+    def fps(self) -> float:
+        return float(self.source.fps)  # type: ignore[attr-defined]
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        return self.source.frame_times()
+
+    def frames(self) -> Iterator[np.ndarray]:
+        return self.source.frames()
+
+
+def check_series(path: Path, what: str, values: Sequence[float] | np.ndarray,
+                 increasing: bool = False, min_len: int = 2) -> np.ndarray:
+    """Validate a 1-D numeric series read from ``path``; return it as float array.
+
+    Raises ``RecordingError`` naming the file for too few values, NaN/inf, or
+    (with ``increasing``) timestamps that do not strictly increase.
+    """
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size < min_len:
+        raise RecordingError(path, f"{what}: expected at least {min_len} values, got {arr.size}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise RecordingError(path, f"{what}: {int(bad.sum())} non-finite values (first at index {int(np.argmax(bad))})")
+    if increasing:
+        steps = np.diff(arr)
+        if (steps <= 0).any():
+            i = int(np.argmax(steps <= 0))
+            raise RecordingError(path, f"{what}: timestamps do not increase at index {i + 1} ({arr[i]} -> {arr[i + 1]})")
+    return arr

@@ -1,0 +1,1 @@
+"""rPPG methods, reached by name through ``methods.registry``."""

@@ -1,0 +1,60 @@
+"""Base classes of the method contract.
+
+Every method is a dataclass whose fields are its parameters (defaults from its
+paper) and whose ``extract(video) -> (times, signal)`` returns ``times`` in
+seconds (N,), strictly increasing, one per frame, and ``signal`` (N,) finite in
+[0, 1]. ``video`` is a ``Recording`` or a path to a video file.
+
+Classical methods only implement ``pulse(rgb, fps)`` on the shared per-frame
+mean skin colour; face tracking and post-processing are done once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..datasets.recording import Recording
+from ..metrics.signal import DEFAULT_BAND_HZ, signal_postprocess
+
+
+@dataclass
+class Method:
+    """A rPPG method; subclasses set ``name``, ``kind``, ``paper``."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "classical"
+    paper: ClassVar[str] = ""
+
+    def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    @classmethod
+    def parameters(cls) -> dict[str, Any]:
+        """Parameter names and their defaults."""
+        return {f.name: f.default for f in fields(cls)}
+
+
+@dataclass
+class ClassicalMethod(Method):
+    """A method computed from the per-frame mean skin RGB trace.
+
+    ``band`` (Hz) and ``detrend_lambda`` set the shared post-processing.
+    """
+
+    band: tuple[float, float] = DEFAULT_BAND_HZ
+    detrend_lambda: float = 100.0
+
+    def pulse(self, rgb: np.ndarray, fps: float) -> np.ndarray:
+        """Raw pulse signal (N,) from mean skin colour ``rgb`` (N, 3), RGB order, at ``fps`` Hz."""
+        raise NotImplementedError
+
+    def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
+        from .face import rgb_trace  # mediapipe is imported only when frames are processed
+
+        trace = rgb_trace(video)
+        raw = self.pulse(trace.rgb, trace.fps)
+        return trace.times, signal_postprocess(raw, trace.fps, self.band, self.detrend_lambda)

@@ -1,0 +1,210 @@
+"""Shared per-video preprocessing: face landmarks, skin ROI trace and face crops.
+
+One decoding pass per video produces a ``VideoProducts``: the per-frame mean
+RGB over skin polygons on the forehead and both cheeks (MediaPipe FaceMesh,
+468 landmarks, tracking mode), the square face box per frame and, when asked,
+face crops for learned methods. Products are memoised on the ``Recording``
+(``recording.products``), so seven methods on one video decode it once.
+
+A frame without a face holds the last face; frames before the first face take
+the first one; a video with no face at all raises ``RecordingError``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..datasets.errors import RecordingError
+from ..datasets.recording import Recording, VideoFile
+
+# MediaPipe FaceMesh indices of the skin polygons (image-left cheek is the subject's right).
+FOREHEAD = (109, 10, 338, 297, 299, 296, 336, 9, 107, 66, 69, 67)
+CHEEK_LEFT = (116, 117, 118, 119, 100, 142, 203, 206, 207, 187, 147, 123)
+CHEEK_RIGHT = (345, 346, 347, 348, 329, 371, 423, 426, 427, 411, 376, 352)
+ROI_POLYGONS = (FOREHEAD, CHEEK_LEFT, CHEEK_RIGHT)
+ROI_POINTS = tuple(sorted({i for poly in ROI_POLYGONS for i in poly}))
+
+
+@dataclass(frozen=True)
+class FaceParams:
+    """Preprocessing parameters; part of the cache key of the products.
+
+    ``crop_size``: side (px) of the face crops for learned methods, 0 for none.
+    ``crop_scale``: enlargement of the ROI bounding square.
+    """
+
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    crop_size: int = 0
+    crop_scale: float = 1.3
+
+    def tracking_key(self) -> tuple[float, float]:
+        return (self.min_detection_confidence, self.min_tracking_confidence)
+
+
+@dataclass
+class VideoProducts:
+    """What one pass over a video yields.
+
+    times (N,) s; fps Hz; rgb (N, 3) mean skin colour (RGB, 0-255); boxes (N, 4)
+    face square ``x0, y0, x1, y1`` in pixels; face_found (N,) bool; crops
+    (N, S, S, 3) uint8 RGB or None.
+    """
+
+    times: np.ndarray
+    fps: float
+    rgb: np.ndarray
+    boxes: np.ndarray
+    face_found: np.ndarray
+    crops: np.ndarray | None = None
+
+
+def recording_from_video(path: str | Path) -> Recording:
+    """A ``Recording`` for a bare video file (no ground truth)."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecordingError(path, "video file does not exist")
+    return Recording(name=path.name, dataset="file", source=VideoFile(path),
+                     ppg=np.empty(0), ppg_times=np.empty(0))
+
+
+def as_recording(video: Recording | str | Path) -> Recording:
+    """Accept a ``Recording`` or a path to a video file."""
+    return video if isinstance(video, Recording) else recording_from_video(video)
+
+
+def landmarks_to_pixels(landmarks, width: int, height: int) -> np.ndarray:
+    """MediaPipe normalised landmarks -> (468, 2) float pixel coordinates."""
+    return np.array([(p.x * width, p.y * height) for p in landmarks.landmark], dtype=np.float32)
+
+
+def roi_mean_rgb(frame: np.ndarray, points: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the skin polygons of ``points`` (468, 2).
+
+    ``mask`` is a reusable (H, W) uint8 buffer.
+    """
+    mask[:] = 0
+    polys = [np.round(points[list(p)]).astype(np.int32) for p in ROI_POLYGONS]
+    cv2.fillPoly(mask, polys, 255)
+    if not mask.any():
+        return np.full(3, np.nan)
+    return np.array(cv2.mean(frame, mask=mask)[:3])
+
+
+def face_square(points: np.ndarray, scale: float = 1.3) -> np.ndarray:
+    """Square box ``x0, y0, x1, y1`` (px): bounding square of the ROI points enlarged by ``scale``."""
+    roi = points[list(ROI_POINTS)]
+    lo, hi = roi.min(axis=0), roi.max(axis=0)
+    centre = (lo + hi) / 2
+    half = max(hi - lo) * scale / 2
+    return np.round(np.concatenate([centre - half, centre + half])).astype(np.int32)
+
+
+def crop_square(frame: np.ndarray, box: np.ndarray, size: int) -> np.ndarray:
+    """Crop ``box`` from ``frame`` (zero-padded outside) and resize to (size, size, 3) uint8."""
+    h, w = frame.shape[:2]
+    x0, y0, x1, y1 = (int(v) for v in box)
+    pad = max(0, -x0, -y0, x1 - w, y1 - h)
+    if pad:
+        frame = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
+    patch = frame[y0:y1, x0:x1]
+    return cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _face_mesh(params: FaceParams):
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import mediapipe as mp
+
+    return mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=False, max_num_faces=1, refine_landmarks=False,
+        min_detection_confidence=params.min_detection_confidence,
+        min_tracking_confidence=params.min_tracking_confidence)
+
+
+def frame_landmarks(mesh, frame: np.ndarray) -> np.ndarray | None:
+    """Landmarks (468, 2) px of the face in ``frame`` (H, W, 3) RGB, or None."""
+    result = mesh.process(frame)
+    if not result.multi_face_landmarks:
+        return None
+    return landmarks_to_pixels(result.multi_face_landmarks[0], frame.shape[1], frame.shape[0])
+
+
+def compute_products(video: Recording, params: FaceParams = FaceParams()) -> VideoProducts:
+    """Decode ``video`` once and derive trace, boxes and (optionally) crops."""
+    rgb, boxes, found, crops = [], [], [], []
+    last_points: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    with _face_mesh(params) as mesh:
+        for frame in video.frames():
+            points = frame_landmarks(mesh, frame)
+            found.append(points is not None)
+            last_points = points if points is not None else last_points
+            if last_points is None:  # no face yet: filled from the first face below
+                rgb.append(np.full(3, np.nan))
+                boxes.append(np.zeros(4, np.int32))
+                crops.append(None)
+                continue
+            if mask is None:
+                mask = np.zeros(frame.shape[:2], np.uint8)
+            rgb.append(roi_mean_rgb(frame, last_points, mask))
+            boxes.append(face_square(last_points, params.crop_scale))
+            crops.append(crop_square(frame, boxes[-1], params.crop_size) if params.crop_size else None)
+    n = len(found)
+    if n == 0:
+        raise RecordingError(video.path, "video has no decodable frames")
+    found_arr = np.array(found)
+    if not found_arr.any():
+        raise RecordingError(video.path, f"no face found in any of its {n} frames")
+    first = int(np.argmax(found_arr))
+    rgb_arr, boxes_arr = np.array(rgb), np.array(boxes)
+    rgb_arr[:first], boxes_arr[:first] = rgb_arr[first], boxes_arr[first]
+    crops_arr = None
+    if params.crop_size:
+        crops[:first] = [crops[first]] * first
+        crops_arr = np.stack(crops)
+    return VideoProducts(times=_frame_times(video, n), fps=float(video.fps), rgb=_fill_nan_forward(rgb_arr),
+                         boxes=boxes_arr, face_found=found_arr, crops=crops_arr)
+
+
+def _fill_nan_forward(x: np.ndarray) -> np.ndarray:
+    """Replace NaN rows of (N, 3) ``x`` by the previous valid row."""
+    bad = np.isnan(x).any(axis=1)
+    if not bad.any():
+        return x
+    idx = np.where(~bad, np.arange(len(x)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    return x[idx]
+
+
+def _frame_times(video: Recording, n: int) -> np.ndarray:
+    """Times (s) of the ``n`` decoded frames: the source's times, extended at 1/fps if short."""
+    t = np.asarray(video.frame_times, dtype=float)[:n]
+    if t.size < n:
+        fps = video.fps
+        extra = t[-1] + np.arange(1, n - t.size + 1) / fps if t.size else np.arange(n) / fps
+        t = np.concatenate([t, extra])
+    return t
+
+
+def video_products(video: Recording | str | Path, params: FaceParams = FaceParams()) -> VideoProducts:
+    """Memoised :func:`compute_products`; products with crops also serve trace-only requests."""
+    rec = as_recording(video)
+    for key, prod in rec.products.items():
+        if key[0] == "face" and key[1] == params.tracking_key() and (
+                params.crop_size == 0 or key[2:] == (params.crop_size, params.crop_scale)):
+            return prod
+    prod = compute_products(rec, params)
+    rec.products[("face", params.tracking_key(), params.crop_size, params.crop_scale)] = prod
+    return prod
+
+
+def rgb_trace(video: Recording | str | Path, params: FaceParams = FaceParams()) -> VideoProducts:
+    """Products holding the mean skin RGB trace (memoised)."""
+    return video_products(video, params)

@@ -1,0 +1,1 @@
+"""Signal post-processing, alignment, heart-rate estimation and error metrics."""
