@@ -76,9 +76,9 @@ class Registry:
         self._aliases = {a: n for a, n in self._aliases.items() if n != key}
 
     # discovery ---------------------------------------------------------
-    def load_entry_points(self) -> None:
-        """Register every entry point of the group not registered yet (once)."""
-        if self._entry_points_loaded:
+    def load_entry_points(self, refresh: bool = False) -> None:
+        """Register every entry point of the group not registered yet (once, or again with ``refresh``)."""
+        if self._entry_points_loaded and not refresh:
             return
         self._entry_points_loaded = True
         for ep in entry_points(group=self.entry_point_group):

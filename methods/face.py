@@ -193,18 +193,35 @@ def _frame_times(video: Recording, n: int) -> np.ndarray:
     return t
 
 
-def video_products(video: Recording | str | Path, params: FaceParams = FaceParams()) -> VideoProducts:
-    """Memoised :func:`compute_products`; products with crops also serve trace-only requests."""
-    rec = as_recording(video)
+def cached_products(rec: Recording, params: FaceParams | None = None) -> VideoProducts | None:
+    """Products already memoised on ``rec`` that satisfy ``params`` (None: any)."""
     for key, prod in rec.products.items():
-        if key[0] == "face" and key[1] == params.tracking_key() and (
+        if key[0] != "face":
+            continue
+        if params is None:
+            return prod
+        if key[1] == params.tracking_key() and (
                 params.crop_size == 0 or key[2:] == (params.crop_size, params.crop_scale)):
             return prod
-    prod = compute_products(rec, params)
-    rec.products[("face", params.tracking_key(), params.crop_size, params.crop_scale)] = prod
+    return None
+
+
+def video_products(video: Recording | str | Path, params: FaceParams | None = None) -> VideoProducts:
+    """Memoised :func:`compute_products`.
+
+    ``params=None`` takes whatever products the runner already computed for this
+    recording (so methods follow the run's face settings), else the defaults.
+    Products with crops also serve trace-only requests.
+    """
+    rec = as_recording(video)
+    prod = cached_products(rec, params)
+    if prod is None:
+        params = params or FaceParams()
+        prod = compute_products(rec, params)
+        rec.products[("face", params.tracking_key(), params.crop_size, params.crop_scale)] = prod
     return prod
 
 
-def rgb_trace(video: Recording | str | Path, params: FaceParams = FaceParams()) -> VideoProducts:
-    """Products holding the mean skin RGB trace (memoised)."""
+def rgb_trace(video: Recording | str | Path, params: FaceParams | None = None) -> VideoProducts:
+    """Products holding the mean skin RGB trace (memoised; see :func:`video_products`)."""
     return video_products(video, params)

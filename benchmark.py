@@ -1,0 +1,314 @@
+"""rppg-bench command line: run rPPG methods over datasets and write a report.
+
+Examples::
+
+    python benchmark.py                                   # all classical methods on the synthetic default
+    python benchmark.py --datasets pure ubfc --methods chrom ica pos --data-root /data
+    python benchmark.py --datasets pure=/data/PURE --methods pos --param pos.window=1.6
+    python benchmark.py --list                            # datasets and methods with their parameters
+    python benchmark.py --report-from reports/run1        # re-render a report without rerunning methods
+
+Each (dataset, video, method) result is appended to ``<out>/rows.jsonl`` as
+soon as it exists; rerunning into the same ``--out`` skips what is done.
+Exit code: 0 when every video finished, 1 when some failed, 2 when nothing ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import inspect
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+if __name__ == "__main__" and __package__ in (None, ""):
+    # ``python benchmark.py`` from the repository: import the installed package.
+    __package__ = "rppg_bench"  # noqa: A001
+    import rppg_bench  # noqa: F401
+
+from .datasets.errors import DatasetError, RecordingError
+from .datasets.recording import Recording
+from .datasets.registry import DATASETS, ROOTLESS, load_dataset, resolve_root
+from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
+from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
+from .reports.results import ResultStore, failed_row, run_record
+from .registry import UnknownNameError
+
+EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
+
+
+# ---------------------------------------------------------------- arguments
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="benchmark.py", description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--datasets", nargs="+", default=["synthetic"], metavar="NAME[=PATH]",
+                   help="datasets by name, optionally with their root (default: synthetic)")
+    p.add_argument("--methods", nargs="+", default=list(CLASSICAL_DEFAULT), metavar="NAME",
+                   help="methods by name (default: every classical method)")
+    p.add_argument("--data-root", metavar="DIR", help="folder holding one sub-folder per dataset (DIR/pure, DIR/ubfc, ...)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE",
+                   help="a method or dataset parameter, e.g. pos.window=1.6 or synthetic.duration=10 (repeatable)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: reports/<date-time>); reruns into it resume")
+    p.add_argument("--jobs", type=int, default=1, help="videos processed in parallel (process pool)")
+    p.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS), help="evaluation protocol preset")
+    p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr)")
+    p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
+    p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
+    p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
+    p.add_argument("--seed", type=int, default=0, help="seed for the synthetic data, ICA and bootstrap")
+    p.add_argument("--list", action="store_true", help="list datasets and methods, then exit")
+    p.add_argument("--report-from", metavar="DIR", help="re-render the report of an earlier run folder and exit")
+    p.add_argument("--quiet", action="store_true", help="no per-video lines")
+    return p
+
+
+def parse_value(text: str) -> Any:
+    """A Python literal when ``text`` is one (1.6, (0.7, 3.0), True), else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_params(items: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``["pos.window=1.6"]`` -> ``{"pos": {"window": 1.6}}`` (owner names canonicalised)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        owner, dot, name = key.partition(".")
+        if not sep or not dot or not owner or not name:
+            raise ValueError(f"--param {item!r}: expected NAME.KEY=VALUE, e.g. pos.window=1.6")
+        if owner in METHODS:
+            owner = METHODS.canonical(owner)
+        elif owner in DATASETS:
+            owner = DATASETS.canonical(owner)
+        else:
+            raise ValueError(f"--param {item!r}: {owner!r} is neither a method nor a dataset")
+        out.setdefault(owner, {})[name] = parse_value(value)
+    return out
+
+
+def parse_dataset_specs(specs: Iterable[str]) -> list[tuple[str, str | None]]:
+    """``["pure=/data/PURE", "ubfc"]`` -> ``[("pure", "/data/PURE"), ("ubfc", None)]`` (canonical names)."""
+    out = []
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        out.append((DATASETS.canonical(name), path or None))
+    return out
+
+
+# ---------------------------------------------------------------- listing
+def list_registered() -> str:
+    """Datasets and methods with kind, paper and parameters, as text."""
+    lines = ["Datasets:"]
+    for name in DATASETS.names():
+        loader = DATASETS.get(name)
+        doc = (inspect.getdoc(loader) or "").split("\n")[0]
+        lines.append(f"  {name:<10} {doc}")
+    lines.append("\nMethods:")
+    for name in METHODS.names():
+        try:
+            info = method_info(name)
+        except Exception as exc:  # a broken plugin must not hide the others
+            lines.append(f"  {name:<10} (cannot be loaded: {exc})")
+            continue
+        params = ", ".join(f"{k}={v!r}" for k, v in info["parameters"].items())
+        lines.append(f"  {name:<10} {info['kind']:<9} {info['paper']}")
+        lines.append(f"  {'':<10} parameters: {params or 'none'}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- one video
+@dataclass
+class VideoTask:
+    """Everything a worker needs to evaluate one recording with every method."""
+
+    recording: Recording
+    methods: dict[str, dict[str, Any]]
+    protocol: Protocol
+    face_confidence: float = 0.5
+    skip: frozenset[str] = field(default_factory=frozenset)
+    keep_waveforms: bool = False
+
+
+def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
+    """Rows (one per method) for one recording; failures become rows with status ``failed``."""
+    from .methods.face import FaceParams, video_products
+    from .metrics.evaluate import aligned_waveforms, check_method_output, evaluate_prediction
+    from .reports.results import input_fingerprint
+
+    rec = task.recording
+    base = {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
+    todo = [m for m in task.methods if m not in task.skip]
+    rows: list[dict[str, Any]] = []
+    try:
+        fingerprint = input_fingerprint(rec)
+        instances = {m: create_method(m, **task.methods[m]) for m in todo}
+        crop = max((getattr(inst, "required_crop_size", 0) for inst in instances.values()), default=0)
+        t0 = time.perf_counter()
+        products = video_products(rec, FaceParams(min_detection_confidence=task.face_confidence, crop_size=crop))
+        preprocess_s = time.perf_counter() - t0
+    except Exception as exc:  # the whole video is unusable: every method fails with the reason
+        return [failed_row(base, m, exc) for m in todo]
+    n_frames = len(products.times)
+    for name, method in instances.items():
+        row = {**base, "method": name, "input_sha256": fingerprint, "n_frames": n_frames,
+               "duration_s": float(products.times[-1] - products.times[0]), "preprocess_s": preprocess_s}
+        try:
+            t0 = time.perf_counter()
+            times, signal = method.extract(rec)
+            row["runtime_s"] = time.perf_counter() - t0
+            check_method_output(times, signal, n_frames)
+            row.update(evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr, rec.hr_times))
+            if task.keep_waveforms:
+                t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
+                row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}
+            row.update(status="ok", error="")
+        except Exception as exc:
+            row = {**row, **failed_row(base, name, exc)}
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- the run
+def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params: dict[str, dict[str, Any]],
+             seed: int) -> tuple[list[Recording], list[dict[str, Any]], dict[str, Any]]:
+    """Recordings of every dataset, failure rows for what could not load, and the dataset record."""
+    recordings, failures, record = [], [], {}
+    for name, override in specs:
+        root = resolve_root(name, data_root, {name: override} if override else None)
+        kwargs = dict(params.get(name, {}))
+        loader = DATASETS.get(name)
+        if "seed" in inspect.signature(loader).parameters:
+            kwargs.setdefault("seed", seed)
+        try:
+            loaded = load_dataset(name, root, **kwargs)
+        except DatasetError as exc:
+            failures.append({"dataset": name, "video": "", "method": "", "status": "failed", "error": str(exc)})
+            record[name] = {"root": str(root) if root else None, "error": str(exc)}
+            continue
+        recordings += loaded.recordings
+        for err in loaded.errors:
+            failures.append({"dataset": name, "video": err.path.name if isinstance(err, RecordingError) else "",
+                             "method": "", "status": "failed", "error": str(err)})
+        record[name] = {"root": str(loaded.root) if loaded.root else None, "params": kwargs,
+                        "recordings": [r.name for r in loaded.recordings],
+                        "load_errors": [str(e) for e in loaded.errors]}
+    return recordings, failures, record
+
+
+def iter_results(tasks: list[VideoTask], jobs: int) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each task as it finishes, in a process pool when ``jobs`` > 1."""
+    if jobs <= 1:
+        for task in tasks:
+            yield evaluate_video(task)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(evaluate_video, t) for t in tasks]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def console_line(row: dict[str, Any]) -> str:
+    """``subject1 [chrom]   RMSE=0.0912  MAE=0.0721  (163 ms)`` as the original scripts printed."""
+    label = f"{row['video']} [{row['method']}]"
+    if row.get("status") != "ok":
+        return f"{label:<36} FAILED: {row.get('error', '')}"
+    return f"{label:<36} RMSE={row['wave_rmse']:.4f}  MAE={row['wave_mae']:.4f}  ({row['runtime_s'] * 1000:.0f} ms)"
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .reports.render import console_summary, write_report
+
+    started = time.time()
+    protocol = get_protocol(args.protocol).with_overrides(
+        hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source)
+    params = parse_params(args.param)
+    methods = [METHODS.canonical(m) for m in args.methods]
+    method_params = {}
+    for m in methods:
+        kw = dict(params.get(m, {}))
+        if "seed" in METHODS.get(m).parameters():
+            kw.setdefault("seed", args.seed)
+        create_method(m, **kw)  # fail fast on bad parameters, before any video is decoded
+        method_params[m] = kw
+    specs = parse_dataset_specs(args.datasets)
+    out = Path(args.out) if args.out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(out)  # raises a clear error for an unwritable folder
+
+    recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
+    for row in load_failures:
+        store.append(row)
+        print(f"LOAD ERROR {row['dataset']}: {row['error']}", file=sys.stderr)
+    done = store.done_keys()
+    examples: set[str] = set()
+    tasks = []
+    for rec in recordings:
+        skip = frozenset(m for m in methods if (rec.dataset, rec.name, m) in done)
+        if len(skip) == len(methods):
+            continue
+        keep = rec.dataset not in examples
+        examples.add(rec.dataset)
+        tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
+                               args.face_confidence, skip, keep))
+    record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods=method_params,
+                        datasets=dataset_record, seed=args.seed, jobs=args.jobs, face_confidence=args.face_confidence)
+    interrupted = False
+    try:
+        bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
+        for rows in iter_results(tasks, args.jobs):
+            for row in rows:
+                store.append(row)
+                if not args.quiet:
+                    tqdm.write(console_line(row))
+            bar.update(1)
+        bar.close()
+    except KeyboardInterrupt:
+        interrupted = True
+        print(f"\nInterrupted: finished results are in {out}. Resume with the same command plus --out {out}",
+              file=sys.stderr)
+    record["wall_time_s"] = time.time() - started
+    record["interrupted"] = interrupted
+    rows = store.rows()
+    if not rows:
+        print("Nothing ran: no recordings were loaded.", file=sys.stderr)
+        return EXIT_NOTHING
+    write_report(out, rows, record)
+    print(console_summary(rows))
+    failed = [r for r in rows if r.get("status") != "ok"]
+    print(f"\nReport: {out / 'summary.md'}")
+    if failed:
+        print(f"{len(failed)} of {len(rows)} results failed; see the Failures section of the report.", file=sys.stderr)
+        return EXIT_FAILED
+    if interrupted:
+        return 130
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.list:
+            print(list_registered())
+            return EXIT_OK
+        if args.report_from:
+            from .reports.render import rerender_report
+
+            print(f"Report: {rerender_report(Path(args.report_from))}")
+            return EXIT_OK
+        return run(args)
+    except (UnknownNameError, ValueError, TypeError, KeyError, DatasetError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Score one method output against one recording's ground truth.
+
+``check_method_output`` refuses malformed outputs (the runner never trusts a
+method); ``evaluate_prediction`` aligns by timestamps and returns every
+per-video metric as a flat dict of floats (HR in bpm, times in s, SNR in dB).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .align import align_to_reference, best_lag
+from .errors import snr_db, waveform_errors
+from .heart_rate import hr_estimate, hr_windowed
+from .protocol import Protocol
+from .signal import signal_normalize, signal_postprocess
+
+
+class OutputError(ValueError):
+    """A method returned something that breaks the ``(times, signal)`` contract."""
+
+
+def check_method_output(times: np.ndarray, signal: np.ndarray, n_frames: int | None = None) -> None:
+    """Raise ``OutputError`` unless ``times`` (N,) strictly increase and ``signal`` (N,) is finite in [0, 1]."""
+    times, signal = np.asarray(times), np.asarray(signal)
+    if times.ndim != 1 or signal.ndim != 1:
+        raise OutputError(f"times and signal must be 1-D, got shapes {times.shape} and {signal.shape}")
+    if times.shape != signal.shape:
+        raise OutputError(f"times has {times.size} values but signal has {signal.size}")
+    if n_frames is not None and signal.size != n_frames:
+        raise OutputError(f"signal has {signal.size} values for {n_frames} frames")
+    if signal.size < 2:
+        raise OutputError(f"signal has only {signal.size} values")
+    if not np.all(np.isfinite(times)) or not np.all(np.isfinite(signal)):
+        raise OutputError("times or signal contain NaN or inf")
+    if np.any(np.diff(times) <= 0):
+        raise OutputError("times do not strictly increase")
+    if signal.min() < -1e-9 or signal.max() > 1 + 1e-9:
+        raise OutputError(f"signal outside [0, 1] (min {signal.min():.3g}, max {signal.max():.3g})")
+
+
+def uniform_grid(t_start: float, t_end: float, fs: float) -> np.ndarray:
+    """Times (s) from ``t_start`` to ``t_end`` at ``fs`` Hz."""
+    n = int(np.floor((t_end - t_start) * fs)) + 1
+    return t_start + np.arange(n) / fs
+
+
+def median_rate(times: np.ndarray) -> float:
+    """Sampling rate (Hz) from the median step of ``times`` (s)."""
+    return float(1.0 / np.median(np.diff(times)))
+
+
+def reference_hr(grid: np.ndarray, ref_on_grid: np.ndarray, fs: float, protocol: Protocol,
+                 dataset_hr: np.ndarray | None = None, dataset_hr_times: np.ndarray | None = None) -> float:
+    """True HR (bpm) over ``grid``: from the reference PPG, or the dataset's own HR mean."""
+    if protocol.hr_source == "dataset" and dataset_hr is not None and dataset_hr_times is not None:
+        inside = (dataset_hr_times >= grid[0]) & (dataset_hr_times <= grid[-1])
+        if inside.any():
+            return float(np.mean(dataset_hr[inside]))
+    return hr_estimate(ref_on_grid, fs, band=protocol.band, method=protocol.hr_method)
+
+
+def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
+                      protocol: Protocol = Protocol()) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Prediction and reference on the reference times over their common span, both in [0, 1].
+
+    Returns ``(t, pred01, ref01, lag)``: t (K,) s; the reference detrended,
+    band-passed and normalised like the methods; ``lag`` (s) the shift applied
+    to the prediction (0 unless ``protocol.max_lag`` > 0; positive = method late).
+    """
+    t, pred, ref = align_to_reference(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float))
+    fs_ref = median_rate(t)
+    ref01 = signal_postprocess(ref, fs_ref, protocol.band, protocol.detrend_lambda)
+    pred01 = signal_normalize(pred)
+    lag = 0.0
+    if protocol.max_lag > 0:
+        lag = float(best_lag(pred01, ref01, fs_ref, max_lag=protocol.max_lag))
+        pred01 = np.interp(t + lag, t, pred01)
+    return t, pred01, ref01, lag
+
+
+def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
+                        protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
+                        dataset_hr_times: np.ndarray | None = None) -> dict[str, float]:
+    """All per-video metrics of one prediction.
+
+    times, signal (N,): the method's output (s, [0, 1]); ref_times, ref_ppg (M,):
+    ground truth on the same clock. Waveform metrics compare the prediction
+    interpolated onto the reference times with the reference post-processed
+    like the methods (detrend, band-pass, [0, 1]); HR metrics use both signals
+    resampled onto a uniform grid at the method's frame rate over the common span.
+    """
+    ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
+    t, pred01, ref01, lag = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
+    wave = waveform_errors(pred01, ref01)
+
+    fs = median_rate(np.asarray(times, float))
+    grid = uniform_grid(t[0], t[-1], fs)
+    pred_u = np.interp(grid, times, signal)
+    ref_u = np.interp(grid, ref_times, ref_ppg)
+    hr_pred = hr_estimate(pred_u, fs, band=protocol.band, method=protocol.hr_method)
+    hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
+    _, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band, method=protocol.hr_method)
+    _, win_true = hr_windowed(ref_u, fs, protocol.window, protocol.step, band=protocol.band, method=protocol.hr_method)
+    win_err = win_pred - win_true
+    return {
+        "hr_pred": hr_pred,
+        "hr_true": hr_true,
+        "hr_error": hr_pred - hr_true,
+        "hr_abs_error": abs(hr_pred - hr_true),
+        "win_hr_mae": float(np.mean(np.abs(win_err))),
+        "win_hr_rmse": float(np.sqrt(np.mean(win_err ** 2))),
+        "wave_rmse": float(wave["rmse"]),
+        "wave_mae": float(wave["mae"]),
+        "wave_r": float(wave["pearson"]),
+        "lag_s": float(lag),
+        "snr_db": float(snr_db(pred_u, fs, hr_true, band=protocol.band)),
+        "eval_span_s": float(t[-1] - t[0]),
+    }

@@ -1,0 +1,341 @@
+"""Heart-rate estimation from a pulse signal (bpm).
+
+``hr_estimate`` returns one heart rate for a whole signal, ``hr_windowed`` one
+per sliding window and ``hr_from_times`` handles non-uniform timestamps.
+Methods (``method=``):
+
+- ``"harmonic"`` (default): harmonic-sum spectrum with a sub-harmonic check,
+  robust to PPG whose 2nd/3rd harmonics are as strong as the fundamental
+  (sharp systolic peak, dicrotic notch), the cause of the usual 2-3x errors of
+  a plain spectral peak at rest (see DESIGN.md section 5).
+- ``"fft"``: argmax of the zero-padded periodogram in ``band``.
+- ``"welch"``: argmax of the zero-padded Welch spectrum in ``band``.
+- ``"peaks"``: 60 / median inter-beat interval of ``scipy.signal.find_peaks``.
+- ``"autocorr"``: first strong autocorrelation peak at lags within ``band``.
+
+Every method detrends (``signal_detrend``) and band-passes the signal itself;
+``signal`` may be raw or already post-processed. Frequencies in Hz, times in
+seconds, heart rates in beats per minute (bpm).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal as sps
+
+from .signal import DEFAULT_BAND_HZ, signal_bandpass, signal_detrend
+
+MIN_DURATION_S = 2.0
+"""Shortest signal (seconds) a heart rate is estimated from."""
+
+HR_METHODS = ("harmonic", "fft", "welch", "peaks", "autocorr")
+
+_RESOLUTION_BPM = 0.1  # target frequency-grid spacing of the zero-padded spectra
+_MAX_NFFT = 2 ** 20
+
+
+# --------------------------------------------------------------------- public
+def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
+                method: str = "harmonic") -> float:
+    """Heart rate (bpm) of a pulse signal.
+
+    Parameters
+    ----------
+    signal : (N,) array, uniformly sampled, finite, at least 2 s long.
+    fs : sampling rate in Hz.
+    band : (low, high) range of plausible heart rates in Hz; the estimate lies
+        in it (``high`` is clipped to the Nyquist frequency).
+    method : one of ``"harmonic"`` (default), ``"fft"``, ``"welch"``,
+        ``"peaks"``, ``"autocorr"`` (see the module docstring).
+
+    Raises
+    ------
+    ValueError
+        For a signal that is not 1-D, too short, non-finite or constant, a bad
+        ``fs``/``band``, an unknown method, or (``"peaks"``, ``"autocorr"``)
+        when no beat / periodicity can be found.
+    """
+    x = _check_signal(signal, fs)
+    band = _check_band(band, fs)
+    try:
+        fn = _METHODS[method]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown heart-rate method {method!r}; choose one of {HR_METHODS}") from None
+    hr = float(fn(x, float(fs), band))
+    if not np.isfinite(hr):  # defensive: the helpers never return non-finite values
+        raise ValueError(f"heart-rate method {method!r} found no valid estimate")
+    return hr
+
+
+def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
+                band: tuple[float, float] = DEFAULT_BAND_HZ,
+                method: str = "harmonic") -> tuple[np.ndarray, np.ndarray]:
+    """Heart rate (bpm) in sliding windows.
+
+    Windows are ``window`` s long and start every ``step`` s; a signal shorter
+    than one window gives a single window covering all of it. Sample ``i`` is
+    at time ``i / fs``.
+
+    Returns
+    -------
+    times : (W,) window centre times in seconds.
+    hr : (W,) heart rate per window in bpm.
+    """
+    x = np.asarray(signal, dtype=float)
+    _check_fs(fs)
+    if not (np.isfinite(window) and window > 0):
+        raise ValueError(f"window must be a positive number of seconds, got {window!r}")
+    if not (np.isfinite(step) and step > 0):
+        raise ValueError(f"step must be a positive number of seconds, got {step!r}")
+    if x.ndim != 1:
+        raise ValueError(f"signal must be 1-D, got shape {x.shape}")
+    n = x.size
+    n_win = int(round(window * fs))
+    n_step = max(1, int(round(step * fs)))
+    if n <= n_win:
+        starts = np.array([0])
+        n_win = n
+    else:
+        starts = np.arange(0, n - n_win + 1, n_step)
+    hr = np.array([hr_estimate(x[s:s + n_win], fs, band=band, method=method) for s in starts])
+    times = (starts + (n_win - 1) / 2.0) / fs
+    return times, hr
+
+
+def hr_from_times(times: np.ndarray, signal: np.ndarray, band: tuple[float, float] = DEFAULT_BAND_HZ,
+                  method: str = "harmonic") -> float:
+    """Heart rate (bpm) of a signal with non-uniform timestamps ``times`` (N,) in seconds.
+
+    The signal is linearly interpolated (``np.interp``) onto a uniform grid at
+    the median sampling rate, then passed to :func:`hr_estimate`.
+    """
+    t = np.asarray(times, dtype=float)
+    x = np.asarray(signal, dtype=float)
+    if t.ndim != 1 or x.ndim != 1:
+        raise ValueError("times and signal must be 1-D")
+    if t.size != x.size:
+        raise ValueError(f"times and signal differ in length ({t.size} vs {x.size})")
+    if t.size < 3:
+        raise ValueError(f"need at least 3 samples, got {t.size}")
+    if not np.all(np.isfinite(t)):
+        raise ValueError("times contain non-finite values")
+    dt = np.diff(t)
+    if np.any(dt <= 0):
+        raise ValueError("times must be strictly increasing")
+    fs = 1.0 / float(np.median(dt))
+    grid = t[0] + np.arange(int(np.floor((t[-1] - t[0]) * fs)) + 1) / fs
+    grid = grid[grid <= t[-1]]
+    if not np.all(np.isfinite(x)):
+        raise ValueError("signal contains non-finite values")
+    return hr_estimate(np.interp(grid, t, x), fs, band=band, method=method)
+
+
+# ----------------------------------------------------------------- validation
+def _check_fs(fs: float) -> None:
+    if not (isinstance(fs, (int, float, np.integer, np.floating)) and np.isfinite(fs) and fs > 0):
+        raise ValueError(f"sampling rate fs must be a positive finite number (Hz), got {fs!r}")
+
+
+def _check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
+    """Validated float copy of ``signal`` scaled to max |x| = 1 and zero mean."""
+    _check_fs(fs)
+    x = np.asarray(signal, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"signal must be 1-D, got shape {x.shape}")
+    if x.size / fs < MIN_DURATION_S or x.size < 8:
+        raise ValueError(f"signal too short for a heart rate: {x.size} samples at {fs:g} Hz "
+                         f"(need at least {MIN_DURATION_S:g} s and 8 samples)")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("signal contains non-finite values (NaN or inf)")
+    scale = float(np.max(np.abs(x)))
+    x = x / scale if scale > 0 else x
+    x = x - x.mean()
+    if float(np.ptp(x)) <= 1e-12:
+        raise ValueError("signal is constant: no heart rate can be estimated")
+    return x
+
+
+def _check_band(band: tuple[float, float], fs: float) -> tuple[float, float]:
+    try:
+        lo, hi = (float(b) for b in band)
+    except (TypeError, ValueError):
+        raise ValueError(f"band must be a (low, high) pair in Hz, got {band!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+        raise ValueError(f"band must satisfy 0 < low < high (Hz), got {band!r}")
+    nyq = fs / 2.0
+    if lo >= 0.9 * nyq:
+        raise ValueError(f"band low edge {lo:g} Hz is not below the Nyquist frequency "
+                         f"{nyq:g} Hz of fs={fs:g} Hz")
+    return lo, min(hi, 0.9 * nyq)
+
+
+# ------------------------------------------------------------------- helpers
+def _preprocess(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
+    """Detrend (smoothness priors) and band-pass ``x`` to ``band`` (Hz)."""
+    y = signal_detrend(x, lam=100.0)
+    y = signal_bandpass(y, fs, band)
+    if not np.all(np.isfinite(y)) or float(np.ptp(y)) <= 1e-12 * max(1.0, float(np.ptp(x))):
+        raise ValueError("signal has no power in the heart-rate band")
+    return y
+
+
+def _nfft(n: int, fs: float) -> int:
+    """FFT length giving a grid of about ``_RESOLUTION_BPM`` (never shorter than ``n``)."""
+    want = int(np.ceil(fs * 60.0 / _RESOLUTION_BPM))
+    nfft = 1 << int(np.ceil(np.log2(max(n, want, 2))))
+    return max(n, min(nfft, _MAX_NFFT))
+
+
+def _argmax_in_band(f: np.ndarray, p: np.ndarray, band: tuple[float, float]) -> float:
+    sel = (f >= band[0]) & (f <= band[1])
+    if not np.any(sel) or not np.any(p[sel] > 0):
+        raise ValueError("signal has no power in the heart-rate band")
+    return float(f[sel][np.argmax(p[sel])])
+
+
+def _hr_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
+    y = _preprocess(x, fs, band)
+    f, p = sps.periodogram(y, fs=fs, nfft=_nfft(y.size, fs), detrend=False)
+    return 60.0 * _argmax_in_band(f, p, band)
+
+
+def _hr_welch(x: np.ndarray, fs: float, band: tuple[float, float],
+              segment: float = 8.0) -> float:
+    y = _preprocess(x, fs, band)
+    nperseg = min(y.size, max(8, int(round(segment * fs))))
+    f, p = sps.welch(y, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
+                     nfft=_nfft(nperseg, fs), detrend=False)
+    return 60.0 * _argmax_in_band(f, p, band)
+
+
+def _parabolic(y: np.ndarray, i: int) -> float:
+    """Sub-sample offset of the extremum of the parabola through y[i-1], y[i], y[i+1]."""
+    if i <= 0 or i >= y.size - 1:
+        return 0.0
+    a, b, c = y[i - 1], y[i], y[i + 1]
+    den = a - 2.0 * b + c
+    if den == 0 or not np.isfinite(den):
+        return 0.0
+    return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+
+
+def _hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
+    y = _preprocess(x, fs, band)
+    distance = max(1, int(np.floor(fs / band[1])))  # refractory period: fastest beat in band
+    peaks, _ = sps.find_peaks(y, distance=distance, prominence=0.5 * float(np.std(y)))
+    if peaks.size < 2:
+        raise ValueError("fewer than two beats found; cannot estimate a heart rate from peaks")
+    t = (peaks + np.array([_parabolic(y, int(i)) for i in peaks])) / fs
+    ibi = float(np.median(np.diff(t)))
+    return float(np.clip(60.0 / ibi, 60.0 * band[0], 60.0 * band[1]))
+
+
+def _acf(y: np.ndarray) -> np.ndarray:
+    """Biased autocorrelation of ``y`` normalised to 1 at lag 0 (lags 0..N-1)."""
+    n = y.size
+    spec = np.fft.rfft(y - y.mean(), n=1 << int(np.ceil(np.log2(2 * n))))
+    r = np.fft.irfft(np.abs(spec) ** 2)[:n]
+    return r / r[0] if r[0] > 0 else r
+
+
+def _hr_autocorr(x: np.ndarray, fs: float, band: tuple[float, float],
+                 rel_height: float = 0.5) -> float:
+    y = _preprocess(x, fs, band)
+    r = _acf(y)
+    lag_lo = max(1, int(np.floor(fs / band[1])) - 1)
+    lag_hi = min(r.size - 1, int(np.ceil(fs / band[0])) + 1)
+    if lag_hi - lag_lo < 2:
+        raise ValueError("signal too short for the autocorrelation lags of the band")
+    seg = r[lag_lo:lag_hi + 1]
+    pk, _ = sps.find_peaks(seg)
+    pk = pk[seg[pk] > 0]
+    if pk.size == 0:
+        raise ValueError("no autocorrelation peak at lags within the heart-rate band")
+    first = pk[np.argmax(seg[pk] >= rel_height * seg[pk].max())]
+    lag = (lag_lo + first + _parabolic(r, int(lag_lo + first))) / fs
+    return float(np.clip(60.0 / lag, 60.0 * band[0], 60.0 * band[1]))
+
+
+def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
+                 n_harmonics: int = 3, decay: float = 0.7, floor_factor: float = 2.0,
+                 sub_ratio: float = 0.15, sub_score: float = 0.8) -> float:
+    """Harmonic-sum estimate: fundamental f maximising sum_k decay^(k-1) P(k f).
+
+    The spectrum is a Hann-windowed periodogram of the signal band-passed
+    wide (``0.7 * band[0]`` Hz up to just below Nyquist) so harmonics survive.
+    ``P`` is the power above ``floor_factor`` times the median in-band power
+    (noise contributes ~nothing), taken as the maximum within a tolerance of
+    each harmonic (beat-to-beat variability smears harmonic ``k`` k times
+    more). The comb's decaying weights keep a lone fundamental (sinusoid at a
+    fast rate) from being halved; a sub-harmonic ``f/2`` or ``f/3`` of the
+    winner is preferred when it is itself a real spectral peak (at least
+    ``sub_ratio`` of the winner's power) and its comb scores at least
+    ``sub_score`` of the winner's.
+    """
+    nyq = fs / 2.0
+    y = _preprocess(x, fs, (min(0.5, 0.7 * band[0]), 0.98 * nyq))
+    n = y.size
+    nfft = _nfft(n, fs)
+    f, p = sps.periodogram(y, fs=fs, window="hann", nfft=nfft, detrend=False)
+    df = f[1] - f[0]
+    in_band = (f >= band[0]) & (f <= band[1])
+    p = p / max(float(p[in_band].max()), 1e-300)
+    floor = float(np.median(p[in_band]))
+    pc = np.clip(p - floor_factor * floor, 0.0, None)
+
+    # tolerance (Hz) around harmonic k: half the Hann main lobe plus HRV smear
+    base_tol = 1.0 / (n / fs)
+    idx = np.flatnonzero(in_band)
+    score = np.zeros(idx.size)
+    teeth = []
+    from scipy.ndimage import maximum_filter1d
+    for k in range(1, n_harmonics + 1):
+        tol = 0.5 * base_tol + 0.03 * k
+        mk = maximum_filter1d(pc, size=2 * int(round(tol / df)) + 1, mode="constant")
+        j = k * idx
+        valid = j < f.size
+        tooth = np.zeros(idx.size)
+        tooth[valid] = mk[j[valid]]
+        teeth.append(tooth)
+        score += decay ** (k - 1) * tooth
+
+    best = int(np.argmax(score))
+    # sub-harmonic check: f/m (m = 3, 2) explains peaks that the comb of f misses
+    for m in (3, 2):
+        fc = f[idx[best]] / m
+        if fc < band[0] - 0.5 * base_tol:
+            continue
+        c = int(np.argmin(np.abs(f[idx] - max(fc, band[0]))))
+        extra = sum(teeth[j - 1][c] if j <= n_harmonics else _tooth(pc, df, idx[c], j, base_tol)
+                    for j in range(1, m + 2) if j % m)
+        if extra >= sub_ratio * teeth[0][best] and extra > 0:
+            best = c
+            break
+    # refine on the un-smoothed comb around the winner
+    f0 = f[idx[best]]
+    tol1 = 0.5 * base_tol + 0.03
+    near = np.flatnonzero((f >= max(band[0], f0 - tol1)) & (f <= min(band[1], f0 + tol1)))
+    fine = np.zeros(near.size)
+    for k in range(1, n_harmonics + 1):
+        j = k * near
+        ok = j < f.size
+        fine[ok] += decay ** (k - 1) * p[j[ok]]
+    return 60.0 * float(f[near[np.argmax(fine)]]) if near.size else 60.0 * float(f0)
+
+
+def _tooth(pc: np.ndarray, df: float, i: int, k: int, base_tol: float) -> float:
+    """Largest value of ``pc`` within the harmonic-``k`` tolerance of bin ``k * i``."""
+    tol = int(round((0.5 * base_tol + 0.03 * k) / df))
+    j = k * i
+    if j - tol >= pc.size:
+        return 0.0
+    return float(pc[max(0, j - tol):min(pc.size, j + tol + 1)].max())
+
+
+_METHODS = {
+    "harmonic": _hr_harmonic,
+    "fft": _hr_fft,
+    "welch": _hr_welch,
+    "peaks": _hr_peaks,
+    "autocorr": _hr_autocorr,
+}

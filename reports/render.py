@@ -1,0 +1,213 @@
+"""Tables rendered from result rows: results.csv/json, summary.md and the console summary.
+
+Everything here is computed from the rows (and the run record), never from the
+methods, so ``rerender_report`` rebuilds a report without running anything.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+from ..metrics.stats import bootstrap_ci
+from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
+
+RULE = "-" * 62
+N_BOOT = 2000
+
+#: summary columns: (column, label, direction) with direction -1 = lower is better
+SUMMARY_COLUMNS = [
+    ("hr_mae", "HR MAE (bpm)", -1),
+    ("hr_rmse", "HR RMSE (bpm)", -1),
+    ("hr_mape", "HR MAPE (%)", -1),
+    ("hr_r", "HR r", 1),
+    ("win_hr_mae", "win HR MAE (bpm)", -1),
+    ("wave_rmse", "wave RMSE", -1),
+    ("wave_mae", "wave MAE", -1),
+    ("wave_r", "wave r", 1),
+    ("snr_db", "SNR (dB)", 1),
+]
+
+
+def ok_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Successful rows as a DataFrame (empty frame with the key columns when none)."""
+    df = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
+    if df.empty or "status" not in df:
+        return pd.DataFrame(columns=["dataset", "video", "method", "subject", "condition"])
+    return df[df["status"] == "ok"].reset_index(drop=True)
+
+
+def _hr_stats(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
+    err = pred - true
+    r = np.corrcoef(pred, true)[0, 1] if len(pred) > 2 and np.std(pred) > 0 and np.std(true) > 0 else np.nan
+    return {"hr_mae": float(np.mean(np.abs(err))), "hr_rmse": float(np.sqrt(np.mean(err ** 2))),
+            "hr_mape": float(np.mean(np.abs(err) / true) * 100), "hr_r": float(r)}
+
+
+def _statistic(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    return lambda p, t: _hr_stats(p, t)[name]
+
+
+def summarise(df: pd.DataFrame, seed: int = 0, n_boot: int = N_BOOT) -> pd.DataFrame:
+    """Per (dataset, method): HR MAE/RMSE/MAPE/r of per-video HR with 95 % bootstrap
+    intervals (resampling subjects), and the mean of the per-video metrics."""
+    out = []
+    for (dataset, method), g in df.groupby(["dataset", "method"], sort=True):
+        pred, true = g["hr_pred"].to_numpy(float), g["hr_true"].to_numpy(float)
+        groups = g["subject"].astype(str).to_numpy() if "subject" in g else None
+        row: dict[str, Any] = {"dataset": dataset, "method": method, "n": len(g), **_hr_stats(pred, true)}
+        for name in ("hr_mae", "hr_rmse", "hr_mape", "hr_r"):
+            if len(g) >= 3:
+                lo, hi = bootstrap_ci(pred, true, statistic=_statistic(name), n_boot=n_boot, seed=seed, groups=groups)
+            else:
+                lo, hi = np.nan, np.nan
+            row[f"{name}_lo"], row[f"{name}_hi"] = lo, hi
+        for col in ("win_hr_mae", "wave_rmse", "wave_mae", "wave_r", "snr_db", "runtime_s", "preprocess_s"):
+            row[col] = float(g[col].mean()) if col in g else np.nan
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _fmt(value: float, lo: float | None = None, hi: float | None = None, digits: int = 2) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    text = f"{value:.{digits}f}"
+    if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
+        text += f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+    return text
+
+
+def dataset_table(summary: pd.DataFrame, dataset: str) -> str:
+    """Markdown table methods x metrics for one dataset, best value of each column in bold."""
+    s = summary[summary["dataset"] == dataset].reset_index(drop=True)
+    best = {}
+    for col, _, direction in SUMMARY_COLUMNS:
+        vals = s[col].to_numpy(float)
+        if np.isfinite(vals).any():
+            best[col] = np.nanargmin(vals) if direction < 0 else np.nanargmax(vals)
+    table = []
+    for i, r in s.iterrows():
+        line = [r["method"], int(r["n"])]
+        for col, _, _ in SUMMARY_COLUMNS:
+            digits = 4 if col.startswith("wave_rmse") or col.startswith("wave_mae") else 2
+            cell = _fmt(r[col], r.get(f"{col}_lo"), r.get(f"{col}_hi"), digits)
+            line.append(f"**{cell}**" if best.get(col) == i else cell)
+        line.append(f"{r['runtime_s'] * 1000:.0f}")
+        table.append(line)
+    headers = ["method", "videos", *[label for _, label, _ in SUMMARY_COLUMNS], "time (ms)"]
+    return tabulate(table, headers=headers, tablefmt="github")
+
+
+def condition_table(df: pd.DataFrame, dataset: str) -> str | None:
+    """HR MAE (bpm) per method x condition for one dataset, or None with one condition."""
+    d = df[df["dataset"] == dataset]
+    if "condition" not in d or d["condition"].nunique() < 2:
+        return None
+    pivot = d.assign(abs_err=(d["hr_pred"] - d["hr_true"]).abs()).pivot_table(
+        index="method", columns="condition", values="abs_err", aggfunc="mean")
+    return tabulate(pivot.round(2), headers="keys", tablefmt="github")
+
+
+def video_table(df: pd.DataFrame, dataset: str) -> str:
+    """Per-video HR estimates (bpm): true HR and each method's estimate."""
+    d = df[df["dataset"] == dataset]
+    pivot = d.pivot_table(index="video", columns="method", values="hr_pred", aggfunc="first")
+    truth = d.groupby("video")["hr_true"].first()
+    pivot.insert(0, "true HR", truth)
+    pivot = pivot.loc[sorted(pivot.index, key=_natural_key)]
+    return tabulate(pivot.round(1), headers="keys", tablefmt="github")
+
+
+def _natural_key(text: str) -> list:
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
+
+
+def failures_table(rows: list[dict[str, Any]]) -> str | None:
+    bad = [r for r in rows if r.get("status") != "ok"]
+    if not bad:
+        return None
+    return tabulate([[r.get("dataset", ""), r.get("video", ""), r.get("method", ""), r.get("error", "")] for r in bad],
+                    headers=["dataset", "video", "method", "error"], tablefmt="github")
+
+
+def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: list[str]) -> str:
+    """The whole ``summary.md``."""
+    df = ok_frame(rows)
+    summary = summarise(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
+    proto = record.get("protocol", {})
+    lines = [
+        "# rppg-bench report", "",
+        f"- date (UTC): {record.get('date_utc', '?')}; git: `{record.get('git_revision', '?')}`; "
+        f"python {record.get('python', '?')}; wall time {record.get('wall_time_s', float('nan')):.1f} s",
+        f"- command: `{' '.join(record.get('argv', []))}`",
+        f"- protocol `{proto.get('name', '?')}`: " + ", ".join(f"{k}={v}" for k, v in proto.items() if k != "name"),
+        f"- seed: {record.get('seed', '?')}; methods: "
+        + ", ".join(f"{m}({', '.join(f'{k}={v}' for k, v in p.items())})" for m, p in record.get("methods", {}).items()),
+        "",
+        "HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
+        "intervals (resampling subjects). win HR MAE: mean over 10 s windows. wave: [0, 1] waveforms aligned by "
+        "timestamps. Best value per column in bold.", "",
+    ]
+    for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
+        lines += [f"## {dataset}", "", dataset_table(summary, dataset), ""]
+        cond = condition_table(df, dataset)
+        if cond:
+            lines += ["### HR MAE (bpm) by condition", "", cond, ""]
+        lines += ["### Per-video HR (bpm)", "", video_table(df, dataset), ""]
+    if plots:
+        lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots] + [""]
+    fails = failures_table(rows)
+    if fails:
+        lines += ["## Failures", "", fails, ""]
+    return "\n".join(lines)
+
+
+def console_summary(rows: list[dict[str, Any]]) -> str:
+    """Per dataset and method: a rule and the mean waveform errors (as the original
+    scripts printed), then the heart-rate table."""
+    df = ok_frame(rows)
+    if df.empty:
+        return "No successful results."
+    parts = []
+    for (dataset, method), g in df.groupby(["dataset", "method"], sort=True):
+        parts += [f"\n{dataset} / {method}", RULE, f"Mean RMSE: {g['wave_rmse'].mean():.4f}",
+                  f"Mean MAE : {g['wave_mae'].mean():.4f}"]
+    summary = summarise(df, n_boot=200)
+    table = [[r["dataset"], r["method"], int(r["n"]), _fmt(r["hr_mae"]), _fmt(r["hr_rmse"]), _fmt(r["hr_mape"]),
+              _fmt(r["hr_r"]), _fmt(r["win_hr_mae"]), _fmt(r["snr_db"])] for _, r in summary.iterrows()]
+    parts += ["", tabulate(table, headers=["dataset", "method", "videos", "HR MAE", "HR RMSE", "MAPE %", "r",
+                                           "win MAE", "SNR dB"], tablefmt="simple")]
+    return "\n".join(parts)
+
+
+def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any]) -> Path:
+    """Write results.csv, results.json, plots/ and summary.md into ``out``; return summary path."""
+    from .plots import write_plots
+
+    out = Path(out)
+    clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+    pd.DataFrame(clean).to_csv(out / "results.csv", index=False)
+    (out / "results.json").write_text(json.dumps(_jsonable({"record": record, "rows": clean}), indent=1))
+    plots = write_plots(out / "plots", rows)
+    path = out / "summary.md"
+    path.write_text(summary_markdown(rows, record, [str(Path(p).relative_to(out)) for p in plots]))
+    return path
+
+
+def rerender_report(out: Path) -> Path:
+    """Rebuild summary.md, results.* and plots of run folder ``out`` from its stored rows."""
+    out = Path(out)
+    rows = latest_rows(read_rows(out / ROWS_FILE))
+    record: dict[str, Any] = {}
+    if (out / "results.json").exists():
+        record = json.loads((out / "results.json").read_text()).get("record", {})
+    if not rows:
+        raise ValueError(f"{out}: no result rows ({ROWS_FILE} missing or empty)")
+    return write_report(out, rows, record)

@@ -1,0 +1,93 @@
+"""The name registries: lookup, suggestions, duplicates, lazy import, entry-point plugins."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from plugin_fixtures import write_plugin_package
+from rppg_bench.methods.registry import METHODS, create_method, list_methods, method_info
+from rppg_bench.registry import DuplicateNameError, Registry, UnknownNameError
+
+CLASSICAL = ["chrom", "green", "ica", "lgi", "omit", "pbv", "pos"]
+
+
+def test_builtin_methods_are_listed():
+    assert set(CLASSICAL) <= set(list_methods())
+    assert list_methods("p*") == [n for n in list_methods() if n.startswith("p")]
+
+
+def test_unknown_name_suggests_close_match_and_lists_names():
+    with pytest.raises(UnknownNameError) as err:
+        METHODS.get("chorm")
+    msg = str(err.value)
+    assert "'chrom'" in msg and "Available:" in msg and "pos" in msg
+
+
+def test_duplicate_name_is_an_error():
+    reg = Registry("thing", "rppg_bench.test-none")
+    reg.add("a", object(), aliases=("alpha",))
+    with pytest.raises(DuplicateNameError):
+        reg.add("A", object())
+    with pytest.raises(DuplicateNameError):
+        reg.add("b", object(), aliases=("alpha",))
+
+
+def test_aliases_resolve_case_insensitively():
+    reg = Registry("thing", "rppg_bench.test-none")
+    reg.register("Main", "m")(dict)
+    assert reg.get("M") is dict and reg.canonical("MAIN") == "main"
+
+
+def test_create_method_rejects_unknown_parameter():
+    with pytest.raises(TypeError, match="window"):
+        create_method("pos", windw=2.0)
+    assert create_method("pos", window=2.0).window == 2.0
+
+
+def test_method_info_has_kind_paper_and_parameters():
+    info = method_info("pos")
+    assert info["kind"] == "classical" and "doi" in info["paper"].lower()
+    assert "window" in info["parameters"]
+
+
+def test_importing_registry_imports_no_method_or_torch():
+    code = ("import sys; import rppg_bench.methods.registry as r; r.list_methods(); "
+            "print(any(m in sys.modules for m in ('torch', 'rppg_bench.methods.pos', 'mediapipe', 'sklearn')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_decorated_plugin_is_registered_and_created():
+    from dataclasses import dataclass
+
+    from rppg_bench.methods.base import ClassicalMethod
+    from rppg_bench.methods.registry import register_method
+
+    @register_method("test-decorated")
+    @dataclass
+    class Decorated(ClassicalMethod):
+        name = "test-decorated"
+
+        def pulse(self, rgb, fps):
+            return rgb[:, 1]
+
+    try:
+        assert "test-decorated" in list_methods()
+        assert isinstance(create_method("test-decorated"), Decorated)
+    finally:
+        METHODS.remove("test-decorated")
+
+
+def test_entry_point_plugin_is_discovered(tmp_path, monkeypatch):
+    write_plugin_package(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        METHODS.load_entry_points(refresh=True)
+        assert "greenplus" in list_methods()
+        method = create_method("greenplus", weight=2.0)
+        assert type(method).__module__ == "rppg_test_plugin" and method.weight == 2.0
+    finally:
+        METHODS.remove("greenplus")
