@@ -6,7 +6,9 @@ seconds (N,), strictly increasing, one per frame, and ``signal`` (N,) finite in
 [0, 1]. ``video`` is a ``Recording`` or a path to a video file.
 
 Classical methods only implement ``pulse(rgb, fps)`` on the shared per-frame
-mean skin colour; face tracking and post-processing are done once, here.
+mean skin colour; face tracking and post-processing are done once, here. The
+output follows blood volume like a contact PPG (it rises when the skin darkens),
+so waveform correlation with an oximeter's PPG is positive.
 """
 
 from __future__ import annotations
@@ -49,12 +51,16 @@ class ClassicalMethod(Method):
     detrend_lambda: float = 100.0
 
     def pulse(self, rgb: np.ndarray, fps: float) -> np.ndarray:
-        """Raw pulse signal (N,) from mean skin colour ``rgb`` (N, 3), RGB order, at ``fps`` Hz."""
+        """Raw pulse signal (N,) from mean skin colour ``rgb`` (N, 3), RGB order, at ``fps`` Hz.
+
+        Convention: the signal rises with skin reflectance (as the green channel does).
+        """
         raise NotImplementedError
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
         from .face import rgb_trace  # mediapipe is imported only when frames are processed
 
         trace = rgb_trace(video)
-        raw = self.pulse(trace.rgb, trace.fps)
+        # More blood absorbs more light: a contact PPG rises when reflectance falls.
+        raw = -np.asarray(self.pulse(trace.rgb, trace.fps), dtype=float)
         return trace.times, signal_postprocess(raw, trace.fps, self.band, self.detrend_lambda)

@@ -24,6 +24,7 @@ for _name, _target, _aliases in [
     ("lgi", "rppg_bench.methods.lgi:LGI", ()),
     ("pbv", "rppg_bench.methods.pbv:PBV", ()),
     ("omit", "rppg_bench.methods.omit:OMIT", ()),
+    ("resnet", "rppg_bench.methods.resnet.method:ResNetMethod", ()),
 ]:
     METHODS.add(_name, _target, _aliases)
 

@@ -1,0 +1,108 @@
+"""Command line of the ResNet-18 + TCN model.
+
+    python -m rppg_bench.methods.resnet train --root DIR [--dataset NAME] [--epochs 30] [--lr 3e-4]
+                                              [--batch 6] [--frames 300] [--size 128] [--out-dir .] ...
+    python -m rppg_bench.methods.resnet --dataset DIR --model ckpt.pth [--frames N] [--device cuda]
+    python -m rppg_bench.methods.resnet cv --dataset synthetic [--folds 3] [train options]
+
+The second form (also ``evaluate``) runs :func:`process_all_videos_resnet` on a
+folder of ``.avi`` + same-stem ``.txt`` pairs. ``--dataset-param KEY=VALUE``
+(repeatable) passes loader parameters, e.g. ``--dataset-param n_easy=6``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from typing import Any, Sequence
+
+
+def _kv(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def _train_options(p: argparse.ArgumentParser, *, epochs: int = 30, lr: float = 3e-4, batch: int = 6,
+                   frames: int = 300, size: int = 128) -> None:
+    p.add_argument("--dataset-param", type=_kv, action="append", default=[], metavar="KEY=VALUE",
+                   help="dataset loader parameter (repeatable)")
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--batch", type=int, default=batch)
+    p.add_argument("--frames", type=int, default=frames, help="frames per training clip")
+    p.add_argument("--size", type=int, default=size, choices=(128, 96, 64), help="face-crop side (px)")
+    p.add_argument("--device", default=None, help="torch device (default: cuda when available)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--amp", action="store_true", help="mixed precision")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--cache-dir", default=None, help="folder for the .npy face-crop cache")
+    p.add_argument("--no-augment", dest="augment", action="store_false")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that exceeds this")
+    p.add_argument("--save-every", type=int, default=1, help="write a checkpoint every N epochs")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _train_kwargs(a: argparse.Namespace) -> dict[str, Any]:
+    return dict(epochs=a.epochs, lr=a.lr, batch=a.batch, frames=a.frames, size=a.size, amp=a.amp,
+                compile=a.compile, cache_dir=a.cache_dir, augment=a.augment, max_minutes=a.max_minutes,
+                save_every=a.save_every, progress=a.progress)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in ("train", "evaluate", "cv") else "evaluate"
+    prog = "python -m rppg_bench.methods.resnet"
+    if command == "train":
+        p = argparse.ArgumentParser(prog=f"{prog} train", description="Train ResNet-18 + TCN.")
+        p.add_argument("--root", default=None, help="dataset folder (a folder of videos for --dataset folder)")
+        p.add_argument("--dataset", default="folder", help="registered dataset name (default: folder)")
+        p.add_argument("--out-dir", default=".", help="where ckpt_ep{N}.pth go")
+        p.add_argument("--resume", default=None, help="checkpoint to continue from")
+        _train_options(p)
+        a = p.parse_args(argv)
+        from .train import train
+
+        path = train(a.root, dataset=a.dataset, dataset_params=dict(a.dataset_param), device=a.device,
+                     seed=a.seed, out_dir=a.out_dir, resume=a.resume, **_train_kwargs(a))
+        print(f"checkpoint: {path}")
+        return 0
+    if command == "cv":
+        p = argparse.ArgumentParser(prog=f"{prog} cv", description="Subject-wise k-fold CV against POS.")
+        p.add_argument("--dataset", default="synthetic", help="registered dataset name")
+        p.add_argument("--root", default=None)
+        p.add_argument("--folds", type=int, default=3)
+        p.add_argument("--compare", default="pos", help="comma-separated classical methods")
+        p.add_argument("--out-dir", default="cv")
+        _train_options(p, epochs=30, lr=1e-3, batch=4, frames=150, size=64)
+        a = p.parse_args(argv)
+        from .crossval import cross_validate, summarize
+        from .train import load_recordings
+
+        recs = load_recordings(a.root, a.dataset, dict(a.dataset_param))
+        rows = cross_validate(recs, k=a.folds, seed=a.seed, out_dir=a.out_dir, device=a.device,
+                              compare=[m for m in a.compare.split(",") if m], **_train_kwargs(a))
+        for r in rows:
+            print("  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+        print(summarize(rows))
+        return 0
+    p = argparse.ArgumentParser(prog=prog, description="Evaluate a checkpoint on a folder of videos "
+                                "(.avi/.mp4 with same-stem .txt ground truth).")
+    p.add_argument("--dataset", required=True, help="folder of videos")
+    p.add_argument("--model", required=True, help="checkpoint (ckpt_ep{N}.pth)")
+    p.add_argument("--frames", type=int, default=None, help="chunk length (default: the checkpoint's)")
+    p.add_argument("--device", default="cuda", help="torch device (cuda falls back to cpu)")
+    a = p.parse_args(argv)
+    from .infer import process_all_videos_resnet
+
+    process_all_videos_resnet(a.dataset, a.model, a.frames, a.device)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

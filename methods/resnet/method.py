@@ -1,0 +1,76 @@
+"""The ResNet-18 + TCN model as a registered benchmark method (``resnet``).
+
+A learned method: it needs a checkpoint written by
+:func:`rppg_bench.methods.resnet.train` (``--param resnet.model=CKPT``).
+``required_crop_size`` tells the runner which face-crop size to compute in
+the same decoding pass as the RGB trace; ``extract`` then reuses those crops.
+Without a (usable) checkpoint ``extract`` raises a ``ValueError`` saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ...datasets.recording import Recording
+from ..base import Method
+
+NO_MODEL = ("resnet needs --param resnet.model=CKPT (a checkpoint written by "
+            "'python -m rppg_bench.methods.resnet train ...'); none was given")
+
+
+@dataclass
+class ResNetMethod(Method):
+    """ResNet-18 + TCN; ``model``: checkpoint path, ``frames``: chunk length
+    (default: the checkpoint's clip length), ``device``: torch device (``cuda``
+    without a GPU falls back to the CPU with a warning)."""
+
+    name: ClassVar[str] = "resnet"
+    kind: ClassVar[str] = "learned"
+    paper: ClassVar[str] = (
+        "ResNet-18 + TCN rPPG model of the original ResNet-18 scripts: an ImageNet-style ResNet-18 "
+        "per face crop (global-pooled 512 features) followed by a 3-layer temporal convolution "
+        "network (512-256-128-1, kernel 3), trained with MSE on the normalised PPG plus 0.1 x "
+        "heart-rate error; reimplemented here and trained from scratch (no DOI)")
+
+    model: str = ""
+    frames: int | None = None
+    device: str = "cpu"
+
+    def _loaded(self):
+        """The checkpoint, loaded once per (model, device) and kept on the instance."""
+        if not self.model:
+            raise ValueError(NO_MODEL)
+        key = (str(Path(self.model).resolve()), self.device)
+        cache = self.__dict__.get("_cache")
+        if cache is None or cache[0] != key:
+            from .infer import load_checkpoint
+
+            cache = (key, load_checkpoint(self.model, self.device))
+            self.__dict__["_cache"] = cache
+        return cache[1]
+
+    @property
+    def required_crop_size(self) -> int:
+        """Face-crop side (px) the checkpoint was trained on; 0 while no usable checkpoint is given.
+
+        Never raises (the runner reads it before any method runs, and a bad
+        ``model`` must fail only this method): :meth:`extract` reports the problem.
+        """
+        try:
+            return self._loaded().size
+        except Exception:  # noqa: BLE001 - reported by extract()
+            return 0
+
+    def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
+        from .infer import extract_with_model
+
+        return extract_with_model(video, self._loaded(), frames=self.frames)
+
+    def __getstate__(self) -> dict[str, Any]:  # the loaded model stays in this process
+        state = dict(self.__dict__)
+        state.pop("_cache", None)
+        return state
