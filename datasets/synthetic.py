@@ -27,8 +27,8 @@ Rendering, per recording (all from one seeded ``numpy.random.Generator`` tree):
   (+-2-5 deg) as smooth random walks (the whole image and mask are warped),
   illumination drift (slow brightness change of 5-15 % plus a colour
   temperature drift of +-2-5 % on red/blue), sensor noise sd 3-5 levels,
-  lossy compression (MJPG at OpenCV quality 25, ~40 dB, about libjpeg 85; for PURE a
-  libjpeg quality-85 round trip before the lossless PNG).
+  stronger compression (MJPG at OpenCV quality 25, PSNR ~40 dB, about
+  libjpeg 85; for PURE a libjpeg quality-85 round trip before the PNG).
 
 Layout under the set's folder::
 
@@ -70,7 +70,8 @@ from .ppg_model import HeartRateVariability, PulseModel, ppg_waveform, simulate_
 from .recording import Recording
 
 __all__ = [
-    "GENERATOR_VERSION", "BVP_SIGNATURE", "SyntheticParams", "SceneTruth", "Appearance",
+    "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "Difficulty", "SyntheticParams",
+    "SceneTruth", "Appearance", "ensure_generated",
     "ppg_waveform", "generate_synthetic", "load_synthetic", "default_cache_dir",
     "synthetic_dir", "write_ubfc_subject", "write_pure_session", "read_scene_truth",
     "face_landmarks", "skin_mask_from_landmarks",
@@ -80,7 +81,7 @@ __all__ = [
 GENERATOR_VERSION = "1"
 #: normalised blood-volume-pulse signature (R, G, B), de Haan & van Leest 2014
 BVP_SIGNATURE = (0.33, 0.77, 0.53)
-#: first camera timestamp (ns) of the PURE-layout sessions, as in PURE 01-01
+#: base of the PURE-layout camera timestamps (ns since 1970: February 2014, as PURE's)
 PURE_EPOCH_NS = 1392643993642815000
 #: PURE setup number given to the hard PURE-layout sessions ("slow translation")
 PURE_HARD_SETUP = "03"
@@ -94,8 +95,9 @@ class SyntheticParams:
     """What a synthetic set depends on (hashed into its cache folder name).
 
     ``n_pure``: how many of the ``n_hard`` recordings use the PURE layout
-    (default ``min(1, n_hard // 2)``: PNG frames are large, ~0.1 MB at 320x240). ``size`` is
-    (width, height) in pixels, ``duration`` in s, ``fps`` in Hz.
+    (default ``min(1, n_hard // 2)``: its PNG frames take ~0.12 MB each at
+    320x240, 75 MB for 20 s). ``size`` is (width, height) in pixels,
+    ``duration`` in s, ``fps`` in Hz.
     """
 
     seed: int = 0
@@ -107,9 +109,13 @@ class SyntheticParams:
     n_pure: int | None = None
 
     def __post_init__(self) -> None:
+        # coerce (values may come from a command line or JSON) and fill the default
+        for name, kind in (("seed", int), ("n_easy", int), ("n_hard", int),
+                           ("duration", float), ("fps", float)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
         object.__setattr__(self, "size", (int(self.size[0]), int(self.size[1])))
-        if self.n_pure is None:
-            object.__setattr__(self, "n_pure", min(1, self.n_hard // 2))
+        object.__setattr__(self, "n_pure", min(1, self.n_hard // 2) if self.n_pure is None
+                           else int(self.n_pure))
         if self.n_easy < 0 or self.n_hard < 0 or not 0 <= self.n_pure <= self.n_hard:
             raise ValueError(f"need n_easy, n_hard >= 0 and 0 <= n_pure <= n_hard, got {self}")
         if self.n_easy + self.n_hard == 0:
@@ -118,9 +124,8 @@ class SyntheticParams:
             raise ValueError(f"need at least 2 frames and 32x32 pixels, got {self}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seed": int(self.seed), "n_easy": int(self.n_easy), "n_hard": int(self.n_hard),
-                "n_pure": int(self.n_pure), "duration": float(self.duration),
-                "fps": float(self.fps), "size": list(self.size)}
+        """JSON-ready parameters (as in the manifest)."""
+        return {**dataclasses.asdict(self), "size": list(self.size)}
 
     def key(self) -> str:
         """Cache folder name: ``<GENERATOR_VERSION>-<12 hex digits of the parameters' hash>``."""
@@ -349,9 +354,8 @@ def light_gains(times: np.ndarray, rng: np.random.Generator, *, brightness_range
                 colour_drift: float, corner_hz: float = 0.05) -> np.ndarray:
     """Illumination drift (N, 3) float32 RGB gains: brightness changing by ``brightness_range``
     (max - min, relative) and a colour-temperature drift of +-``colour_drift`` (red up, blue down)."""
-    bright = 1.0 + smooth_random_walk(times, rng, bound=1.0, corner_hz=corner_hz)
-    bright = 1.0 + brightness_range * (bright - bright.min()) / max(float(np.ptp(bright)), 1e-12) \
-        - brightness_range / 2
+    walk = smooth_random_walk(times, rng, bound=1.0, corner_hz=corner_hz)
+    bright = 1.0 + brightness_range * ((walk - walk.min()) / max(float(np.ptp(walk)), 1e-12) - 0.5)
     warm = smooth_random_walk(times, rng, bound=colour_drift, corner_hz=corner_hz)
     return (bright[:, None] * np.column_stack([1 + warm, np.ones_like(warm), 1 - warm])).astype(np.float32)
 
@@ -504,12 +508,10 @@ def write_pure_session(folder: str | Path, frames: Iterable[np.ndarray],
     frame_dir = folder / folder.name
     frame_dir.mkdir(parents=True, exist_ok=True)
     stamps = [int(t) for t in frame_times_ns]
-    n = 0
     for ns, frame in zip(stamps, frames, strict=True):
         path = frame_dir / f"Image{ns}.png"
         if not cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
             raise RuntimeError(f"{path}: OpenCV cannot write PNG")
-        n += 1
     count = len(oximeter_times_ns)
     spo2 = np.broadcast_to(np.asarray(spo2, dtype=np.int64), (count,))
     strength = np.broadcast_to(np.asarray(signal_strength, dtype=np.int64), (count,))
@@ -524,7 +526,7 @@ def write_pure_session(folder: str | Path, frames: Iterable[np.ndarray],
 
 
 # -------------------------------------------------------------- recordings
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scene:
     """The subject-independent inputs of every recording of a set (photo, landmarks, masks)."""
 
@@ -764,7 +766,6 @@ def generate_synthetic(out_dir: str | Path, seed: int = 0, n_easy: int = 4, n_ha
                              fps=fps, size=tuple(size), n_pure=n_pure)
     root = Path(out_dir)
     (root / "truth").mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
     scene = Scene.from_photo(base_face_image())
     plans = plan_recordings(params)
     jobs = jobs or min(2, os.cpu_count() or 1)
@@ -773,7 +774,7 @@ def generate_synthetic(out_dir: str | Path, seed: int = 0, n_easy: int = 4, n_ha
     manifest = {
         "generator": __name__, "version": GENERATOR_VERSION, "key": params.key(),
         "params": params.as_dict(), "photo": "skimage.data.astronaut()",
-        "seconds_to_generate": round(time.perf_counter() - started, 2), "recordings": entries,
+        "recordings": entries,
     }
     (root / _MANIFEST).write_text(json.dumps(manifest, indent=2))
     return root
@@ -800,19 +801,31 @@ def _is_complete(folder: Path) -> bool:
     return (folder / _MANIFEST).is_file()
 
 
+def remove_stale_temporaries(parent: Path, name: str, *, max_age_s: float = 3600.0) -> None:
+    """Delete ``.<name>.tmp-*`` folders in ``parent`` untouched for ``max_age_s`` s (killed runs)."""
+    now = time.time()
+    for tmp in parent.glob(f".{name}.tmp-*"):
+        try:
+            if now - tmp.stat().st_mtime > max_age_s:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def ensure_generated(target: Path, params: SyntheticParams, *, jobs: int | None = None) -> Path:
     """Generate the set for ``params`` at ``target`` unless it is already complete.
 
     Atomic: the set is written into a temporary sibling folder and renamed to
     ``target`` (an absent or empty folder) only when complete, so a killed or
     concurrent run never leaves half a set; a run that loses the race drops
-    its copy.
+    its copy. Temporary folders of killed runs are removed after an hour.
     """
     if _is_complete(target):
         return target
     if target.exists() and any(target.iterdir()):
         raise DatasetError(f"synthetic: {target} is neither a synthetic set (no {_MANIFEST}) nor empty")
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target.parent, target.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         generate_synthetic(tmp, seed=params.seed, n_easy=params.n_easy, n_hard=params.n_hard,
@@ -837,13 +850,21 @@ def read_manifest(root: Path) -> dict[str, Any]:
         raise DatasetError(f"synthetic: cannot read {root / _MANIFEST}: {exc}") from exc
 
 
-def _entry_for(path: Path, root: Path, by_folder: Mapping[str, dict]) -> dict | None:
-    """The manifest entry whose folder holds ``path``."""
+def as_synthetic(item: Recording | RecordingError, root: Path,
+                 by_folder: Mapping[str, dict]) -> Recording | RecordingError:
+    """A loaded UBFC/PURE recording renamed and annotated from its manifest entry."""
+    if isinstance(item, RecordingError):
+        return item
     try:
-        parts = Path(path).resolve().relative_to(root.resolve()).parts
+        parts = item.path.resolve().relative_to(root.resolve()).parts
     except ValueError:
-        return None
-    return by_folder.get("/".join(parts[:2]))
+        parts = ()
+    entry = by_folder.get("/".join(parts[:2]))  # e.g. "ubfc/subject1", "pure/08-03"
+    if entry is None:
+        return RecordingError(item.path, "not listed in the synthetic manifest")
+    return dataclasses.replace(item, name=entry["name"], dataset="synthetic",
+                               condition=entry["condition"], subject=entry["subject"],
+                               meta={**item.meta, **entry, "truth_path": str(root / entry["truth"])})
 
 
 def load_synthetic(root: str | Path | None = None, seed: int = 0, n_easy: int = 4, n_hard: int = 4,
@@ -858,7 +879,9 @@ def load_synthetic(root: str | Path | None = None, seed: int = 0, n_easy: int = 
     :func:`load_ubfc` / :func:`load_pure`; each ``Recording`` gets
     ``dataset="synthetic"``, ``name`` (e.g. ``"easy-subject1"``), ``condition``
     (``"easy"``/``"hard"``), ``subject`` and ``meta`` updated with its
-    manifest entry (true mean HR, pulse amplitude, ...) plus ``meta["truth_path"]``.
+    manifest entry (true mean HR, pulse amplitude, ...) plus ``meta["truth_path"]``
+    (:func:`read_scene_truth`). The other parameters are those of
+    :func:`generate_synthetic`; ``jobs`` does not change the files.
     """
     from .pure import load_pure
     from .ubfc import load_ubfc
@@ -876,16 +899,6 @@ def load_synthetic(root: str | Path | None = None, seed: int = 0, n_easy: int = 
     for layout, loader in (("ubfc", load_ubfc), ("pure", load_pure)):
         if any(e["layout"] == layout for e in manifest["recordings"]):
             loaded += loader(root / layout)
-    out: list[Recording | RecordingError] = []
-    for item in loaded:
-        entry = _entry_for(item.path, root, by_folder)
-        if isinstance(item, RecordingError) or entry is None:
-            out.append(item if isinstance(item, RecordingError)
-                       else RecordingError(item.path, "not listed in the synthetic manifest"))
-            continue
-        meta = {**item.meta, **entry, "truth_path": str(root / entry["truth"])}
-        out.append(dataclasses.replace(item, name=entry["name"], dataset="synthetic",
-                                       condition=entry["condition"], subject=entry["subject"],
-                                       meta=meta))
+    out = [as_synthetic(item, root, by_folder) for item in loaded]
     order = {e["name"]: i for i, e in enumerate(manifest["recordings"])}
     return sorted(out, key=lambda r: order.get(getattr(r, "name", ""), len(order)))

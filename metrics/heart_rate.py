@@ -13,15 +13,19 @@ Methods (``method=``):
 - ``"peaks"``: 60 / median inter-beat interval of ``scipy.signal.find_peaks``.
 - ``"autocorr"``: first strong autocorrelation peak at lags within ``band``.
 
-Every method detrends (``signal_detrend``) and band-passes the signal itself;
-``signal`` may be raw or already post-processed. Frequencies in Hz, times in
-seconds, heart rates in beats per minute (bpm).
+Every method detrends (``signal_detrend``, with ``lam`` scaled to ``fs`` so
+its cut-off stays at half the band's low edge) and band-passes the signal
+itself (to ``band``; ``"harmonic"`` keeps the harmonics up to just below
+Nyquist); ``signal`` may be raw or already post-processed. Estimates always
+lie in ``band``. Frequencies in Hz, times in seconds, heart rates in beats per
+minute (bpm).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import signal as sps
+from scipy.ndimage import maximum_filter1d
 
 from .signal import DEFAULT_BAND_HZ, signal_bandpass, signal_detrend
 
@@ -170,9 +174,19 @@ def _check_band(band: tuple[float, float], fs: float) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------- helpers
+def _detrend_lambda(fs: float, cutoff_hz: float) -> float:
+    """Smoothness-priors ``lam`` whose high-pass is at -6 dB at ``cutoff_hz`` for ``fs`` Hz.
+
+    The detrender's response is ``a / (1 + a)``, ``a = 16 lam^2 sin^4(pi f / fs)``;
+    a fixed ``lam`` would move the cut-off with ``fs`` (``lam = 100``: 0.68 Hz
+    at 30 Hz but 1.35 Hz at 60 Hz, which would remove resting heart rates).
+    """
+    return 1.0 / (2.0 * np.sin(np.pi * min(cutoff_hz / fs, 0.25)) ** 2)
+
+
 def _preprocess(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
-    """Detrend (smoothness priors) and band-pass ``x`` to ``band`` (Hz)."""
-    y = signal_detrend(x, lam=100.0)
+    """Detrend (smoothness priors, cut-off ``band[0] / 2``) and band-pass ``x`` to ``band`` (Hz)."""
+    y = signal_detrend(x, lam=_detrend_lambda(fs, 0.5 * band[0]))
     y = signal_bandpass(y, fs, band)
     if not np.all(np.isfinite(y)) or float(np.ptp(y)) <= 1e-12 * max(1.0, float(np.ptp(x))):
         raise ValueError("signal has no power in the heart-rate band")
@@ -219,10 +233,20 @@ def _parabolic(y: np.ndarray, i: int) -> float:
     return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
 
 
-def _hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
+def _hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float],
+              rel_prominence: float = 0.65) -> float:
+    """60 / median inter-beat interval (s) of the band-passed signal's peaks.
+
+    Peaks are at least ``1 / band[1]`` s apart (refractory period) and have a
+    prominence of at least ``rel_prominence`` times the 90th percentile of all
+    peak prominences, which drops dicrotic-wave and noise peaks.
+    """
     y = _preprocess(x, fs, band)
     distance = max(1, int(np.floor(fs / band[1])))  # refractory period: fastest beat in band
-    peaks, _ = sps.find_peaks(y, distance=distance, prominence=0.5 * float(np.std(y)))
+    peaks, props = sps.find_peaks(y, distance=distance, prominence=0.0)
+    if peaks.size:
+        prom = props["prominences"]
+        peaks = peaks[prom >= rel_prominence * np.percentile(prom, 90)]
     if peaks.size < 2:
         raise ValueError("fewer than two beats found; cannot estimate a heart rate from peaks")
     t = (peaks + np.array([_parabolic(y, int(i)) for i in peaks])) / fs
@@ -258,19 +282,36 @@ def _hr_autocorr(x: np.ndarray, fs: float, band: tuple[float, float],
 
 def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
                  n_harmonics: int = 3, decay: float = 0.7, floor_factor: float = 2.0,
-                 sub_ratio: float = 0.15, sub_score: float = 0.8) -> float:
-    """Harmonic-sum estimate: fundamental f maximising sum_k decay^(k-1) P(k f).
+                 sub_ratio: float = 0.15) -> float:
+    """Harmonic-sum estimate with a sub-harmonic check (bpm).
 
-    The spectrum is a Hann-windowed periodogram of the signal band-passed
-    wide (``0.7 * band[0]`` Hz up to just below Nyquist) so harmonics survive.
-    ``P`` is the power above ``floor_factor`` times the median in-band power
-    (noise contributes ~nothing), taken as the maximum within a tolerance of
-    each harmonic (beat-to-beat variability smears harmonic ``k`` k times
-    more). The comb's decaying weights keep a lone fundamental (sinusoid at a
-    fast rate) from being halved; a sub-harmonic ``f/2`` or ``f/3`` of the
-    winner is preferred when it is itself a real spectral peak (at least
-    ``sub_ratio`` of the winner's power) and its comb scores at least
-    ``sub_score`` of the winner's.
+    1. Spectrum: Hann-windowed, zero-padded periodogram of the signal
+       band-passed wide (``min(0.5, 0.7 * band[0])`` Hz to just below Nyquist)
+       so that the harmonics survive; scaled to a maximum of 1 in ``band``.
+    2. Noise floor: ``P'(f) = max(P(f) - floor_factor * median_band(P), 0)``,
+       so noise bins contribute (almost) nothing.
+    3. Harmonic sum over candidate fundamentals ``f`` in ``band``:
+       ``score(f) = sum_k decay**(k-1) * T_k(f)``, ``k = 1..n_harmonics``, where
+       the tooth ``T_k(f)`` is the maximum of ``P'`` within
+       ``+-(0.5 / duration + 0.03 k)`` Hz of ``k f`` (beat-to-beat variability
+       smears harmonic k k times more). A sharp-peaked PPG whose 2nd or 3rd
+       harmonic outweighs the fundamental still scores highest at the
+       fundamental; the decaying weights keep a lone peak (a near-sinusoidal
+       pulse at a fast rate) from being credited to its half.
+    4. Sub-harmonic check: the winner ``f`` is replaced by ``f/3`` or ``f/2``
+       (in ``band``) when the teeth of that candidate that are *not* harmonics
+       of ``f`` (``j f/m`` for ``j = 1..m+1``, ``j`` not a multiple of ``m``)
+       hold at least ``sub_ratio`` of the power at ``f``: peaks that only the
+       lower rate explains (e.g. a weak fundamental and its 3rd harmonic next
+       to a dominant 2nd harmonic). Noise alone, removed by the floor, does not
+       pass, so true fast rates are not halved.
+    5. The frequency is refined on the un-smoothed comb ``sum_k decay**(k-1)
+       P(k f)`` within the first tooth's tolerance.
+
+    Defaults were tuned on synthetic pulses (45-170 bpm, 2nd/3rd harmonics
+    up to 4x the fundamental's power, beat-to-beat variability, white and
+    1/f noise at -3 to +3 dB, 10 and 30 s windows, with and without the
+    0.7-3 Hz post-processing of the methods).
     """
     nyq = fs / 2.0
     y = _preprocess(x, fs, (min(0.5, 0.7 * band[0]), 0.98 * nyq))
@@ -279,16 +320,17 @@ def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
     f, p = sps.periodogram(y, fs=fs, window="hann", nfft=nfft, detrend=False)
     df = f[1] - f[0]
     in_band = (f >= band[0]) & (f <= band[1])
-    p = p / max(float(p[in_band].max()), 1e-300)
+    peak = float(p[in_band].max()) if np.any(in_band) else 0.0
+    if not peak > 0:
+        raise ValueError("signal has no power in the heart-rate band")
+    p = p / peak
     floor = float(np.median(p[in_band]))
     pc = np.clip(p - floor_factor * floor, 0.0, None)
 
-    # tolerance (Hz) around harmonic k: half the Hann main lobe plus HRV smear
-    base_tol = 1.0 / (n / fs)
+    base_tol = 1.0 / (n / fs)  # Hz; half of it plus 0.03 k Hz is the tolerance of tooth k
     idx = np.flatnonzero(in_band)
     score = np.zeros(idx.size)
     teeth = []
-    from scipy.ndimage import maximum_filter1d
     for k in range(1, n_harmonics + 1):
         tol = 0.5 * base_tol + 0.03 * k
         mk = maximum_filter1d(pc, size=2 * int(round(tol / df)) + 1, mode="constant")

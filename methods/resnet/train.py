@@ -27,6 +27,7 @@ setting is restored afterwards). Runs on CUDA when available unless
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import platform
 import time
 import warnings
@@ -223,6 +224,9 @@ def train(root: str | Path | None, epochs: int = 30, lr: float = 3e-4, batch: in
         raise ValueError(f"no training clips: none of the {len(recs)} recordings has {frames} frames "
                          f"with ground truth (try a smaller frames=)")
 
+    if deterministic and dev.type == "cuda":
+        # cuBLAS is deterministic only with a fixed workspace (read when CUDA starts; see torch docs)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.manual_seed(seed)
     config = make_config(size=size, frames=frames, dropout=dropout, batch_norm=batch_norm,
                          hr_weight=hr_weight, band=band, temperature=temperature)

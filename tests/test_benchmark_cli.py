@@ -1,0 +1,105 @@
+"""The benchmark command end to end on small UBFC- and PURE-layout data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from rppg_bench import benchmark
+from rppg_bench.datasets.synthetic import generate_synthetic
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory):
+    """``<root>/ubfc`` (2 subjects) and ``<root>/pure`` (1 session) from the synthetic generator."""
+    root = tmp_path_factory.mktemp("layouts")
+    generate_synthetic(root, seed=5, n_easy=1, n_hard=2, duration=8.0, n_pure=1)
+    return root
+
+
+def run_cli(*args: str) -> int:
+    return benchmark.main(list(args))
+
+
+def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = run_cli("--datasets", "pure", "ubfc", "--methods", "chrom", "pos", "--data-root", str(data_root),
+                 "--out", str(out))
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "Mean RMSE:" in printed and "Mean MAE :" in printed and "-" * 62 in printed
+    assert "subject1 [pos]" in printed
+    rows = pd.read_csv(out / "results.csv")
+    assert set(rows["dataset"]) == {"pure", "ubfc"}
+    assert len(rows) == 3 * 2 and (rows["status"] == "ok").all()
+    assert (rows["hr_abs_error"] < 5).all()
+    for col in ("hr_pred", "hr_true", "win_hr_mae", "win_hr_rmse", "wave_rmse", "wave_mae", "wave_r", "snr_db",
+                "runtime_s", "input_sha256"):
+        assert rows[col].notna().all(), col
+    record = json.loads((out / "results.json").read_text())["record"]
+    for key in ("protocol", "methods", "datasets", "versions", "git_revision", "seed", "wall_time_s", "argv"):
+        assert key in record
+    assert record["protocol"]["hr_method"] == "harmonic"
+    summary = (out / "summary.md").read_text()
+    assert "## pure" in summary and "## ubfc" in summary and "**" in summary
+    for plot in ("bland_altman.png", "hr_scatter.png", "hr_error_distribution.png", "waveforms.png"):
+        assert (out / "plots" / plot).stat().st_size > 1000
+
+
+def test_same_command_twice_gives_identical_numbers(data_root, tmp_path):
+    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "ica", "pos", "--quiet"]
+    assert run_cli(*args, "--out", str(tmp_path / "a")) == 0
+    assert run_cli(*args, "--out", str(tmp_path / "b")) == 0
+    cols = ["video", "method", "hr_pred", "hr_true", "wave_rmse", "wave_r", "snr_db"]
+    a = pd.read_csv(tmp_path / "a" / "results.csv")[cols]
+    b = pd.read_csv(tmp_path / "b" / "results.csv")[cols]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_rerun_into_same_folder_resumes_and_report_rerenders(data_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "pos", "--out", str(out)]
+    assert run_cli(*args) == 0
+    first = (out / "rows.jsonl").read_text()
+    capsys.readouterr()
+    assert run_cli(*args) == 0
+    assert "[pos]" not in capsys.readouterr().out  # nothing recomputed
+    assert (out / "rows.jsonl").read_text() == first
+    (out / "summary.md").unlink()
+    assert run_cli("--report-from", str(out)) == 0
+    assert "## ubfc" in (out / "summary.md").read_text()
+
+
+def test_broken_video_fails_alone_and_exit_code_says_so(data_root, tmp_path):
+    root = tmp_path / "ubfc"
+    shutil.copytree(data_root / "ubfc", root)
+    broken = root / "subject9"
+    broken.mkdir()
+    (broken / "vid.avi").write_bytes(b"not a video at all")
+    shutil.copy(root / "subject1" / "ground_truth.txt", broken / "ground_truth.txt")
+    out = tmp_path / "run"
+    rc = run_cli("--datasets", f"ubfc={root}", "--methods", "pos", "--out", str(out), "--quiet")
+    assert rc == 1
+    rows = pd.read_csv(out / "results.csv")
+    bad = rows[rows["status"] != "ok"]
+    assert len(bad) == 1 and "subject9" in bad["error"].iloc[0] and "vid.avi" in bad["error"].iloc[0]
+    assert (rows[rows["status"] == "ok"]["hr_abs_error"] < 5).all()
+    assert "Failures" in (out / "summary.md").read_text()
+
+
+def test_unknown_names_and_bad_params_fail_fast(capsys, tmp_path):
+    assert run_cli("--methods", "chorm", "--out", str(tmp_path / "x")) == 2
+    assert "did you mean 'chrom'" in capsys.readouterr().err.lower()
+    assert run_cli("--methods", "pos", "--param", "pos.windw=2", "--out", str(tmp_path / "y")) == 2
+    assert "windw" in capsys.readouterr().err
+    assert run_cli("--datasets", "pure", "--methods", "pos", "--out", str(tmp_path / "z")) == 1
+    assert "no root folder" in capsys.readouterr().err
+
+
+def test_list_shows_methods_with_kind_paper_and_parameters(capsys):
+    assert run_cli("--list") == 0
+    text = capsys.readouterr().out
+    assert "pos" in text and "classical" in text and "window=1.6" in text and "ubfc" in text
