@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -61,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
     p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
     p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="cache of per-video products and synthetic data (default: $RPPG_CACHE_DIR, "
+                        "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write cached per-video products")
+    p.add_argument("--clear-cache", action="store_true", help="delete the cached per-video products, then exit")
     p.add_argument("--seed", type=int, default=0, help="seed for the synthetic data, ICA and bootstrap")
     p.add_argument("--list", action="store_true", help="list datasets and methods, then exit")
     p.add_argument("--report-from", metavar="DIR", help="re-render the report of an earlier run folder and exit")
@@ -103,6 +109,18 @@ def parse_dataset_specs(specs: Iterable[str]) -> list[tuple[str, str | None]]:
     return out
 
 
+def resolve_cache_dir(path: str | None) -> Path:
+    """``--cache-dir`` or the default cache folder. A given folder is exported as
+    ``$RPPG_CACHE_DIR`` so the synthetic generator (and worker processes) use it too."""
+    from .cache import CACHE_ENV, default_cache_dir
+
+    if not path:
+        return default_cache_dir()
+    folder = Path(path).expanduser()
+    os.environ[CACHE_ENV] = str(folder)
+    return folder
+
+
 # ---------------------------------------------------------------- listing
 def list_registered() -> str:
     """Datasets and methods with kind, paper and parameters, as text."""
@@ -135,24 +153,26 @@ class VideoTask:
     face_confidence: float = 0.5
     skip: frozenset[str] = field(default_factory=frozenset)
     keep_waveforms: bool = False
+    cache_dir: Path | None = None
 
 
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
     from .methods.face import FaceParams, video_products
     from .metrics.evaluate import aligned_waveforms, check_method_output, evaluate_prediction
-    from .reports.results import input_fingerprint
+    from .datasets.recording import recording_fingerprint
 
     rec = task.recording
     base = {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
     todo = [m for m in task.methods if m not in task.skip]
     rows: list[dict[str, Any]] = []
     try:
-        fingerprint = input_fingerprint(rec)
+        fingerprint = recording_fingerprint(rec)
         instances = {m: create_method(m, **task.methods[m]) for m in todo}
         crop = max((getattr(inst, "required_crop_size", 0) for inst in instances.values()), default=0)
         t0 = time.perf_counter()
-        products = video_products(rec, FaceParams(min_detection_confidence=task.face_confidence, crop_size=crop))
+        products = video_products(rec, FaceParams(min_detection_confidence=task.face_confidence, crop_size=crop),
+                                  cache_dir=task.cache_dir)
         preprocess_s = time.perf_counter() - t0
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
         return [failed_row(base, m, exc) for m in todo]
@@ -241,6 +261,7 @@ def run(args: argparse.Namespace) -> int:
         create_method(m, **kw)  # fail fast on bad parameters, before any video is decoded
         method_params[m] = kw
     specs = parse_dataset_specs(args.datasets)
+    cache_dir = resolve_cache_dir(args.cache_dir)
     out = Path(args.out) if args.out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(out)  # raises a clear error for an unwritable folder
 
@@ -258,9 +279,10 @@ def run(args: argparse.Namespace) -> int:
         keep = rec.dataset not in examples
         examples.add(rec.dataset)
         tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
-                               args.face_confidence, skip, keep))
+                               args.face_confidence, skip, keep, None if args.no_cache else cache_dir))
     record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods=method_params,
-                        datasets=dataset_record, seed=args.seed, jobs=args.jobs, face_confidence=args.face_confidence)
+                        datasets=dataset_record, seed=args.seed, jobs=args.jobs, face_confidence=args.face_confidence,
+                        cache=None if args.no_cache else str(cache_dir))
     interrupted = False
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
@@ -298,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.list:
             print(list_registered())
+            return EXIT_OK
+        if args.clear_cache:
+            from .cache import clear_cache
+
+            folder = resolve_cache_dir(args.cache_dir) / "products"
+            print(f"Removed {clear_cache(folder) / 1e6:.1f} MB of cached products from {folder}")
             return EXIT_OK
         if args.report_from:
             from .reports.render import rerender_report

@@ -21,7 +21,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-
 from rppg_bench.methods.face import FaceParams, compute_products, recording_from_video
 from rppg_bench.methods.resnet.infer import load_checkpoint, predict_crops
 from rppg_bench.methods.resnet.model import ResNetTCN
@@ -85,7 +84,7 @@ def main() -> None:
         name = torch.cuda.get_device_name(gpu)
         for amp, label in ((False, "float32"), (True, "float16")):
             predict_crops(model, crops, a.frames, gpu, amp=amp)  # warm-up (cuDNN autotuning, allocator)
-            _, t_gpu = timed(lambda: predict_crops(model, crops, a.frames, gpu, amp=amp), sync=True)
+            _, t_gpu = timed(lambda amp=amp: predict_crops(model, crops, a.frames, gpu, amp=amp), sync=True)
             print(f"GPU  model {label} ({name}): {n / t_gpu:8.1f} frames/s"
                   f"   with CPU cropping: {n / (t_crop + t_gpu):8.1f} frames/s")
     else:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
+import hashlib
+
 import cv2
 import numpy as np
 
@@ -155,3 +157,22 @@ def check_series(path: Path, what: str, values: Sequence[float] | np.ndarray,
             i = int(np.argmax(steps <= 0))
             raise RecordingError(path, f"{what}: timestamps do not increase at index {i + 1} ({arr[i]} -> {arr[i + 1]})")
     return arr
+
+
+def source_fingerprint(source: FrameSource) -> str:
+    """sha256 (hex, 24 chars) of the bytes of a frame source's file(s)."""
+    h = hashlib.sha256()
+    files = getattr(source, "files", None) or (source.path,)
+    for f in files:
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:24]
+
+
+def recording_fingerprint(recording: Recording) -> str:
+    """sha256 (hex, 16 chars) of a recording's frame files and ground-truth arrays."""
+    h = hashlib.sha256(source_fingerprint(recording.source).encode())
+    for arr in (recording.ppg, recording.ppg_times):
+        h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
+    return h.hexdigest()[:16]

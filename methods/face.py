@@ -13,14 +13,15 @@ the first one; a video with no face at all raises ``RecordingError``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..datasets.errors import RecordingError
-from ..datasets.recording import Recording, VideoFile
+from ..cache import cache_key, load_arrays, save_arrays_atomic
+from ..datasets.recording import Recording, VideoFile, source_fingerprint
 
 # MediaPipe FaceMesh indices of the skin polygons (image-left cheek is the subject's right).
 FOREHEAD = (109, 10, 338, 297, 299, 296, 336, 9, 107, 66, 69, 67)
@@ -206,19 +207,58 @@ def cached_products(rec: Recording, params: FaceParams | None = None) -> VideoPr
     return None
 
 
-def video_products(video: Recording | str | Path, params: FaceParams | None = None) -> VideoProducts:
-    """Memoised :func:`compute_products`.
+#: bump when a change here alters the products (invalidates the disk cache)
+FACE_CODE_VERSION = "1"
+_ARRAYS = ("times", "fps", "rgb", "boxes", "face_found", "crops")
+
+
+def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> Path:
+    """Cache file of ``rec``'s products: keyed by the frame files' content, the
+    preprocessing parameters and the code version."""
+    if "source_sha" not in rec.products:
+        rec.products["source_sha"] = source_fingerprint(rec.source)
+    key = cache_key(source=rec.products["source_sha"], params=asdict(params), version=FACE_CODE_VERSION,
+                    roi=ROI_POLYGONS)
+    return Path(cache_dir) / "products" / f"{key}.npz"
+
+
+def save_products(path: Path, prod: VideoProducts) -> None:
+    arrays = {k: np.asarray(getattr(prod, k)) for k in _ARRAYS if getattr(prod, k) is not None}
+    save_arrays_atomic(path, arrays)
+
+
+def load_products(path: Path) -> VideoProducts | None:
+    data = load_arrays(path)
+    if data is None or not set(_ARRAYS[:5]) <= set(data):
+        return None
+    return VideoProducts(times=data["times"], fps=float(data["fps"]), rgb=data["rgb"], boxes=data["boxes"],
+                         face_found=data["face_found"], crops=data.get("crops"))
+
+
+def video_products(video: Recording | str | Path, params: FaceParams | None = None,
+                   cache_dir: Path | None = None) -> VideoProducts:
+    """Memoised :func:`compute_products`, optionally cached on disk under ``cache_dir``.
 
     ``params=None`` takes whatever products the runner already computed for this
     recording (so methods follow the run's face settings), else the defaults.
-    Products with crops also serve trace-only requests.
+    Products with crops also serve trace-only requests. With ``cache_dir`` a
+    rerun reads the products instead of decoding the video again.
     """
     rec = as_recording(video)
     prod = cached_products(rec, params)
+    if prod is not None:
+        return prod
+    params = params or FaceParams()
+    path = products_cache_file(rec, params, cache_dir) if cache_dir else None
+    prod = load_products(path) if path else None
     if prod is None:
-        params = params or FaceParams()
         prod = compute_products(rec, params)
-        rec.products[("face", params.tracking_key(), params.crop_size, params.crop_scale)] = prod
+        if path:
+            save_products(path, prod)
+            if params.crop_size:  # a trace-only entry too, for later runs without learned methods
+                trace_only = replace(prod, crops=None)
+                save_products(products_cache_file(rec, replace(params, crop_size=0), cache_dir), trace_only)
+    rec.products[("face", params.tracking_key(), params.crop_size, params.crop_scale)] = prod
     return prod
 
 

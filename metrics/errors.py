@@ -34,11 +34,22 @@ def _pair(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("a", "b")
 
 
 def _scaled_diff(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(x - y) / s`` and ``s`` = max |x|, |y|, computed without overflow."""
-    s = float(max(np.max(np.abs(x)), np.max(np.abs(y))))
-    if s == 0.0:
-        return np.zeros_like(x), 1.0
-    return x / s - y / s, s
+    """``(u, c)`` with ``x - y == c * u`` and max |u| = 1, free of overflow/underflow.
+
+    ``c`` is ``inf`` only when ``max |x - y|`` itself exceeds the float range.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = x - y
+    if not np.all(np.isfinite(d)):  # huge inputs: difference of the scaled values
+        s = float(max(np.max(np.abs(x)), np.max(np.abs(y))))
+        d = x / s - y / s
+        c = float(np.max(np.abs(d)))
+        with np.errstate(over="ignore"):
+            return d / c, s * c
+    c = float(np.max(np.abs(d)))
+    if c == 0.0:
+        return np.zeros_like(d), 0.0
+    return d / c, c
 
 
 def _finite(value: float, what: str) -> float:
@@ -49,14 +60,14 @@ def _finite(value: float, what: str) -> float:
 
 def mae(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute error ``mean(|a - b|)`` of (N,) arrays, in their units."""
-    d, s = _scaled_diff(*_pair(a, b))
-    return _finite(s * float(np.mean(np.abs(d))), "MAE")
+    u, c = _scaled_diff(*_pair(a, b))
+    return _finite(c * float(np.mean(np.abs(u))), "MAE")
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:
     """Root mean squared error ``sqrt(mean((a - b)^2))`` of (N,) arrays, in their units."""
-    d, s = _scaled_diff(*_pair(a, b))
-    return _finite(s * float(np.sqrt(np.mean(d * d))), "RMSE")
+    u, c = _scaled_diff(*_pair(a, b))
+    return _finite(c * float(np.sqrt(np.mean(u * u))), "RMSE")
 
 
 def mape(pred: np.ndarray, true: np.ndarray) -> float:
@@ -67,8 +78,10 @@ def mape(pred: np.ndarray, true: np.ndarray) -> float:
     p, t = _pair(pred, true, ("pred", "true"))
     if np.any(t == 0):
         raise ValueError("true contains zeros: MAPE is undefined")
-    d, s = _scaled_diff(p, t)
-    return _finite(100.0 * float(np.mean(np.abs(d) / (np.abs(t) / s))), "MAPE")
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        ratio = np.abs(p / t - 1.0)  # |pred - true| / |true| without forming pred - true
+        value = 100.0 * float(np.mean(ratio))
+    return _finite(value, "MAPE")
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -152,7 +165,7 @@ def waveform_errors(pred01: np.ndarray, ref01: np.ndarray, normalize: bool = Tru
     Returns
     -------
     dict with ``rmse``, ``mae`` (units of [0, 1]) and ``pearson`` (NaN when a
-    waveform is constant or N < 2).
+    waveform is constant, with ``normalize`` a range below 1e-12, or N < 2).
     """
     p, r = _pair(pred01, ref01, ("pred01", "ref01"))
     if normalize:

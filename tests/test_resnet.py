@@ -21,16 +21,28 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
-from rppg_bench.datasets.folder import load_folder  # noqa: E402
-from rppg_bench.methods.registry import create_method, method_info  # noqa: E402
-from rppg_bench.methods.resnet import (ResNetTCN, extract_rppg_signal_resnet, load_checkpoint,  # noqa: E402
-                                       process_all_videos_resnet, train)
-from rppg_bench.methods.resnet.data import (ClipDataset, Jitter, augment_clip, clip_starts,  # noqa: E402
-                                            recording_arrays, subject_folds)
-from rppg_bench.methods.resnet.infer import chunk_starts, overlap_weights, predict_crops  # noqa: E402
-from rppg_bench.methods.resnet.loss import peak_hr, rppg_loss, soft_hr, zscore  # noqa: E402
-from rppg_bench.methods.resnet.model import normalize_clip  # noqa: E402
-from rppg_bench.methods.resnet.train import make_config, save_checkpoint  # noqa: E402
+from rppg_bench.datasets.folder import load_folder
+from rppg_bench.methods.registry import create_method, method_info
+from rppg_bench.methods.resnet import (
+    ResNetTCN,
+    extract_rppg_signal_resnet,
+    load_checkpoint,
+    process_all_videos_resnet,
+    train,
+)
+from rppg_bench.methods.resnet.data import (
+    ClipDataset,
+    Jitter,
+    augment_clip,
+    clip_starts,
+    recording_arrays,
+    recording_subject,
+    subject_folds,
+)
+from rppg_bench.methods.resnet.infer import chunk_starts, overlap_weights, predict_crops
+from rppg_bench.methods.resnet.loss import peak_hr, rppg_loss, soft_hr, zscore
+from rppg_bench.methods.resnet.model import normalize_clip
+from rppg_bench.methods.resnet.train import make_config, save_checkpoint
 
 FPS = 30.0
 SIZE = 64
@@ -217,7 +229,7 @@ def test_subject_folds_never_share_a_subject():
     assert len(folds) == 3
     tested = []
     for train_recs, test_recs in folds:
-        subj = lambda rs: {r.subject or r.name for r in rs}  # noqa: E731
+        subj = lambda rs: {r.subject or r.name for r in rs}
         assert not subj(train_recs) & subj(test_recs)
         assert len(train_recs) + len(test_recs) == len(recs)
         tested += [r.name for r in test_recs]
@@ -267,7 +279,8 @@ def test_train_writes_checkpoints_and_resumes(video_dir, tmp_path):
 
 def test_train_is_deterministic_for_a_seed(video_dir, tmp_path):
     recs = load_folder(video_dir)
-    kw = dict(epochs=1, batch=4, frames=16, size=SIZE, recordings=recs, progress=False, device="cpu")
+    kw = {"epochs": 1, "batch": 4, "frames": 16, "size": SIZE, "recordings": recs, "progress": False,
+          "device": "cpu"}
     a = torch.load(train(None, out_dir=tmp_path / "a", **kw), weights_only=True)
     b = torch.load(train(None, out_dir=tmp_path / "b", **kw), weights_only=True)
     assert a["meta"]["loss_history"] == b["meta"]["loss_history"]
@@ -336,8 +349,7 @@ def test_extract_returns_one_value_per_frame_in_unit_range(video_dir, checkpoint
 @pytest.mark.skipif(torch.cuda.is_available(), reason="tests the fallback on machines without a GPU")
 def test_cuda_without_gpu_warns_and_runs_on_cpu(video_dir, checkpoint):
     with pytest.warns(UserWarning, match="CUDA is not available"):
-        times, signal = extract_rppg_signal_resnet(video_dir / "subject1_1.avi", checkpoint, frames=24,
-                                                   device="cuda")
+        _, signal = extract_rppg_signal_resnet(video_dir / "subject1_1.avi", checkpoint, frames=24, device="cuda")
     assert signal.shape == (60,) and 0 <= signal.min() and signal.max() <= 1
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def _kv(text: str) -> tuple[str, Any]:
@@ -49,9 +50,9 @@ def _train_options(p: argparse.ArgumentParser, *, epochs: int = 30, lr: float = 
 
 
 def _train_kwargs(a: argparse.Namespace) -> dict[str, Any]:
-    return dict(epochs=a.epochs, lr=a.lr, batch=a.batch, frames=a.frames, size=a.size, amp=a.amp,
-                compile=a.compile, cache_dir=a.cache_dir, augment=a.augment, max_minutes=a.max_minutes,
-                save_every=a.save_every, progress=a.progress)
+    return {"epochs": a.epochs, "lr": a.lr, "batch": a.batch, "frames": a.frames, "size": a.size, "amp": a.amp,
+            "compile": a.compile, "cache_dir": a.cache_dir, "augment": a.augment, "max_minutes": a.max_minutes,
+            "save_every": a.save_every, "progress": a.progress}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,8 +11,9 @@ ground-truth PPG resampled onto the frame times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,5 +71,5 @@ def summarize(rows: Sequence[dict[str, Any]]) -> str:
     for f in [*folds, "all"]:
         sel = [r for r in rows if f == "all" or r["fold"] == f]
         maes = [np.mean([abs(r[f"hr_{m}"] - r["hr_true"]) for r in sel]) for m in methods]
-        lines.append(f"{str(f):<8}{len(sel):>7}" + "".join(f"{v:>13.2f}" for v in maes))
+        lines.append(f"{f!s:<8}{len(sel):>7}" + "".join(f"{v:>13.2f}" for v in maes))
     return "\n".join(lines)

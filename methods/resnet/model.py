@@ -81,7 +81,7 @@ def resnet18_trunk(pretrained_path: str | Path | None = None) -> nn.Sequential:
             state = {k: v for k, v in state.items() if not k.startswith("fc.")}
             net.load_state_dict(state, strict=False)
             missing = [k for k in net.state_dict() if not k.startswith("fc.") and k not in state]
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ResNet-18 weights"
+        except Exception as exc:
             raise ValueError(f"{path}: not a torchvision ResNet-18 state dict ({exc})") from exc
         if missing:
             raise ValueError(f"{path}: not a torchvision ResNet-18 state dict "

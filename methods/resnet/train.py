@@ -31,9 +31,10 @@ import os
 import platform
 import time
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -167,7 +168,7 @@ def train(root: str | Path | None, epochs: int = 30, lr: float = 3e-4, batch: in
           dataset_params: dict[str, Any] | None = None, weight_decay: float = 1e-2, dropout: float = 0.1,
           batch_norm: bool = True, hr_weight: float = DEFAULT_HR_WEIGHT,
           band: tuple[float, float] = DEFAULT_BAND_HZ, temperature: float = DEFAULT_TEMPERATURE,
-          augment: bool = True, jitter: Jitter = Jitter(), stride: int | None = None,
+          augment: bool = True, jitter: Jitter | None = None, stride: int | None = None,
           cache_dir: str | Path | None = None, pretrained_path: str | Path | None = None,
           save_every: int = 1, grad_clip: float | None = 5.0, max_minutes: float | None = None,
           deterministic: bool = True) -> Path:
@@ -219,7 +220,8 @@ def train(root: str | Path | None, epochs: int = 30, lr: float = 3e-4, batch: in
             prepared.append(recording_arrays(rec, size, cache_dir=cache_dir))
         except Exception as exc:  # noqa: BLE001 - one bad recording never stops training
             warnings.warn(f"skipping recording {rec.name!r} ({rec.path}): {exc}", stacklevel=2)
-    data = ClipDataset(prepared, frames, stride=stride, augment=augment, jitter=jitter, seed=seed)
+    data = ClipDataset(prepared, frames, stride=stride, augment=augment,
+                       jitter=jitter or Jitter(), seed=seed)
     if len(data) == 0:
         raise ValueError(f"no training clips: none of the {len(recs)} recordings has {frames} frames "
                          f"with ground truth (try a smaller frames=)")
