@@ -3,7 +3,7 @@
 One parametrized test over ``list_methods()``: on a short synthetic face clip
 every method returns ``times`` strictly increasing in seconds, one value per
 frame, a finite signal in [0, 1]; methods that need no trained model also
-recover the clip's heart rate within 5 bpm.
+recover the easy clip's heart rate within 5 bpm.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def test_method_contract_and_heart_rate(name, clips):
         check_method_output(times, signal, n_frames)  # raises on any contract breach
         assert np.all(np.diff(times) > 0) and times[0] >= 0
         assert signal.min() >= 0 and signal.max() <= 1
+        if rec.condition != "easy":  # the hard clip checks the contract only; accuracy is the benchmark's job
+            continue
         fs = 1.0 / np.median(np.diff(times))
         hr = hr_estimate(signal, fs)
         true_hr = hr_from_times(rec.ppg_times, rec.ppg)
@@ -68,3 +70,28 @@ def test_extract_accepts_a_video_path(clips):
     t_rec, s_rec = create_method("pos").extract(rec)
     np.testing.assert_allclose(t_path, t_rec)
     np.testing.assert_allclose(s_path, s_rec)
+
+
+def test_drop_in_functions_match_the_methods(clips):
+    from rppg_bench.methods.api import extract_rppg_signal_chrom, extract_rppg_signal_ica
+
+    rec = clips[0]
+    for fn, name in ((extract_rppg_signal_chrom, "chrom"), (extract_rppg_signal_ica, "ica")):
+        t_fn, s_fn = fn(rec.path)
+        t_m, s_m = create_method(name).extract(rec)
+        np.testing.assert_array_equal(t_fn, t_m)
+        np.testing.assert_allclose(s_fn, s_m, atol=1e-12)
+
+
+def test_video_without_face_is_a_clear_error(tmp_path):
+    import cv2
+
+    from rppg_bench.datasets.errors import RecordingError
+
+    path = tmp_path / "wall.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    for i in range(30):
+        writer.write(np.full((48, 64, 3), 100 + i, np.uint8))
+    writer.release()
+    with pytest.raises(RecordingError, match=r"wall\.avi.*no face found in any of its 30 frames"):
+        create_method("pos").extract(path)
