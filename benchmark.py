@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import multiprocessing
 import os
 import sys
 import time
@@ -27,8 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-if __name__ == "__main__" and __package__ in (None, ""):
-    # ``python benchmark.py`` from the repository: import the installed package.
+if not __package__:
+    # ``python benchmark.py`` (also re-run by spawned workers as __mp_main__): import the installed package.
     __package__ = "rppg_bench"  # noqa: A001
     import rppg_bench  # noqa: F401
 
@@ -229,7 +230,8 @@ def iter_results(tasks: list[VideoTask], jobs: int) -> Iterator[list[dict[str, A
         for task in tasks:
             yield evaluate_video(task)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: MediaPipe and BLAS threads in the parent make forked workers crash
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(evaluate_video, t) for t in tasks]
         for fut in as_completed(futures):
             yield fut.result()

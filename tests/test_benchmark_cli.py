@@ -49,14 +49,26 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
         assert (out / "plots" / plot).stat().st_size > 1000
 
 
-def test_same_command_twice_gives_identical_numbers(data_root, tmp_path):
-    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "ica", "pos", "--quiet"]
+def test_same_command_twice_and_in_parallel_gives_identical_numbers(data_root, tmp_path):
+    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "ica", "pos", "--quiet", "--no-cache"]
     assert run_cli(*args, "--out", str(tmp_path / "a")) == 0
     assert run_cli(*args, "--out", str(tmp_path / "b")) == 0
+    assert run_cli(*args, "--out", str(tmp_path / "c"), "--jobs", "2") == 0
     cols = ["video", "method", "hr_pred", "hr_true", "wave_rmse", "wave_r", "snr_db"]
-    a = pd.read_csv(tmp_path / "a" / "results.csv")[cols]
-    b = pd.read_csv(tmp_path / "b" / "results.csv")[cols]
-    pd.testing.assert_frame_equal(a, b)
+    frames = [pd.read_csv(tmp_path / x / "results.csv")[cols].sort_values(["video", "method"], ignore_index=True)
+              for x in "abc"]
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    pd.testing.assert_frame_equal(frames[0], frames[2])
+
+
+def test_cached_rerun_does_not_decode_again(data_root, tmp_path, monkeypatch):
+    import rppg_bench.methods.face as face
+
+    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "pos", "--quiet",
+            "--cache-dir", str(tmp_path / "cache")]
+    assert run_cli(*args, "--out", str(tmp_path / "a")) == 0
+    monkeypatch.setattr(face, "compute_products", lambda *a, **k: pytest.fail("video decoded again"))
+    assert run_cli(*args, "--methods", "chrom", "--out", str(tmp_path / "b")) == 0
 
 
 def test_rerun_into_same_folder_resumes_and_report_rerenders(data_root, tmp_path, capsys):
