@@ -48,7 +48,7 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
     signal : (N,) array, uniformly sampled, finite, at least 2 s long.
     fs : sampling rate in Hz.
     band : (low, high) range of plausible heart rates in Hz; the estimate lies
-        in it (``high`` is clipped to the Nyquist frequency).
+        in it (``high`` is clipped to 0.9 x the Nyquist frequency).
     method : one of ``"harmonic"`` (default), ``"fft"``, ``"welch"``,
         ``"peaks"``, ``"autocorr"`` (see the module docstring).
 
@@ -93,6 +93,8 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
         raise ValueError(f"step must be a positive number of seconds, got {step!r}")
     if x.ndim != 1:
         raise ValueError(f"signal must be 1-D, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("signal contains non-finite values (NaN or inf)")
     n = x.size
     n_win = int(round(window * fs))
     n_step = max(1, int(round(step * fs)))
@@ -208,6 +210,7 @@ def _argmax_in_band(f: np.ndarray, p: np.ndarray, band: tuple[float, float]) -> 
 
 
 def _hr_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
+    """Argmax in ``band`` of the plain (boxcar, as rPPG-Toolbox) zero-padded periodogram."""
     y = _preprocess(x, fs, band)
     f, p = sps.periodogram(y, fs=fs, nfft=_nfft(y.size, fs), detrend=False)
     return 60.0 * _argmax_in_band(f, p, band)
@@ -215,6 +218,7 @@ def _hr_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
 
 def _hr_welch(x: np.ndarray, fs: float, band: tuple[float, float],
               segment: float = 8.0) -> float:
+    """Argmax in ``band`` of the Welch spectrum (Hann, ``segment`` s, 50 % overlap)."""
     y = _preprocess(x, fs, band)
     nperseg = min(y.size, max(8, int(round(segment * fs))))
     f, p = sps.welch(y, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
@@ -264,6 +268,14 @@ def _acf(y: np.ndarray) -> np.ndarray:
 
 def _hr_autocorr(x: np.ndarray, fs: float, band: tuple[float, float],
                  rel_height: float = 0.5) -> float:
+    """60 / lag (s) of the first autocorrelation peak at lags ``1/band[1]..1/band[0]``.
+
+    The first positive peak reaching ``rel_height`` of the highest one in that
+    range is taken (a later multiple of the period is not), refined by
+    parabolic interpolation. At half the period the autocorrelation is
+    ``P2 - P1 - P3 + ...`` (harmonic powers), so a 2nd harmonic weaker than
+    the fundamental and 3rd together produces no peak there.
+    """
     y = _preprocess(x, fs, band)
     r = _acf(y)
     lag_lo = max(1, int(np.floor(fs / band[1])) - 1)
@@ -282,7 +294,7 @@ def _hr_autocorr(x: np.ndarray, fs: float, band: tuple[float, float],
 
 def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
                  n_harmonics: int = 3, decay: float = 0.7, floor_factor: float = 2.0,
-                 sub_ratio: float = 0.15) -> float:
+                 sub_ratio: float = 0.12, sub_score: float = 0.6) -> float:
     """Harmonic-sum estimate with a sub-harmonic check (bpm).
 
     1. Spectrum: Hann-windowed, zero-padded periodogram of the signal
@@ -298,15 +310,16 @@ def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
        harmonic outweighs the fundamental still scores highest at the
        fundamental; the decaying weights keep a lone peak (a near-sinusoidal
        pulse at a fast rate) from being credited to its half.
-    4. Sub-harmonic check: the winner ``f`` is replaced by ``f/3`` or ``f/2``
+    4. Sub-harmonic check: the (refined) winner ``f`` is replaced by ``f/3`` or ``f/2``
        (in ``band``) when the teeth of that candidate that are *not* harmonics
        of ``f`` (``j f/m`` for ``j = 1..m+1``, ``j`` not a multiple of ``m``)
-       hold at least ``sub_ratio`` of the power at ``f``: peaks that only the
+       hold at least ``sub_ratio`` of the power at ``f`` -- peaks that only the
        lower rate explains (e.g. a weak fundamental and its 3rd harmonic next
-       to a dominant 2nd harmonic). Noise alone, removed by the floor, does not
-       pass, so true fast rates are not halved.
-    5. The frequency is refined to the exact peak of the strongest tooth
-       divided by its harmonic number.
+       to a dominant 2nd harmonic) -- and its score is at least ``sub_score``
+       of the winner's. Noise alone, mostly removed by the floor, rarely
+       passes, so true fast rates are not halved.
+    5. The frequency is refined to the exact spectral peak of the strongest
+       tooth divided by its harmonic number (before and after step 4).
 
     Defaults were tuned on synthetic pulses (45-170 bpm, 2nd/3rd harmonics
     up to 4x the fundamental's power, beat-to-beat variability, white and
@@ -332,12 +345,12 @@ def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
     pc = np.where(is_peak, pc, 0.0)
 
     base_tol = 1.0 / (n / fs)  # Hz; half of it plus 0.03 k Hz is the tolerance of tooth k
+    halfwidth = [_tooth_halfwidth(k, base_tol, df) for k in range(1, n_harmonics + 1)]
     idx = np.flatnonzero(in_band)
     score = np.zeros(idx.size)
     teeth = []
     for k in range(1, n_harmonics + 1):
-        tol = 0.5 * base_tol + 0.03 * k
-        mk = maximum_filter1d(pc, size=2 * int(round(tol / df)) + 1, mode="constant")
+        mk = maximum_filter1d(pc, size=2 * halfwidth[k - 1] + 1, mode="constant")
         j = k * idx
         valid = j < f.size
         tooth = np.zeros(idx.size)
@@ -345,35 +358,42 @@ def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
         teeth.append(tooth)
         score += decay ** (k - 1) * tooth
 
+    def refine(i: int) -> float:
+        """Exact peak (Hz) of the strongest tooth of candidate bin ``i``, over its harmonic number."""
+        top, best_f = -1.0, float(f[i])
+        for k in range(1, n_harmonics + 1):
+            lo, hi = k * i - halfwidth[k - 1], k * i + halfwidth[k - 1] + 1  # the max-filter window
+            if lo >= f.size:
+                break
+            j = max(lo, 0) + int(np.argmax(p[max(lo, 0):min(hi, f.size)]))
+            if pc[j] > top:
+                top, best_f = float(pc[j]), float(f[j]) / k
+        return best_f
+
     best = int(np.argmax(score))
+    f_hat = refine(int(idx[best]))
     # sub-harmonic check: f/m (m = 3, 2) explains peaks that the comb of f misses
     for m in (3, 2):
-        fc = f[idx[best]] / m
+        fc = f_hat / m
         if fc < band[0] - 0.5 * base_tol:
             continue
         c = int(np.argmin(np.abs(f[idx] - max(fc, band[0]))))
         extra = sum(teeth[j - 1][c] if j <= n_harmonics else _tooth(pc, df, idx[c], j, base_tol)
                     for j in range(1, m + 2) if j % m)
-        if extra >= sub_ratio * teeth[0][best] and extra > 0:
-            best = c
+        if extra > 0 and extra >= sub_ratio * teeth[0][best] and score[c] >= sub_score * score[best]:
+            f_hat = refine(int(idx[c]))
             break
-    # refine: the exact peak of the strongest tooth, divided by its harmonic number
-    f0 = float(f[idx[best]])
-    top, refined = -1.0, f0
-    for k in range(1, n_harmonics + 1):
-        tol = 0.5 * base_tol + 0.03 * k
-        win = np.flatnonzero(np.abs(f - k * f0) <= tol)
-        if win.size == 0:
-            continue
-        j = int(win[np.argmax(p[win])])
-        if pc[j] > top:
-            top, refined = float(pc[j]), float(f[j]) / k
-    return 60.0 * float(np.clip(refined, band[0], band[1]))
+    return 60.0 * float(np.clip(f_hat, band[0], band[1]))
+
+
+def _tooth_halfwidth(k: int, base_tol: float, df: float) -> int:
+    """Half-width in bins of the tolerance ``0.5 * base_tol + 0.03 k`` Hz of harmonic ``k``."""
+    return int(round((0.5 * base_tol + 0.03 * k) / df))
 
 
 def _tooth(pc: np.ndarray, df: float, i: int, k: int, base_tol: float) -> float:
     """Largest value of ``pc`` within the harmonic-``k`` tolerance of bin ``k * i``."""
-    tol = int(round((0.5 * base_tol + 0.03 * k) / df))
+    tol = _tooth_halfwidth(k, base_tol, df)
     j = k * i
     if j - tol >= pc.size:
         return 0.0

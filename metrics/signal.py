@@ -55,11 +55,26 @@ def signal_normalize(x: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo)
 
 
+#: sampling rate (Hz) at which ``detrend_lambda`` values are given (rPPG-Toolbox's 30 fps)
+LAMBDA_REFERENCE_FS = 30.0
+
+
+def detrend_lambda_at(lam: float, fs: float, reference_fs: float = LAMBDA_REFERENCE_FS) -> float:
+    """``lam`` given at ``reference_fs`` Hz, scaled to ``fs`` Hz so the detrender's
+    cut-off frequency stays the same (it scales with ``fs / sqrt(lam)``)."""
+    return lam * (fs / reference_fs) ** 2
+
+
 def signal_postprocess(x: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
                        detrend_lambda: float | None = 100.0) -> np.ndarray:
-    """Detrend, band-pass and normalise a raw pulse signal (N,) at ``fs`` Hz to [0, 1]."""
+    """Detrend, band-pass and normalise a raw pulse signal (N,) at ``fs`` Hz to [0, 1].
+
+    ``detrend_lambda`` is given for 30 Hz (lambda 100 at 30 fps, as in the
+    literature) and scaled to ``fs`` (:func:`detrend_lambda_at`); a fixed lambda
+    would move the cut-off to 1.35 Hz at 60 Hz and remove resting heart rates.
+    """
     y = np.asarray(x, dtype=float)
     if detrend_lambda:
-        y = signal_detrend(y, detrend_lambda)
+        y = signal_detrend(y, detrend_lambda_at(detrend_lambda, fs))
     y = signal_bandpass(y, fs, band)
     return signal_normalize(y)

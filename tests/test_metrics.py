@@ -6,10 +6,21 @@ import math
 
 import numpy as np
 import pytest
-
-from rppg_bench.metrics.align import align_to_reference, align_with_lag, apply_lag, best_lag
-from rppg_bench.metrics.errors import (hr_errors, mae, mape, pearson, rmse, snr_db,
-                                       waveform_errors)
+from rppg_bench.metrics.align import (
+    align_to_reference,
+    align_with_lag,
+    apply_lag,
+    best_lag,
+)
+from rppg_bench.metrics.errors import (
+    hr_errors,
+    mae,
+    mape,
+    pearson,
+    rmse,
+    snr_db,
+    waveform_errors,
+)
 from rppg_bench.metrics.stats import bootstrap_ci, mean_se
 
 A = [1.0, 2.0, 3.0]
@@ -180,7 +191,7 @@ def test_align_with_lag_removes_the_delay():
     ref_x = s[150:1050]
     t = np.arange(900) / fs
     x = s[150 - 12:1050 - 12]                             # method late by 12 samples = 0.4 s
-    tk, pred, ref, lag = align_with_lag(t, x, ref_t, ref_x, max_lag=1.0)
+    _, pred, ref, lag = align_with_lag(t, x, ref_t, ref_x, max_lag=1.0)
     assert lag == pytest.approx(0.4, abs=0.5 / fs)
     assert pearson(pred, ref) > 0.99
     assert np.allclose(apply_lag(t, lag), t - lag)
@@ -213,7 +224,7 @@ def test_bootstrap_ci_resamples_whole_groups():
     values = np.array([1.0, 1.0, 1.0, 5.0, 5.0, 5.0])
     groups = ["s1", "s1", "s1", "s2", "s2", "s2"]
     low, high = bootstrap_ci(values, groups=groups, n_boot=400, ci=0.9, seed=0)
-    assert low == 1.0 and high == 5.0
+    assert low == pytest.approx(1.0) and high == pytest.approx(5.0)
     # resampling single videos gives many more distinct means, inside (1, 5)
     low_v, high_v = bootstrap_ci(values, n_boot=400, ci=0.9, seed=0)
     assert 1.0 < low_v < high_v < 5.0
@@ -241,3 +252,20 @@ def test_mean_se_by_hand():
     assert math.isnan(mean_se([2.0])[1])
     with pytest.raises(ValueError):
         mean_se([])
+
+
+def test_detrend_lambda_scaled_with_fs_keeps_resting_rate():
+    """lambda 100 is given at 30 Hz and scaled with fs: a 50 bpm pulse keeps > 80 % of its
+    amplitude at 30, 60 and 120 Hz, while an unscaled lambda at 120 Hz removes most of it."""
+    from rppg_bench.metrics.signal import detrend_lambda_at, signal_detrend
+
+    def kept(fs, lam):
+        t = np.arange(0, 20, 1 / fs)
+        x = np.sin(2 * np.pi * (50 / 60) * t)
+        y = signal_detrend(x, lam)
+        q = len(t) // 4
+        return np.ptp(y[q:-q]) / np.ptp(x[q:-q])
+
+    for fs in (30.0, 60.0, 120.0):
+        assert kept(fs, detrend_lambda_at(100.0, fs)) > 0.8
+    assert kept(120.0, 100.0) < 0.3
