@@ -28,9 +28,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-if not __package__:
-    # ``python benchmark.py`` (also re-run by spawned workers as __mp_main__): import the installed package.
-    __package__ = "rppg_bench"  # noqa: A001
+if not __package__:  # run as a script: ``python benchmark.py``
+    if __name__ == "__main__":  # delegate, so workers find every function in ``rppg_bench.benchmark``
+        from rppg_bench.benchmark import main as _main
+
+        sys.exit(_main())
+    __package__ = "rppg_bench"  # re-imported as __mp_main__ by spawned workers  # noqa: A001
     import rppg_bench  # noqa: F401
 
 from .datasets.errors import DatasetError, RecordingError
@@ -58,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a method or dataset parameter, e.g. pos.window=1.6 or synthetic.duration=10 (repeatable)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: reports/<date-time>); reruns into it resume")
     p.add_argument("--jobs", type=int, default=1, help="videos processed in parallel (process pool)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local process pool, or a Dask distributed cluster (pip install -e .[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster of --jobs workers)")
     p.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS), help="evaluation protocol preset")
     p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr)")
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
@@ -224,8 +231,13 @@ def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params:
     return recordings, failures, record
 
 
-def iter_results(tasks: list[VideoTask], jobs: int) -> Iterator[list[dict[str, Any]]]:
-    """Rows of each task as it finishes, in a process pool when ``jobs`` > 1."""
+def iter_results(tasks: list[VideoTask], jobs: int, executor: str = "local",
+                 scheduler: str | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each task as it finishes: in this process, a process pool (``jobs`` > 1)
+    or a Dask cluster (``executor="dask"``, one task per video)."""
+    if executor == "dask":
+        yield from iter_results_dask(tasks, jobs, scheduler)
+        return
     if jobs <= 1:
         for task in tasks:
             yield evaluate_video(task)
@@ -235,6 +247,25 @@ def iter_results(tasks: list[VideoTask], jobs: int) -> Iterator[list[dict[str, A
         futures = [pool.submit(evaluate_video, t) for t in tasks]
         for fut in as_completed(futures):
             yield fut.result()
+
+
+def iter_results_dask(tasks: list[VideoTask], jobs: int, scheduler: str | None) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each task from a Dask distributed cluster (``scheduler`` address, or a LocalCluster)."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError as exc:
+        raise ValueError("--executor dask needs dask.distributed: pip install -e .[dask]") from exc
+    cluster = None if scheduler else LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
+                                                  dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        futures = client.map(evaluate_video, tasks, pure=False)
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def console_line(row: dict[str, Any]) -> str:
@@ -283,12 +314,12 @@ def run(args: argparse.Namespace) -> int:
         tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
                                args.face_confidence, skip, keep, None if args.no_cache else cache_dir))
     record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods=method_params,
-                        datasets=dataset_record, seed=args.seed, jobs=args.jobs, face_confidence=args.face_confidence,
+                        datasets=dataset_record, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir))
     interrupted = False
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
-        for rows in iter_results(tasks, args.jobs):
+        for rows in iter_results(tasks, args.jobs, args.executor, args.scheduler):
             for row in rows:
                 store.append(row)
                 if not args.quiet:

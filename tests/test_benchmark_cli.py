@@ -115,3 +115,15 @@ def test_list_shows_methods_with_kind_paper_and_parameters(capsys):
     assert run_cli("--list") == 0
     text = capsys.readouterr().out
     assert "pos" in text and "classical" in text and "window=1.6" in text and "ubfc" in text
+
+
+def test_dask_executor_gives_the_local_results(data_root, tmp_path):
+    """--executor dask (a LocalCluster here) scores every video exactly as the local run."""
+    pytest.importorskip("dask.distributed")
+    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "pos", "--quiet", "--no-cache"]
+    assert run_cli(*args, "--out", str(tmp_path / "local")) == 0
+    assert run_cli(*args, "--out", str(tmp_path / "dask"), "--executor", "dask", "--jobs", "2") == 0
+    cols = ["video", "method", "hr_pred", "hr_true", "wave_rmse", "wave_r", "snr_db"]
+    local, dask = (pd.read_csv(tmp_path / x / "results.csv")[cols].sort_values("video", ignore_index=True)
+                   for x in ("local", "dask"))
+    pd.testing.assert_frame_equal(local, dask)
