@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster of --jobs workers)")
     p.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS), help="evaluation protocol preset")
-    p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr)")
+    p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr, toolbox_fft)")
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
     p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
     p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
@@ -167,7 +167,7 @@ class VideoTask:
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
     from .methods.face import FaceParams, video_products
-    from .metrics.evaluate import aligned_waveforms, check_method_output, evaluate_prediction
+    from .metrics.evaluate import aligned_waveforms, check_method_output, evaluate_prediction, windowed_hr_series
     from .datasets.recording import recording_fingerprint
 
     rec = task.recording
@@ -179,8 +179,8 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
         instances = {m: create_method(m, **task.methods[m]) for m in todo}
         crop = max((getattr(inst, "required_crop_size", 0) for inst in instances.values()), default=0)
         t0 = time.perf_counter()
-        products = video_products(rec, FaceParams(min_detection_confidence=task.face_confidence, crop_size=crop),
-                                  cache_dir=task.cache_dir)
+        products = video_products(rec, FaceParams(min_detection_confidence=task.face_confidence, crop_size=crop,
+                                                  roi=task.protocol.roi), cache_dir=task.cache_dir)
         preprocess_s = time.perf_counter() - t0
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
         return [failed_row(base, m, exc) for m in todo]
@@ -193,10 +193,16 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
             times, signal = method.extract(rec)
             row["runtime_s"] = time.perf_counter() - t0
             check_method_output(times, signal, n_frames)
-            row.update(evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr, rec.hr_times))
+            try:
+                row.update(evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr,
+                                               rec.hr_times))
+            except ValueError as exc:  # name the ground truth the output could not be scored against
+                raise RecordingError(rec.meta.get("ground_truth", rec.path),
+                                     f"cannot score {name}'s output against this ground truth: {exc}") from exc
             if task.keep_waveforms:
                 t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
                 row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}
+                row["_win_hr"] = windowed_hr_series(times, signal, rec.ppg_times, rec.ppg, task.protocol)
             row.update(status="ok", error="")
         except Exception as exc:
             row = {**row, **failed_row(base, name, exc)}
@@ -223,8 +229,8 @@ def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params:
             continue
         recordings += loaded.recordings
         for err in loaded.errors:
-            failures.append({"dataset": name, "video": err.path.name if isinstance(err, RecordingError) else "",
-                             "method": "", "status": "failed", "error": str(err)})
+            video = (getattr(err, "recording", None) or err.path.name) if isinstance(err, RecordingError) else ""
+            failures.append({"dataset": name, "video": video, "method": "", "status": "failed", "error": str(err)})
         record[name] = {"root": str(loaded.root) if loaded.root else None, "params": kwargs,
                         "recordings": [r.name for r in loaded.recordings],
                         "load_errors": [str(e) for e in loaded.errors]}
@@ -291,6 +297,9 @@ def run(args: argparse.Namespace) -> int:
         kw = dict(params.get(m, {}))
         if "seed" in METHODS.get(m).parameters():
             kw.setdefault("seed", args.seed)
+        for key, value in (("band", protocol.method_band), ("detrend_lambda", protocol.method_detrend_lambda)):
+            if value is not None and key in METHODS.get(m).parameters():
+                kw.setdefault(key, value)  # the protocol's post-processing, unless given with --param
         create_method(m, **kw)  # fail fast on bad parameters, before any video is decoded
         method_params[m] = kw
     specs = parse_dataset_specs(args.datasets)
@@ -300,7 +309,9 @@ def run(args: argparse.Namespace) -> int:
 
     recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
     for row in load_failures:
-        store.append(row)
+        # one row per method for a broken recording, so a rerun after fixing it replaces them
+        for m in methods if row["video"] else [row["method"]]:
+            store.append({**row, "method": m})
         print(f"LOAD ERROR {row['dataset']}: {row['error']}", file=sys.stderr)
     done = store.done_keys()
     examples: set[str] = set()

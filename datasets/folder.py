@@ -4,7 +4,8 @@ Layout: any ``*.avi`` / ``*.mp4`` under the root (subfolders included), each
 with a same-stem ``*.txt`` next to it holding three lines of space-separated
 floats: line 1 the PPG (a.u.); line 2 optional, often HR (bpm), may be empty;
 line 3 the timestamps (s, on the video clock: frame ``i`` at ``i / fps``),
-exactly as many as PPG values. Line 2 is stored as ``hr`` (at the same
+exactly as many as PPG values, at least 2 of them inside the video's span
+(a flat PPG line is refused: it carries no pulse). Line 2 is stored as ``hr`` (at the same
 timestamps) only when it parses and has one finite value per timestamp;
 otherwise it is ignored, as the original scripts did, with the reason in
 ``meta["hr_dropped"]``.
@@ -18,8 +19,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from .errors import DatasetError, RecordingError
-from .parsing import check_root, optional_series, parse_float_line, read_text, sorted_entries, text_lines, walk_files
+from .parsing import (
+    check_coverage,
+    check_root,
+    optional_series,
+    parse_float_line,
+    read_text,
+    sorted_entries,
+    text_lines,
+    walk_files,
+)
 from .recording import Recording, VideoFile, check_series
 
 VIDEO_SUFFIXES = (".avi", ".mp4")
@@ -39,7 +51,7 @@ def read_folder_txt(path: Path) -> dict:
     """Ground-truth ``.txt`` -> dict of ppg, times (s), hr (bpm) or None, hr_dropped reason."""
     lines = text_lines(path, read_text(path), n_lines=3,
                        names=("PPG", "HR (optional, may be empty)", "timestamps (s)"))
-    ppg = check_series(path, "line 1 (PPG)", parse_float_line(path, lines[0], where="line 1 (PPG)"))
+    ppg = check_series(path, "line 1 (PPG)", parse_float_line(path, lines[0], where="line 1 (PPG)"), varying=True)
     times = check_series(path, "line 3 (timestamps)",
                          parse_float_line(path, lines[2], where="line 3 (timestamps)"), increasing=True)
     if ppg.size != times.size:
@@ -62,6 +74,7 @@ def load_folder_video(video: Path, *, name: str) -> Recording:
         raise RecordingError(video, f"no ground truth file {gt_path.name}")
     gt = read_folder_txt(gt_path)
     fps, n_frames = VideoFile(video).probe()
+    check_coverage(gt_path, gt["times"], video, np.arange(n_frames) / fps)
     meta = {"format": "folder", "ground_truth": str(gt_path), "fps": fps, "n_frames": n_frames}
     if gt["hr"] is None:
         meta["hr_dropped"] = gt["hr_dropped"]
@@ -88,6 +101,7 @@ def load_folder(root: str | Path) -> list[Recording | RecordingError]:
         try:
             entry: Recording | RecordingError = load_folder_video(video, name=name)
         except RecordingError as exc:
+            exc.recording = name
             entry = exc
         entries.append((name, entry))
     return sorted_entries(entries)

@@ -54,9 +54,12 @@ def walk_files(root: Path) -> Iterator[Path]:
 
 
 def read_text(path: Path) -> str:
-    """Whole text of ``path``; unreadable or non-UTF-8 files become ``RecordingError``."""
+    """Whole text of ``path``; unreadable or non-UTF-8 files become ``RecordingError``.
+
+    A UTF-8 byte-order mark (files saved by some Windows editors) is dropped.
+    """
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordingError(path, f"cannot read file ({exc})") from exc
 
@@ -144,6 +147,28 @@ def optional_series(values: np.ndarray, times: np.ndarray, *,
     if not np.isfinite(values).all():
         return None, f"{what} has non-finite values"
     return values, None
+
+
+def check_coverage(gt_path: Path, gt_times: np.ndarray, video_path: Path, frame_times: np.ndarray) -> None:
+    """``RecordingError`` unless the video and its ground truth can be compared.
+
+    The video needs at least 2 frames (error naming the video), and at least 2
+    ground-truth timestamps ``gt_times`` (s) must fall inside the video's span
+    ``[frame_times[0], frame_times[-1]]`` (error naming ``gt_path``, with both
+    spans). Ground truth that covers only part of the video is accepted: it is
+    scored over the common span.
+    """
+    frame_times = np.asarray(frame_times, dtype=float)
+    gt_times = np.asarray(gt_times, dtype=float)
+    if frame_times.size < 2:
+        raise RecordingError(video_path, f"video has {frame_times.size} frame(s); at least 2 are needed")
+    t0, t1 = float(frame_times[0]), float(frame_times[-1])
+    inside = int(np.count_nonzero((gt_times >= t0) & (gt_times <= t1)))
+    if inside < 2:
+        what = "do not overlap" if inside == 0 else "overlap on only 1 sample of"
+        raise RecordingError(gt_path, f"ground-truth timestamps ({gt_times[0]:g} to {gt_times[-1]:g} s) "
+                                      f"{what} the video ({t0:g} to {t1:g} s, {frame_times.size} frames "
+                                      f"of {video_path.name})")
 
 
 def resample_to_frames(values: np.ndarray | Sequence[float], times: np.ndarray | Sequence[float],

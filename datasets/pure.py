@@ -18,7 +18,10 @@ so they may start before 0 or end after the last frame. Samples with
 is the raw waveform at its own times, ``hr`` the pulseRate (bpm) at the same
 times, and ``meta["ppg_at_frames"]`` the waveform linearly resampled onto the
 frame times (NaN for frames outside the oximeter's span; see
-:func:`resample_to_frames`).
+:func:`resample_to_frames`). Missing frames (PNG files absent from the
+sequence) are tolerated: each frame keeps the time in its name. A flat
+waveform is refused, and at least 2 oximeter samples must fall inside the
+frames' span.
 
 Condition keys (setup MM): 01 ``steady``, 02 ``talking``, 03
 ``slow_translation``, 04 ``fast_translation``, 05 ``small_rotation``, 06
@@ -35,7 +38,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .errors import DatasetError, RecordingError
-from .parsing import check_root, read_text, resample_to_frames, sorted_entries
+from .parsing import check_coverage, check_root, read_text, resample_to_frames, sorted_entries
 from .recording import ImageSequence, Recording, check_series
 
 __all__ = ["PURE_SETUPS", "load_pure", "load_pure_folder", "resample_to_frames"]
@@ -82,7 +85,7 @@ def read_pure_json(path: Path) -> dict:
     """Parse a PURE ground-truth JSON; bad JSON or a missing section -> ``RecordingError``."""
     try:
         data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, too many digits, nesting too deep
         raise RecordingError(path, f"invalid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise RecordingError(path, "expected a JSON object with /FullPackage and /Image")
@@ -97,9 +100,12 @@ def image_timestamps(path: Path, images: list) -> np.ndarray:
     stamps = []
     for i, entry in enumerate(images):
         try:
-            stamps.append(int(entry["Timestamp"]))
+            stamp = int(entry["Timestamp"])
         except (KeyError, TypeError, ValueError, OverflowError):
             raise RecordingError(path, f"/Image entry {i}: no integer Timestamp") from None
+        if not -2 ** 63 <= stamp < 2 ** 63:
+            raise RecordingError(path, f"/Image entry {i}: Timestamp {stamp} out of range")
+        stamps.append(stamp)
     return np.array(stamps, dtype=np.int64)
 
 
@@ -114,8 +120,10 @@ def oximeter_samples(path: Path, packages: list) -> dict[str, np.ndarray]:
                       float(value.get("o2saturation", np.nan)), bool(value.get("probeError", False)))
         except KeyError as exc:
             raise RecordingError(path, f"/FullPackage entry {i}: missing {exc.args[0]!r}") from None
-        except (TypeError, ValueError, AttributeError) as exc:
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise RecordingError(path, f"/FullPackage entry {i}: malformed ({exc})") from None
+        if not -2 ** 63 <= sample[0] < 2 ** 63:
+            raise RecordingError(path, f"/FullPackage entry {i}: Timestamp {sample[0]} out of range")
         for key, v in zip(cols, sample, strict=True):
             cols[key].append(v)
     return {"timestamp_ns": np.array(cols["timestamp_ns"], dtype=np.int64),
@@ -147,8 +155,9 @@ def load_pure_folder(folder: Path) -> Recording:
         raise RecordingError(json_path, "every /FullPackage sample has probeError set")
     ppg_times = check_series(json_path, "/FullPackage Timestamp",
                              ns_to_seconds(samples["timestamp_ns"][keep], frame_ns[0]), increasing=True)
-    ppg = check_series(json_path, "/FullPackage waveform", samples["waveform"][keep])
+    ppg = check_series(json_path, "/FullPackage waveform", samples["waveform"][keep], varying=True)
     hr = check_series(json_path, "/FullPackage pulseRate", samples["pulse_rate"][keep])
+    check_coverage(json_path, ppg_times, folder / folder.name, frame_times)
 
     subject, condition = pure_subject_condition(folder.name)
     meta = {
@@ -184,6 +193,7 @@ def load_pure(root: str | Path) -> list[Recording | RecordingError]:
         try:
             entry: Recording | RecordingError = load_pure_folder(folder)
         except RecordingError as exc:
+            exc.recording = folder.name
             entry = exc
         entries.append((folder.name, entry))
     return sorted_entries(entries)

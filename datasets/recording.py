@@ -65,15 +65,24 @@ class VideoFile:
         return np.arange(n) / fps
 
     def frames(self) -> Iterator[np.ndarray]:
+        """Decoded RGB frames. ``RecordingError`` after the last one when fewer
+        frames decode than the file announces (a truncated or corrupt video: the
+        frames after a lost one would get wrong times ``i / fps``)."""
         cap = self._open()
+        announced = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        decoded = 0
         try:
             while True:
                 ok, bgr = cap.read()
                 if not ok:
                     break
+                decoded += 1
                 yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         finally:
             cap.release()
+        if decoded < announced:
+            raise RecordingError(self.path, f"only {decoded} of the {announced} frames the file announces "
+                                            f"could be decoded: the video is truncated or corrupt")
 
 
 @dataclass(frozen=True)
@@ -139,11 +148,12 @@ class Recording:
 
 
 def check_series(path: Path, what: str, values: Sequence[float] | np.ndarray,
-                 increasing: bool = False, min_len: int = 2) -> np.ndarray:
+                 increasing: bool = False, min_len: int = 2, varying: bool = False) -> np.ndarray:
     """Validate a 1-D numeric series read from ``path``; return it as float array.
 
-    Raises ``RecordingError`` naming the file for too few values, NaN/inf, or
-    (with ``increasing``) timestamps that do not strictly increase.
+    Raises ``RecordingError`` naming the file for too few values, NaN/inf,
+    (with ``increasing``) timestamps that do not strictly increase, or (with
+    ``varying``, for a PPG) a series whose values are all equal.
     """
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1 or arr.size < min_len:
@@ -156,6 +166,8 @@ def check_series(path: Path, what: str, values: Sequence[float] | np.ndarray,
         if (steps <= 0).any():
             i = int(np.argmax(steps <= 0))
             raise RecordingError(path, f"{what}: timestamps do not increase at index {i + 1} ({arr[i]} -> {arr[i + 1]})")
+    if varying and np.ptp(arr) == 0:
+        raise RecordingError(path, f"{what}: all {arr.size} values equal {arr[0]:g} (a flat line, no pulse)")
     return arr
 
 

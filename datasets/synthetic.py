@@ -49,6 +49,7 @@ timestamps are integer ns on the recording PC's clock, as in PURE.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -60,7 +61,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -68,6 +69,7 @@ import numpy as np
 from .errors import DatasetError, RecordingError
 from .ppg_model import HeartRateVariability, PulseModel, ppg_waveform, simulate_pulse
 from .recording import Recording
+from .writers import write_pure_session, write_ubfc_subject
 
 __all__ = [
     "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "Difficulty", "SyntheticParams",
@@ -78,13 +80,15 @@ __all__ = [
 ]
 
 #: bump whenever the generated files change for the same parameters (part of the cache key)
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 #: normalised blood-volume-pulse signature (R, G, B), de Haan & van Leest 2014
 BVP_SIGNATURE = (0.33, 0.77, 0.53)
 #: base of the PURE-layout camera timestamps (ns since 1970: February 2014, as PURE's)
 PURE_EPOCH_NS = 1392643993642815000
 #: PURE setup number given to the hard PURE-layout sessions ("slow translation")
 PURE_HARD_SETUP = "03"
+#: distance from the neck's turning axis to the face, in face widths (a turn shifts the face by it x sin(yaw))
+HEAD_RADIUS = 0.7
 CACHE_ENV = "RPPG_CACHE_DIR"
 _MANIFEST = "manifest.json"
 
@@ -250,6 +254,23 @@ def tone_mask_from_landmarks(image: np.ndarray, landmarks: np.ndarray, *,
     return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), softness * width)
 
 
+def head_mask_from_landmarks(image: np.ndarray, landmarks: np.ndarray, *, margin: float = 0.12,
+                             softness: float = 0.06) -> np.ndarray:
+    """Soft mask (H, W) float32 of head and neck, where turning the head changes the light.
+
+    The hull of the face oval and the neck (as in :func:`tone_mask_from_landmarks`),
+    dilated by ``margin`` and blurred with a Gaussian of sd ``softness`` (fractions
+    of the face width); no skin-colour test (hair and eyes turn with the face too).
+    """
+    groups = landmark_groups()
+    centre, width, height = face_box(landmarks, groups)
+    oval = landmarks[groups["oval"]]
+    lower = oval[oval[:, 1] > centre[1]]
+    neck = (lower - centre) * (0.8, 1.0) + centre + (0.0, 0.45 * height)
+    region = cv2.dilate(_hull_mask(np.vstack([oval, neck]), image.shape[:2]), _disk(margin * width))
+    return cv2.GaussianBlur(region.astype(np.float32) / 255.0, (0, 0), softness * width)
+
+
 def smooth_gain_field(shape: tuple[int, int], rng: np.random.Generator, *, scale_px: float,
                       spread: float = 0.25) -> np.ndarray:
     """Smooth random field (H, W) float32 in [1 - spread, 1 + spread] (blur sd ``scale_px``)."""
@@ -322,14 +343,26 @@ def placement_affine(centre: np.ndarray, face_width_px: float, look: Appearance,
 
 
 def motion_affines(placement: np.ndarray, centre: tuple[float, float], dx: np.ndarray,
-                   dy: np.ndarray, rot_deg: np.ndarray) -> np.ndarray:
-    """(N, 2, 3) photo->frame affines: ``placement`` then a rotation by ``rot_deg`` about
-    the frame point ``centre`` and a shift by (``dx``, ``dy``) px, per frame."""
-    out = np.empty((len(dx), 2, 3))
-    for i, (x, y, a) in enumerate(zip(dx, dy, rot_deg)):
-        move = cv2.getRotationMatrix2D(centre, float(a), 1.0)
-        move[:, 2] += (x, y)
-        out[i] = (_as3x3(move) @ _as3x3(placement))[:2]
+                   dy: np.ndarray, rot_deg: np.ndarray, scale: np.ndarray | None = None,
+                   yaw_deg: np.ndarray | None = None, *, head_radius_px: float = 0.0) -> np.ndarray:
+    """(N, 2, 3) photo->frame affines, per frame: ``placement``, then the head's pose change
+    about the frame point ``centre``: a turn (yaw) by ``yaw_deg``, seen by the camera as a
+    horizontal foreshortening by cos(yaw) and a sideways shift of ``head_radius_px`` x sin(yaw)
+    (the face turns about the neck, behind it), a zoom by ``scale`` (relative, 1 = none;
+    moving toward or away from the camera), an in-plane rotation (roll) by ``rot_deg``, and a
+    shift by (``dx``, ``dy``) px. ``scale`` and ``yaw_deg`` default to no change."""
+    n = len(dx)
+    scale = np.ones(n) if scale is None else np.asarray(scale, dtype=float)
+    yaw = np.zeros(n) if yaw_deg is None else np.radians(np.asarray(yaw_deg, dtype=float))
+    to_origin = np.array([[1, 0, -centre[0]], [0, 1, -centre[1]], [0, 0, 1]], float)
+    place = _as3x3(placement)
+    out = np.empty((n, 2, 3))
+    for i in range(n):
+        turn = np.array([[np.cos(yaw[i]), 0.0, head_radius_px * np.sin(yaw[i])],
+                         [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        roll = _as3x3(cv2.getRotationMatrix2D((0.0, 0.0), float(rot_deg[i]), float(scale[i])))
+        back = np.array([[1, 0, centre[0] + dx[i]], [0, 1, centre[1] + dy[i]], [0, 0, 1]], float)
+        out[i] = (back @ roll @ turn @ to_origin @ place)[:2]
     return out
 
 
@@ -350,6 +383,60 @@ def smooth_random_walk(times: np.ndarray, rng: np.random.Generator, *, bound: fl
     return np.interp(times, grid, walk)
 
 
+def motion_episodes(times: np.ndarray, rng: np.random.Generator, *, fraction: float,
+                    band_hz: tuple[float, float], duration_s: tuple[float, float] = (2.0, 5.0),
+                    ramp_s: float = 0.4) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Talking and nodding: rhythmic head motion inside the heart-rate band, in episodes.
+
+    Episodes of ``duration_s`` s start at random times until they cover
+    ``fraction`` of the recording. Each oscillates at one frequency drawn from
+    ``band_hz`` (Hz), with its own phase per component and raised-cosine ramps of
+    ``ramp_s`` s. Returns the motion (N, 4), columns (dx, dy, roll, yaw) in units
+    of the caller's amplitude (weights 0.4, 1, 0.5, 1 times a strength of
+    0.6-1 per episode: nodding moves the head mostly up and down), and the
+    episodes as ``{"start_s", "duration_s", "hz", "strength"}``.
+    """
+    t = np.asarray(times, dtype=float)
+    span = float(t[-1] - t[0])
+    motion = np.zeros((t.size, 4))
+    covered = np.zeros(t.size, dtype=bool)
+    weights = np.array([0.4, 1.0, 0.5, 1.0])
+    episodes: list[dict[str, float]] = []
+    while fraction > 0 and covered.mean() < fraction and len(episodes) < 32:
+        duration = min(float(rng.uniform(*duration_s)), span)
+        start = float(t[0] + rng.uniform(0.0, span - duration))
+        hz = float(rng.uniform(*band_hz))
+        strength = float(rng.uniform(0.6, 1.0))
+        phases = rng.uniform(0.0, 2 * np.pi, 4)
+        u = t - start
+        inside = (u >= 0) & (u <= duration)
+        ramp = np.clip(np.minimum(u, duration - u) / ramp_s, 0.0, 1.0)
+        envelope = np.where(inside, 0.5 - 0.5 * np.cos(np.pi * ramp), 0.0)
+        motion += strength * envelope[:, None] * weights * np.sin(2 * np.pi * hz * u[:, None] + phases)
+        covered |= inside
+        episodes.append({"start_s": start, "duration_s": duration, "hz": hz, "strength": strength})
+    return motion, episodes
+
+
+def head_turns(times: np.ndarray, rng: np.random.Generator, *, count: int,
+               amplitude_deg: tuple[float, float],
+               duration_s: tuple[float, float] = (0.8, 1.6)) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """``count`` quick glances aside: yaw (N,) deg, each turn out and back as
+    ``A sin^2(pi u)`` over ``duration_s`` s, ``|A|`` drawn from ``amplitude_deg``, either
+    side; returns the yaw and the turns as ``{"start_s", "duration_s", "deg"}``."""
+    t = np.asarray(times, dtype=float)
+    yaw = np.zeros(t.size)
+    turns = []
+    for _ in range(count):
+        duration = float(rng.uniform(*duration_s))
+        start = float(t[0] + rng.uniform(0.0, max(float(t[-1] - t[0]) - duration, 0.0)))
+        deg = float(rng.uniform(*amplitude_deg) * rng.choice([-1.0, 1.0]))
+        u = np.clip((t - start) / duration, 0.0, 1.0)
+        yaw += deg * np.sin(np.pi * u) ** 2
+        turns.append({"start_s": start, "duration_s": duration, "deg": deg})
+    return yaw, turns
+
+
 def light_gains(times: np.ndarray, rng: np.random.Generator, *, brightness_range: float,
                 colour_drift: float, corner_hz: float = 0.05) -> np.ndarray:
     """Illumination drift (N, 3) float32 RGB gains: brightness changing by ``brightness_range``
@@ -360,16 +447,107 @@ def light_gains(times: np.ndarray, rng: np.random.Generator, *, brightness_range
     return (bright[:, None] * np.column_stack([1 + warm, np.ones_like(warm), 1 - warm])).astype(np.float32)
 
 
+def gain_hunting(times: np.ndarray, rng: np.random.Generator, *, amplitude: float,
+                 band_hz: tuple[float, float]) -> tuple[np.ndarray, float]:
+    """Common-mode gain oscillation (N,) around 1, and its mean frequency (Hz).
+
+    The camera's auto-exposure / auto-gain loop hunting (or a flickering light
+    shared by the whole scene): the same relative change on every channel,
+    peak-to-peak ``amplitude`` at full strength, at a frequency drawn from
+    ``band_hz`` that wanders by +-3 %, with a strength that drifts between 0.5 and 1.
+    """
+    t = np.asarray(times, dtype=float)
+    hz = float(rng.uniform(*band_hz))
+    wander = 1.0 + smooth_random_walk(t, rng, bound=0.03, corner_hz=0.1)
+    phase = 2 * np.pi * hz * np.concatenate([[0.0], np.cumsum(np.diff(t) * 0.5 * (wander[1:] + wander[:-1]))])
+    strength = 0.75 + 0.25 * smooth_random_walk(t, rng, bound=1.0, corner_hz=0.1)
+    return 1.0 + 0.5 * amplitude * strength * np.sin(phase + rng.uniform(0, 2 * np.pi)), hz
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """The scene's light: a warm key lamp to one side and a cool diffuse fill.
+
+    ``fill_rgb`` and ``key_rgb``: RGB irradiance from each at the face's rest
+    position ``reference`` (x, y) px, as fractions of their sum (the camera is
+    white-balanced to the mix, so there fill + key = 1 on every channel);
+    ``lamp`` (x, y, z) px: the key lamp in frame coordinates, ``z`` its distance
+    in front of the face plane; ``azimuth_deg``: its direction seen from the face,
+    signed (+: on the frame's +x side). The lamp is fixed in the scene: its
+    irradiance falls off with the square of the distance across the frame
+    (:meth:`key_field`), and on the head it follows the turn of the face (yaw)
+    by Lambert's cosine law (:meth:`key_gain`). The default is uniform white light.
+    """
+
+    fill_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    key_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    lamp: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    azimuth_deg: float = 0.0
+    reference: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def has_key(self) -> bool:
+        return any(v != 0 for v in self.key_rgb)
+
+    def as_array(self) -> np.ndarray:
+        """(12,) float64: fill RGB, key RGB, lamp (x, y, z), azimuth (deg), reference (x, y)."""
+        return np.array([*self.fill_rgb, *self.key_rgb, *self.lamp, self.azimuth_deg, *self.reference], float)
+
+    @classmethod
+    def from_array(cls, values: np.ndarray) -> "Lighting":
+        v = [float(x) for x in np.asarray(values).ravel()]
+        return cls(tuple(v[0:3]), tuple(v[3:6]), tuple(v[6:9]), v[9], tuple(v[10:12]))
+
+    def key_field(self, size: tuple[int, int]) -> np.ndarray:
+        """Key-lamp irradiance (H, W) float32 over the frame, 1 at ``reference``: 1 / distance^2."""
+        w, h = size
+        lx, ly, lz = self.lamp
+        y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+        d2 = (x - lx) ** 2 + (y - ly) ** 2 + lz ** 2
+        d2_ref = (self.reference[0] - lx) ** 2 + (self.reference[1] - ly) ** 2 + lz ** 2
+        return (d2_ref / d2).astype(np.float32)
+
+    def key_gain(self, yaw_deg: np.ndarray) -> np.ndarray:
+        """Key irradiance on the face relative to facing straight ahead (N,): cos(azimuth - yaw) / cos(azimuth)."""
+        az = np.radians(self.azimuth_deg)
+        return np.cos(az - np.radians(np.asarray(yaw_deg, dtype=float))) / np.cos(az)
+
+
+def random_lighting(rng: np.random.Generator, *, key_share: float, azimuth_deg: float,
+                    distance_px: float, reference: tuple[float, float]) -> Lighting:
+    """A warm key lamp (halogen-like, RGB about [1, 0.8, 0.55]) giving ``key_share`` of the light
+    at the face from ``azimuth_deg`` (signed) and ``distance_px`` away, 10-30 deg above, and a
+    cool fill (daylight-like, about [0.9, 0.97, 1]); uniform white light when ``key_share`` is 0."""
+    if key_share <= 0:
+        return Lighting()
+    key_col = np.array([1.0, rng.uniform(0.74, 0.86), rng.uniform(0.48, 0.62)])
+    fill_col = np.array([rng.uniform(0.86, 0.94), rng.uniform(0.95, 0.99), 1.0])
+    mix = (1 - key_share) * fill_col + key_share * key_col
+    az, elevation = np.radians(azimuth_deg), np.radians(rng.uniform(10.0, 30.0))
+    lamp = (reference[0] + distance_px * np.sin(az) * np.cos(elevation),
+            reference[1] - distance_px * np.sin(elevation),
+            distance_px * np.cos(az) * np.cos(elevation))
+    return Lighting(fill_rgb=tuple(float(v) for v in (1 - key_share) * fill_col / mix),
+                    key_rgb=tuple(float(v) for v in key_share * key_col / mix),
+                    lamp=tuple(float(v) for v in lamp), azimuth_deg=float(azimuth_deg),
+                    reference=(float(reference[0]), float(reference[1])))
+
+
 # ------------------------------------------------------------------ render
 @dataclass(frozen=True, eq=False)
 class SceneTruth:
-    """What was rendered, exactly: enough to rebuild every frame's true skin region.
+    """What was rendered, exactly: enough to rebuild every frame's true skin region and light.
 
     ``skin_mask`` (H0, W0) uint8 0-255 and ``pulse_gain`` (H0, W0) uint8
     (gain x 100) in photo pixels; ``affines`` (N, 2, 3) photo->frame per frame;
-    ``light`` (N, 3) RGB illumination gains; ``frame_times`` (N,) s;
-    ``ppg`` (N,) the unit pulse p(t) at the frames; ``hr`` (N,) bpm;
-    ``size`` (width, height) px.
+    ``light`` (N, 3) global RGB gains (illumination drift, gain hunting);
+    ``frame_times`` (N,) s; ``ppg`` (N,) the unit pulse p(t) at the frames;
+    ``hr`` (N,) bpm; ``size`` (width, height) px. The spatially varying light
+    (:meth:`illumination`): ``lighting`` (12,) the :class:`Lighting`
+    (:meth:`Lighting.as_array`), ``key_gain`` (N,) the key lamp's irradiance on
+    the head relative to the head facing the camera, ``head_mask`` (H0, W0)
+    uint8 0-255 where that gain applies (photo pixels). Truth files written
+    before these existed read as uniform white light.
     """
 
     skin_mask: np.ndarray
@@ -380,15 +558,31 @@ class SceneTruth:
     ppg: np.ndarray
     hr: np.ndarray
     size: tuple[int, int]
+    lighting: np.ndarray = dataclasses.field(default_factory=lambda: Lighting().as_array())
+    key_gain: np.ndarray | None = None
+    head_mask: np.ndarray | None = None
 
     @property
     def pulse_weight(self) -> np.ndarray:
         """Per-pixel pulse weight (H0, W0) float32 in photo pixels: mask x spatial gain."""
         return (self.skin_mask.astype(np.float32) / 255.0) * (self.pulse_gain.astype(np.float32) / 100.0)
 
+    @property
+    def lights(self) -> Lighting:
+        return Lighting.from_array(self.lighting)
+
     def frame_mask(self, index: int) -> np.ndarray:
         """Soft skin mask (H, W) float32 in [0, 1] of frame ``index``, warped as rendered."""
         return warp_to_frame(self.skin_mask.astype(np.float32) / 255.0, self.affines[index], self.size)
+
+    def illumination(self, index: int) -> np.ndarray | None:
+        """RGB irradiance (H, W, 3) float32 of frame ``index`` before the global gains ``light``,
+        exactly as rendered; None for uniform white light (1 everywhere)."""
+        renderer = _Illumination(self)
+        if renderer.key is None:
+            return None
+        head = warp_to_frame(self.head_mask.astype(np.float32) / 255.0, self.affines[index], self.size)
+        return renderer(head, index)
 
     def save(self, path: Path) -> Path:
         np.savez_compressed(path, **{f.name: np.asarray(getattr(self, f.name))
@@ -396,10 +590,29 @@ class SceneTruth:
         return path
 
 
+class _Illumination:
+    """fill + key x key field x (1 + head x (key_gain - 1)), per frame, float32 (H, W, 3)."""
+
+    def __init__(self, truth: SceneTruth):
+        lights = truth.lights
+        self.fill = np.asarray(lights.fill_rgb, np.float32)
+        self.key = None
+        if lights.has_key and truth.key_gain is not None and truth.head_mask is not None:
+            self.key = lights.key_field(truth.size)[..., None] * np.asarray(lights.key_rgb, np.float32)
+            self.gain = np.asarray(truth.key_gain, np.float32)
+
+    def __call__(self, head: np.ndarray, index: int) -> np.ndarray:
+        turn = head * (self.gain[index] - np.float32(1.0))
+        turn += np.float32(1.0)
+        out = self.key * turn[..., None]
+        out += self.fill
+        return out
+
+
 def read_scene_truth(path: str | Path) -> SceneTruth:
     """Load a ``truth/<name>.npz`` written by the generator."""
     with np.load(path) as data:
-        values = {f.name: data[f.name] for f in dataclasses.fields(SceneTruth)}
+        values = {f.name: data[f.name] for f in dataclasses.fields(SceneTruth) if f.name in data.files}
     values["size"] = tuple(int(v) for v in values["size"])
     return SceneTruth(**values)
 
@@ -411,6 +624,22 @@ def warp_to_frame(image: np.ndarray, affine: np.ndarray, size: tuple[int, int], 
     return cv2.warpAffine(image, affine, size, flags=cv2.INTER_LINEAR, borderMode=border)
 
 
+@functools.lru_cache(maxsize=1)
+def _normal_quantiles() -> np.ndarray:
+    """(65536,) float32 standard normal quantiles at (k + 0.5) / 65536: Gaussian noise by
+    lookup of uniform 16-bit integers (about 3x faster than drawing normals; tails at 4.2 sd)."""
+    from scipy.special import ndtri
+    return ndtri((np.arange(65536) + 0.5) / 65536).astype(np.float32)
+
+
+def gaussian_noise(rng: np.random.Generator, shape: tuple[int, ...], sd: float) -> np.ndarray:
+    """Zero-mean Gaussian noise of ``shape`` and standard deviation ``sd``, float32
+    (:func:`_normal_quantiles`)."""
+    noise = _normal_quantiles()[rng.integers(0, 65536, shape, dtype=np.uint16)]
+    noise *= np.float32(sd)
+    return noise
+
+
 def render_frames(image: np.ndarray, truth: SceneTruth, *, amplitude: float, noise_sd: float,
                   rng: np.random.Generator,
                   signature: Sequence[float] = BVP_SIGNATURE) -> Iterator[np.ndarray]:
@@ -419,23 +648,31 @@ def render_frames(image: np.ndarray, truth: SceneTruth, *, amplitude: float, noi
     Per frame: warp the recoloured photo ``image`` (photo pixels, float32) and
     the pulse weight by the frame's affine, multiply by
     ``1 - ppg * weight * amplitude * signature / signature[green]`` (skin
-    reflectance falls as blood volume rises), by the light gains, add Gaussian
-    noise of sd ``noise_sd`` (levels), round and clip.
+    reflectance falls as blood volume rises), by the scene's light
+    (:meth:`SceneTruth.illumination`, when not uniform) and the global gains,
+    add Gaussian noise of sd ``noise_sd`` (levels, :func:`gaussian_noise`),
+    round and clip.
     """
     sig = (amplitude * np.asarray(signature, np.float32) / signature[1]).astype(np.float32)
-    weight = truth.pulse_weight
+    illumination = _Illumination(truth)
+    masks = truth.pulse_weight  # warped together with the head mask when the light needs it
+    if illumination.key is not None:
+        masks = np.dstack([masks, truth.head_mask.astype(np.float32) / 255.0])
     last_affine = None
     for i in range(truth.affines.shape[0]):
         if last_affine is None or not np.array_equal(truth.affines[i], last_affine):
             last_affine = truth.affines[i]
             base = warp_to_frame(image, last_affine, truth.size, reflect=True)
-            pulsatile = base * warp_to_frame(weight, last_affine, truth.size)[..., None] * sig
+            warped = warp_to_frame(masks, last_affine, truth.size)
+            weight = warped if warped.ndim == 2 else warped[..., 0]
+            pulsatile = base * weight[..., None]
+            pulsatile *= sig
         frame = pulsatile * np.float32(-truth.ppg[i])
         frame += base
+        if illumination.key is not None:
+            frame *= illumination(warped[..., 1], i)
         frame *= truth.light[i]
-        noise = rng.standard_normal(frame.shape, dtype=np.float32)
-        noise *= np.float32(noise_sd)
-        frame += noise
+        frame += gaussian_noise(rng, frame.shape, noise_sd)
         np.clip(frame, 0, 255, out=frame)
         yield np.rint(frame, out=frame).astype(np.uint8)
 
@@ -449,82 +686,6 @@ def jpeg_round_trip(frame: np.ndarray, quality: int = 85) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
-# ------------------------------------------------------------------ writers
-def format_ubfc_line(values: Iterable[float]) -> str:
-    """One UBFC DATASET_2 line: each value as ``%16.7e`` (``'   1.2028675e-01  -1.7258076e-01'``)."""
-    return "".join("%16.7e" % v for v in values)
-
-
-def write_ubfc_subject(folder: str | Path, frames: Iterable[np.ndarray], ppg: Sequence[float],
-                       hr: Sequence[float], times: Sequence[float], *, fps: float = 30.0,
-                       quality: int = 50) -> Path:
-    """Write one UBFC-rPPG DATASET_2 recording; returns ``folder``.
-
-    ``folder/vid.avi``: the RGB uint8 ``frames`` (H, W, 3) as Motion-JPEG
-    (OpenCV's own MJPG writer at its ``quality`` 0-100; its scale is not
-    libjpeg's: 50 gives about libjpeg 90, 30 about 85) at ``fps`` Hz;
-    ``folder/ground_truth.txt``: three ``%16.7e`` lines -- PPG (a.u.), HR (bpm),
-    timestamps (s) -- one value per frame.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    writer = None
-    n = 0
-    try:
-        for frame in frames:
-            if writer is None:
-                size = (frame.shape[1], frame.shape[0])
-                writer = cv2.VideoWriter(str(folder / "vid.avi"), cv2.CAP_OPENCV_MJPEG,
-                                         cv2.VideoWriter_fourcc(*"MJPG"), float(fps), size)
-                if not writer.isOpened():
-                    raise RuntimeError(f"{folder / 'vid.avi'}: OpenCV cannot write MJPG video")
-                writer.set(cv2.VIDEOWRITER_PROP_QUALITY, float(quality))
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-            n += 1
-    finally:
-        if writer is not None:
-            writer.release()
-    if not n == len(ppg) == len(hr) == len(times):
-        raise ValueError(f"{folder}: {n} frames but {len(ppg)} PPG, {len(hr)} HR and "
-                         f"{len(times)} timestamp values")
-    lines = (format_ubfc_line(series) for series in (ppg, hr, times))
-    (folder / "ground_truth.txt").write_text("".join(line + "\n" for line in lines))
-    return folder
-
-
-def write_pure_session(folder: str | Path, frames: Iterable[np.ndarray],
-                       frame_times_ns: Sequence[int], oximeter_times_ns: Sequence[int],
-                       waveform: Sequence[int], pulse_rate: Sequence[int], *,
-                       spo2: int | Sequence[int] = 98, signal_strength: int | Sequence[int] = 4) -> Path:
-    """Write one PURE session ``folder`` (named ``NN-MM``); returns ``folder``.
-
-    ``folder/NN-MM/Image<ns>.png``: the RGB uint8 frames, lossless, one per
-    ``frame_times_ns`` (int ns); ``folder/NN-MM.json``: ``"/FullPackage"``, one
-    oximeter sample per ``oximeter_times_ns`` with integer ``waveform``,
-    ``pulseRate`` (bpm), ``o2saturation`` (%), ``signalStrength`` and
-    ``probeError`` false, and ``"/Image"``, one ``{"Timestamp": ns}`` per frame.
-    """
-    folder = Path(folder)
-    frame_dir = folder / folder.name
-    frame_dir.mkdir(parents=True, exist_ok=True)
-    stamps = [int(t) for t in frame_times_ns]
-    for ns, frame in zip(stamps, frames, strict=True):
-        path = frame_dir / f"Image{ns}.png"
-        if not cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
-            raise RuntimeError(f"{path}: OpenCV cannot write PNG")
-    count = len(oximeter_times_ns)
-    spo2 = np.broadcast_to(np.asarray(spo2, dtype=np.int64), (count,))
-    strength = np.broadcast_to(np.asarray(signal_strength, dtype=np.int64), (count,))
-    packages = [
-        {"Timestamp": int(t), "Value": {"waveform": int(w), "pulseRate": int(r),
-                                        "o2saturation": int(s), "signalStrength": int(q),
-                                        "probeError": False}}
-        for t, w, r, s, q in zip(oximeter_times_ns, waveform, pulse_rate, spo2, strength, strict=True)]
-    data = {"/FullPackage": packages, "/Image": [{"Timestamp": ns} for ns in stamps]}
-    (folder / f"{folder.name}.json").write_text(json.dumps(data))
-    return folder
-
-
 # -------------------------------------------------------------- recordings
 @dataclass(frozen=True, eq=False)
 class Scene:
@@ -534,11 +695,13 @@ class Scene:
     landmarks: np.ndarray    # (468, 2) px
     skin_mask: np.ndarray    # (H0, W0) float32 [0, 1]
     tone_mask: np.ndarray    # (H0, W0) float32 [0, 1]
+    head_mask: np.ndarray    # (H0, W0) float32 [0, 1]
 
     @classmethod
     def from_photo(cls, image: np.ndarray) -> "Scene":
         lm = face_landmarks(image)
-        return cls(image, lm, skin_mask_from_landmarks(image, lm), tone_mask_from_landmarks(image, lm))
+        return cls(image, lm, skin_mask_from_landmarks(image, lm), tone_mask_from_landmarks(image, lm),
+                   head_mask_from_landmarks(image, lm))
 
 
 def camera_times_ns(n: int, fps: float, rng: np.random.Generator, *, start_ns: int,
@@ -570,10 +733,19 @@ class Difficulty:
 
     ``pulse_amplitude``: peak-to-peak relative change of green (red and blue
     follow the signature); ``noise_sd``: sensor noise (levels of 255);
-    ``translation_px`` (at 320 px frame width, scaled with it) and
-    ``rotation_deg``: bounds of the head's random walks, low-passed at
-    ``motion_corner_hz``; ``brightness_range``: max - min of the relative
-    brightness; ``colour_drift``: bound of the red-up / blue-down drift;
+    ``translation_px`` (px at 320 px frame width, scaled with it),
+    ``rotation_deg`` (roll), ``yaw_deg`` (turn) and ``scale_range`` (relative
+    zoom): bounds of the head's slow random walks, low-passed at
+    ``motion_corner_hz``; talking / nodding (:func:`motion_episodes`) covers
+    ``episode_fraction`` of the time, at ``episode_hz``, with amplitudes
+    ``episode_px`` (px at 320 px width) and ``episode_deg`` (yaw; roll half);
+    ``head_turns`` (a count, inclusive) quick glances aside of ``turn_deg``;
+    ``brightness_range``: max - min of the relative brightness drift;
+    ``colour_drift``: bound of its red-up / blue-down drift; ``key_share``:
+    share of the warm key lamp in the light at the face (0: uniform white
+    light), from ``key_azimuth_deg`` to either side at ``lamp_distance`` face
+    widths (:func:`random_lighting`); ``gain_hunting``: peak-to-peak common-mode
+    gain oscillation at ``gain_hunting_hz`` (:func:`gain_hunting`);
     ``mjpg_quality``: OpenCV MJPG quality (UBFC layout); ``jpeg_quality``:
     libjpeg quality of the round trip before PNG (PURE layout);
     ``oximeter_drop``: fraction of missing oximeter samples (PURE layout).
@@ -583,19 +755,43 @@ class Difficulty:
     noise_sd: tuple[float, float] = (1.0, 2.0)
     translation_px: tuple[float, float] = (0.0, 0.0)
     rotation_deg: tuple[float, float] = (0.0, 0.0)
+    yaw_deg: tuple[float, float] = (0.0, 0.0)
+    scale_range: tuple[float, float] = (0.0, 0.0)
     motion_corner_hz: float = 0.2
+    episode_fraction: tuple[float, float] = (0.0, 0.0)
+    episode_hz: tuple[float, float] = (1.0, 2.5)
+    episode_px: tuple[float, float] = (0.0, 0.0)
+    episode_deg: tuple[float, float] = (0.0, 0.0)
+    head_turns: tuple[int, int] = (0, 0)
+    turn_deg: tuple[float, float] = (0.0, 0.0)
     brightness_range: tuple[float, float] = (0.0, 0.0)
     colour_drift: tuple[float, float] = (0.0, 0.0)
+    key_share: tuple[float, float] = (0.0, 0.0)
+    key_azimuth_deg: tuple[float, float] = (30.0, 60.0)
+    lamp_distance: tuple[float, float] = (3.0, 6.0)
+    gain_hunting: tuple[float, float] = (0.0, 0.0)
+    gain_hunting_hz: tuple[float, float] = (0.8, 2.5)
     mjpg_quality: int = 50
     jpeg_quality: int = 85
     oximeter_drop: float = 0.0
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether anything of the scene moves or changes (draws from the scene generator)."""
+        return any(hi > 0 for hi in (self.yaw_deg[1], self.scale_range[1], self.episode_fraction[1],
+                                     self.head_turns[1], self.key_share[1], self.gain_hunting[1]))
 
 
 #: the conditions of the synthetic set (see the module docstring)
 DIFFICULTIES = MappingProxyType({
     "easy": Difficulty(),
-    "hard": Difficulty(noise_sd=(3.0, 5.0), translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0),
+    "hard": Difficulty(pulse_amplitude=(0.004, 0.008), noise_sd=(3.0, 5.0),
+                       translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0), yaw_deg=(2.0, 6.0),
+                       scale_range=(0.02, 0.05),
+                       episode_fraction=(0.3, 0.6), episode_px=(0.3, 1.5), episode_deg=(0.2, 0.6),
+                       head_turns=(0, 2), turn_deg=(3.0, 8.0),
                        brightness_range=(0.05, 0.15), colour_drift=(0.02, 0.05),
+                       key_share=(0.3, 0.6), key_azimuth_deg=(20.0, 45.0), gain_hunting=(0.002, 0.008),
                        mjpg_quality=25, oximeter_drop=0.005),
 })
 
@@ -606,8 +802,11 @@ class RecordingDraw:
 
     ``frame_times`` (N,) s from the first frame; ``frame_ns`` (N,) and
     ``oximeter_times`` (M,) s only for the PURE layout; ``affines`` (N, 2, 3)
-    photo->frame; ``light_gains`` (N, 3); ``pulse_gain`` (H0, W0) spatial gain of
-    the pulse; ``rng_noise`` draws the sensor noise while rendering.
+    photo->frame; ``light_gains`` (N, 3) global gains; ``lighting`` the scene's
+    lamps and ``key_gain`` (N,) the key lamp's gain on the head;
+    ``pulse_gain`` (H0, W0) spatial gain of the pulse; ``rng_noise`` draws the
+    sensor noise while rendering; ``motion`` and ``light`` describe the draws
+    for the manifest.
     """
 
     look: Appearance
@@ -616,8 +815,8 @@ class RecordingDraw:
     variability: HeartRateVariability
     amplitude: float
     noise_sd: float
-    motion: dict[str, float]
-    light: dict[str, float]
+    motion: dict[str, Any]
+    light: dict[str, Any]
     pulse_gain: np.ndarray
     frame_times: np.ndarray
     affines: np.ndarray
@@ -625,6 +824,8 @@ class RecordingDraw:
     rng_noise: np.random.Generator
     frame_ns: np.ndarray | None = None
     oximeter_times: np.ndarray | None = None
+    lighting: Lighting = Lighting()
+    key_gain: np.ndarray | None = None
 
 
 def recording_clock(layout: str, n: int, fps: float, rng: np.random.Generator, *,
@@ -639,15 +840,59 @@ def recording_clock(layout: str, n: int, fps: float, rng: np.random.Generator, *
                                                   drop_fraction=oximeter_drop)
 
 
+def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Difficulty, *,
+                  width: int, face_width_px: float, reference: tuple[float, float],
+                  corner_hz: float) -> dict[str, Any]:
+    """The scene's changes beyond the slow head walk and light drift.
+
+    Each part -- slow yaw and zoom, talking / nodding episodes, head turns,
+    lighting, gain hunting -- draws from its own generator spawned from
+    ``seed``, so changing one part's ranges leaves the others as they were.
+    Returns arrays ``dx``, ``dy`` (px), ``roll``, ``yaw`` (deg), ``scale`` (N,)
+    to add to (multiply, for ``scale``) the head pose, ``hunting`` (N,) the
+    common-mode gain, the :class:`Lighting` ``lighting``, and the manifest
+    descriptions ``motion`` and ``light``.
+    """
+    rng_pose, rng_talk, rng_turn, rng_lamp, rng_hunt = (np.random.default_rng(s) for s in seed.spawn(5))
+    px = width / 320
+    yaw_bound = float(rng_pose.uniform(*level.yaw_deg))
+    scale_bound = float(rng_pose.uniform(*level.scale_range))
+    yaw = smooth_random_walk(times, rng_pose, bound=yaw_bound, corner_hz=corner_hz)
+    scale = 1.0 + smooth_random_walk(times, rng_pose, bound=scale_bound, corner_hz=corner_hz / 2)
+    fraction = float(rng_talk.uniform(*level.episode_fraction))
+    ep_px = float(rng_talk.uniform(*level.episode_px)) * px
+    ep_deg = float(rng_talk.uniform(*level.episode_deg))
+    episodes, listed = motion_episodes(times, rng_talk, fraction=fraction, band_hz=level.episode_hz)
+    count = int(rng_turn.integers(level.head_turns[0], level.head_turns[1] + 1))
+    turns, glances = head_turns(times, rng_turn, count=count, amplitude_deg=level.turn_deg)
+    share = float(rng_lamp.uniform(*level.key_share))
+    azimuth = float(rng_lamp.uniform(*level.key_azimuth_deg) * rng_lamp.choice([-1.0, 1.0]))
+    lighting = random_lighting(rng_lamp, key_share=share, azimuth_deg=azimuth,
+                               distance_px=float(rng_lamp.uniform(*level.lamp_distance)) * face_width_px,
+                               reference=reference)
+    hunting_pp = float(rng_hunt.uniform(*level.gain_hunting))
+    hunting, hunting_hz = gain_hunting(times, rng_hunt, amplitude=hunting_pp, band_hz=level.gain_hunting_hz)
+    return {
+        "dx": ep_px * episodes[:, 0], "dy": ep_px * episodes[:, 1],
+        "roll": 0.5 * ep_deg * episodes[:, 2], "yaw": yaw + ep_deg * episodes[:, 3] + turns,
+        "scale": scale, "hunting": hunting, "lighting": lighting,
+        "motion": {"yaw_deg": yaw_bound, "scale_range": scale_bound, "episode_fraction": fraction,
+                   "episode_px": ep_px, "episode_deg": ep_deg, "episodes": listed, "head_turns": glances},
+        "light": {"key_share": share, "lighting": dataclasses.asdict(lighting),
+                  "gain_hunting": hunting_pp, "gain_hunting_hz": hunting_hz},
+    }
+
+
 def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -> RecordingDraw:
     """Everything random about one recording from its seed: look, pulse, motion, light, clocks.
 
     Independent generators (spawned from ``plan.seed``) for the look, the
-    pulse, the motion and light, the clocks and the noise, so changing one
-    (e.g. the duration) leaves the others as they were.
+    pulse, the slow motion and light, the clocks, the noise and the rest of
+    the scene's changes (:func:`draw_dynamics`, only when the condition has
+    any), so changing one (e.g. the duration) leaves the others as they were.
     """
-    rng_look, rng_pulse, rng_motion, rng_clock, rng_noise = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(plan.seed).spawn(5))
+    seeds = np.random.SeedSequence(plan.seed).spawn(6)
+    rng_look, rng_pulse, rng_motion, rng_clock, rng_noise = (np.random.default_rng(s) for s in seeds[:5])
     level = DIFFICULTIES[plan.condition]
     n = int(round(params.duration * params.fps))
     w, h = params.size
@@ -667,33 +912,50 @@ def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -
     pulse = simulate_pulse(span[0], span[1], hr_target, rng_pulse, variability=variability)
     amplitude = float(rng_pulse.uniform(*level.pulse_amplitude))
 
-    motion = {"translation_px": float(rng_motion.uniform(*level.translation_px)) * w / 320,
-              "rotation_deg": float(rng_motion.uniform(*level.rotation_deg))}
+    motion: dict[str, Any] = {"translation_px": float(rng_motion.uniform(*level.translation_px)) * w / 320,
+                              "rotation_deg": float(rng_motion.uniform(*level.rotation_deg))}
     dx, dy = (smooth_random_walk(frame_times, rng_motion, bound=motion["translation_px"],
                                  corner_hz=level.motion_corner_hz) for _ in range(2))
     angle = smooth_random_walk(frame_times, rng_motion, bound=motion["rotation_deg"],
                                corner_hz=level.motion_corner_hz)
     placement = placement_affine(centre, face_w, look, params.size)
     frame_centre = (look.face_centre[0] * w, look.face_centre[1] * h)
-    light = {"brightness_range": float(rng_motion.uniform(*level.brightness_range)),
-             "colour_drift": float(rng_motion.uniform(*level.colour_drift))}
+    light: dict[str, Any] = {"brightness_range": float(rng_motion.uniform(*level.brightness_range)),
+                             "colour_drift": float(rng_motion.uniform(*level.colour_drift))}
+    gains = light_gains(frame_times, rng_motion, **light)
+    face_w_frame = look.face_width * w
+    scale = yaw = None
+    lighting, key_gain = Lighting(), None
+    if level.dynamic:
+        dyn = draw_dynamics(frame_times, seeds[5], level, width=w, face_width_px=face_w_frame,
+                            reference=frame_centre, corner_hz=level.motion_corner_hz)
+        dx, dy, angle = dx + dyn["dx"], dy + dyn["dy"], angle + dyn["roll"]
+        scale, yaw = dyn["scale"], dyn["yaw"]
+        lighting, key_gain = dyn["lighting"], dyn["lighting"].key_gain(yaw)
+        gains = (gains * dyn["hunting"][:, None]).astype(np.float32)
+        motion.update(dyn["motion"])
+        light.update(dyn["light"])
     return RecordingDraw(
         look=look, pulse=pulse, hr_target=hr_target, variability=variability,
         amplitude=amplitude, noise_sd=float(rng_noise.uniform(*level.noise_sd)),
         motion=motion, light=light, pulse_gain=pulse_gain, frame_times=frame_times,
-        affines=motion_affines(placement, frame_centre, dx, dy, angle),
-        light_gains=light_gains(frame_times, rng_motion, **light), rng_noise=rng_noise,
-        frame_ns=frame_ns, oximeter_times=ox_times)
+        affines=motion_affines(placement, frame_centre, dx, dy, angle, scale, yaw,
+                               head_radius_px=HEAD_RADIUS * face_w_frame),
+        light_gains=gains, rng_noise=rng_noise,
+        frame_ns=frame_ns, oximeter_times=ox_times, lighting=lighting, key_gain=key_gain)
 
 
 def scene_truth(draw: RecordingDraw, scene: Scene, size: tuple[int, int]) -> SceneTruth:
     """The ``SceneTruth`` of a drawn recording (masks quantised as stored)."""
     times = draw.frame_times
+    key_gain = np.ones(times.size) if draw.key_gain is None else draw.key_gain
     return SceneTruth(
         skin_mask=np.round(scene.skin_mask * 255).astype(np.uint8),
         pulse_gain=np.round(np.clip(draw.pulse_gain, 0, 2.55) * 100).astype(np.uint8),
         affines=draw.affines, light=draw.light_gains, frame_times=times,
-        ppg=draw.pulse.ppg(times), hr=draw.pulse.hr(times), size=tuple(size))
+        ppg=draw.pulse.ppg(times), hr=draw.pulse.hr(times), size=tuple(size),
+        lighting=draw.lighting.as_array(), key_gain=np.asarray(key_gain, np.float32),
+        head_mask=np.round(scene.head_mask * 255).astype(np.uint8))
 
 
 def zscore(x: np.ndarray) -> np.ndarray:

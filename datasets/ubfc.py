@@ -10,7 +10,11 @@ DATASET_1), each with ``vid.avi`` and one ground-truth file:
   another length (or with NaNs) only drops ``hr`` (reason in
   ``meta["hr_dropped"]``).
 - ``gtdump.xmp`` (DATASET_1, "simple"): comma-separated rows, one per
-  oximeter sample: time (ms), HR (bpm), SpO2 (%), PPG (a.u.).
+  oximeter sample: time (ms), HR (bpm), SpO2 (%), PPG (a.u.). A SpO2
+  column with non-finite values is dropped (``meta`` has no ``spo2``).
+
+A flat PPG (all values equal) is refused, and at least 2 ground-truth
+timestamps must fall inside the video's span.
 
 Timestamps are used as given (ms / 1000 for DATASET_1): the dataset's own
 reader (``ubfcrppg_data_processor.py``) and pyVHR's UBFC1 loader take them
@@ -24,8 +28,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+
 from .errors import DatasetError, RecordingError
 from .parsing import (
+    check_coverage,
     check_root,
     optional_series,
     parse_csv_rows,
@@ -74,7 +81,7 @@ def read_ground_truth_txt(path: Path) -> dict:
     ppg = parse_float_line(path, lines[0], where="line 1 (PPG)")
     hr_raw = parse_float_line(path, lines[1], where="line 2 (HR)")
     times = parse_float_line(path, lines[2], where="line 3 (timestamps)")
-    ppg = check_series(path, "line 1 (PPG)", ppg)
+    ppg = check_series(path, "line 1 (PPG)", ppg, varying=True)
     times = check_series(path, "line 3 (timestamps)", times, increasing=True)
     if ppg.size != times.size:
         raise RecordingError(path, f"line 1 (PPG) has {ppg.size} values but line 3 "
@@ -87,9 +94,10 @@ def read_gtdump(path: Path) -> dict:
     """DATASET_1 ``gtdump.xmp`` -> dict of ppg, times (s, = ms / 1000), hr (bpm), spo2 (%)."""
     rows = parse_csv_rows(path, read_text(path), min_columns=4)
     times = check_series(path, "column 1 (time, ms)", rows[:, 0], increasing=True) / 1000.0
-    ppg = check_series(path, "column 4 (PPG)", rows[:, 3])
+    ppg = check_series(path, "column 4 (PPG)", rows[:, 3], varying=True)
     hr, reason = optional_series(rows[:, 1], times, what="column 2 (HR)")
-    return {"ppg": ppg, "times": times, "hr": hr, "hr_dropped": reason, "spo2": rows[:, 2]}
+    spo2, _ = optional_series(rows[:, 2], times, what="column 3 (SpO2)")
+    return {"ppg": ppg, "times": times, "hr": hr, "hr_dropped": reason, "spo2": spo2}
 
 
 def load_ubfc_folder(folder: Path) -> Recording:
@@ -104,10 +112,11 @@ def load_ubfc_folder(folder: Path) -> Recording:
         raise RecordingError(folder, f"no {GT_DATASET_2} or {GT_DATASET_1}")
     video = find_video(folder)
     fps, n_frames = VideoFile(video).probe()
+    check_coverage(gt_path, gt["times"], video, np.arange(n_frames) / fps)
     meta = {"format": fmt, "ground_truth": str(gt_path), "fps": fps, "n_frames": n_frames}
     if gt["hr_dropped"]:
         meta["hr_dropped"] = gt["hr_dropped"]
-    if "spo2" in gt:
+    if gt.get("spo2") is not None:
         meta["spo2"] = gt["spo2"]
     return Recording(
         name=folder.name, dataset="ubfc", source=VideoFile(video),
@@ -133,6 +142,7 @@ def load_ubfc(root: str | Path) -> list[Recording | RecordingError]:
         try:
             entry: Recording | RecordingError = load_ubfc_folder(folder)
         except RecordingError as exc:
+            exc.recording = folder.name
             entry = exc
         entries.append((folder.relative_to(root).as_posix(), entry))
     return sorted_entries(entries)

@@ -8,6 +8,10 @@ face crops for learned methods. Products are memoised on the ``Recording``
 
 A frame without a face holds the last face; frames before the first face take
 the first one; a video with no face at all raises ``RecordingError``.
+
+``FaceParams(roi="haar_box")`` selects rPPG-Toolbox's preprocessing instead
+(one Haar face box from the first frame, 72x72 mean RGB; ``face_haar``), in
+the same ``VideoProducts`` structure.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ CHEEK_LEFT = (116, 117, 118, 119, 100, 142, 203, 206, 207, 187, 147, 123)
 CHEEK_RIGHT = (345, 346, 347, 348, 329, 371, 423, 426, 427, 411, 376, 352)
 ROI_POLYGONS = (FOREHEAD, CHEEK_LEFT, CHEEK_RIGHT)
 ROI_POINTS = tuple(sorted({i for poly in ROI_POLYGONS for i in poly}))
+ROI_KINDS = ("mediapipe", "haar_box")
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,20 @@ class FaceParams:
 
     ``crop_size``: side (px) of the face crops for learned methods, 0 for none.
     ``crop_scale``: enlargement of the ROI bounding square.
+    ``roi``: ``"mediapipe"`` (skin polygons of tracked landmarks) or
+    ``"haar_box"`` (rPPG-Toolbox: first-frame Haar box x1.5, 72x72 mean; the
+    MediaPipe confidences and ``crop_scale`` are then unused).
     """
 
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     crop_size: int = 0
     crop_scale: float = 1.3
+    roi: str = "mediapipe"
+
+    def __post_init__(self) -> None:
+        if self.roi not in ROI_KINDS:
+            raise ValueError(f"unknown face roi {self.roi!r}; choose one of {ROI_KINDS}")
 
     def tracking_key(self) -> tuple[float, float]:
         return (self.min_detection_confidence, self.min_tracking_confidence)
@@ -139,6 +152,10 @@ def frame_landmarks(mesh, frame: np.ndarray) -> np.ndarray | None:
 
 def compute_products(video: Recording, params: FaceParams = FaceParams()) -> VideoProducts:
     """Decode ``video`` once and derive trace, boxes and (optionally) crops."""
+    if params.roi == "haar_box":
+        from .face_haar import compute_haar_products
+
+        return compute_haar_products(video, params)
     rgb, boxes, found, crops = [], [], [], []
     last_points: np.ndarray | None = None
     mask: np.ndarray | None = None
@@ -201,10 +218,17 @@ def cached_products(rec: Recording, params: FaceParams | None = None) -> VideoPr
             continue
         if params is None:
             return prod
-        if key[1] == params.tracking_key() and (
-                params.crop_size == 0 or key[2:] == (params.crop_size, params.crop_scale)):
+        roi = key[4] if len(key) > 4 else "mediapipe"
+        if roi == params.roi and key[1] == params.tracking_key() and (
+                params.crop_size == 0 or key[2:4] == (params.crop_size, params.crop_scale)):
             return prod
     return None
+
+
+def _memo_key(params: FaceParams) -> tuple:
+    """Key of products memoised on a recording (the ROI kind is appended unless it is MediaPipe's)."""
+    key = ("face", params.tracking_key(), params.crop_size, params.crop_scale)
+    return key if params.roi == "mediapipe" else key + (params.roi,)
 
 
 #: bump when a change here alters the products (invalidates the disk cache)
@@ -217,8 +241,15 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
     preprocessing parameters and the code version."""
     if "source_sha" not in rec.products:
         rec.products["source_sha"] = source_fingerprint(rec.source)
-    key = cache_key(source=rec.products["source_sha"], params=asdict(params), version=FACE_CODE_VERSION,
-                    roi=ROI_POLYGONS)
+    fields = asdict(params)
+    if fields["roi"] == "mediapipe":  # keeps the keys of caches written before ``roi`` existed
+        del fields["roi"]
+        key = cache_key(source=rec.products["source_sha"], params=fields, version=FACE_CODE_VERSION,
+                        roi=ROI_POLYGONS)
+    else:
+        from .face_haar import HAAR_CODE_VERSION
+
+        key = cache_key(source=rec.products["source_sha"], params=fields, version=HAAR_CODE_VERSION)
     return Path(cache_dir) / "products" / f"{key}.npz"
 
 
@@ -258,7 +289,7 @@ def video_products(video: Recording | str | Path, params: FaceParams | None = No
             if params.crop_size:  # a trace-only entry too, for later runs without learned methods
                 trace_only = replace(prod, crops=None)
                 save_products(products_cache_file(rec, replace(params, crop_size=0), cache_dir), trace_only)
-    rec.products[("face", params.tracking_key(), params.crop_size, params.crop_scale)] = prod
+    rec.products[_memo_key(params)] = prod
     return prod
 
 

@@ -2,7 +2,9 @@
 
 ``check_method_output`` refuses malformed outputs (the runner never trusts a
 method); ``evaluate_prediction`` aligns by timestamps and returns every
-per-video metric as a flat dict of floats (HR in bpm, times in s, SNR in dB).
+per-video metric as a flat dict of floats (HR in bpm, times in s, SNR in dB);
+``windowed_hr_series`` gives the windowed HR of prediction and truth over time
+(for the HR-over-time plot of the report).
 """
 
 from __future__ import annotations
@@ -79,6 +81,33 @@ def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarr
     return t, pred01, ref01, lag
 
 
+def _uniform_pair(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
+                  t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Uniform grid (s) at the method's frame rate over the span of ``t``, the rate (Hz),
+    and prediction and reference PPG interpolated onto it: what every HR metric uses."""
+    fs = median_rate(np.asarray(times, float))
+    grid = uniform_grid(t[0], t[-1], fs)
+    return grid, fs, np.interp(grid, times, signal), np.interp(grid, ref_times, ref_ppg)
+
+
+def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
+                       protocol: Protocol = Protocol()) -> dict[str, list[float]]:
+    """Windowed HR of prediction and ground truth over time, as used by ``win_hr_mae``.
+
+    Returns ``{"t": [...], "true": [...], "pred": [...]}``: window centre times
+    (s, on the recording's clock) and the HR (bpm) of the reference PPG and of
+    the prediction in each window (``protocol.window`` s every ``protocol.step`` s).
+    """
+    ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
+    t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
+    grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
+    centres, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band,
+                                    method=protocol.hr_method)
+    _, win_true = hr_windowed(ref_u, fs, protocol.window, protocol.step, band=protocol.band,
+                              method=protocol.hr_method)
+    return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist()}
+
+
 def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                         protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
                         dataset_hr_times: np.ndarray | None = None) -> dict[str, float]:
@@ -94,10 +123,7 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
     t, pred01, ref01, lag = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
     wave = waveform_errors(pred01, ref01)
 
-    fs = median_rate(np.asarray(times, float))
-    grid = uniform_grid(t[0], t[-1], fs)
-    pred_u = np.interp(grid, times, signal)
-    ref_u = np.interp(grid, ref_times, ref_ppg)
+    grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
     hr_pred = hr_estimate(pred_u, fs, band=protocol.band, method=protocol.hr_method)
     hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
     _, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band, method=protocol.hr_method)

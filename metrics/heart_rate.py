@@ -12,6 +12,17 @@ Methods (``method=``):
 - ``"welch"``: argmax of the zero-padded Welch spectrum in ``band``.
 - ``"peaks"``: 60 / median inter-beat interval of ``scipy.signal.find_peaks``.
 - ``"autocorr"``: first strong autocorrelation peak at lags within ``band``.
+- ``"toolbox_fft"``: rPPG-Toolbox's ``_calculate_fft_hr`` after its
+  ``calculate_metric_per_video`` post-processing, reproduced exactly (for the
+  ``toolbox`` protocol): smoothness-priors detrend with a fixed lambda of 100
+  (not scaled to ``fs``), first-order Butterworth band-pass to ``band`` run
+  forwards and backwards (``filtfilt``, default padding), periodogram with
+  ``nfft`` the next power of 2 of the length, no window, no zero-padding
+  beyond that, argmax over the bins in ``band``. Its frequency grid is coarse
+  (``fs / nfft``: 1.76 bpm for 30 s at 30 fps, 3.5 bpm for 10 s) and it has
+  no guard against the 2x harmonic, which is why it is not one of the
+  harness's own estimators (``HR_METHODS``) but a compatibility one
+  (``COMPAT_HR_METHODS``).
 
 Every method detrends (``signal_detrend``, with ``lam`` scaled to ``fs`` so
 its cut-off stays at half the band's low edge) and band-passes the signal
@@ -33,6 +44,13 @@ MIN_DURATION_S = 2.0
 """Shortest signal (seconds) a heart rate is estimated from."""
 
 HR_METHODS = ("harmonic", "fft", "welch", "peaks", "autocorr")
+"""The harness's estimators (accurate to about 1 bpm on 10 s of clean signal)."""
+
+COMPAT_HR_METHODS = ("toolbox_fft",)
+"""Estimators reproducing other toolboxes exactly, coarse grids included."""
+
+TOOLBOX_DETREND_LAMBDA = 100.0
+"""rPPG-Toolbox's detrend lambda, applied at every sampling rate as it does."""
 
 _RESOLUTION_BPM = 0.1  # target frequency-grid spacing of the zero-padded spectra
 _MAX_NFFT = 2 ** 20
@@ -50,7 +68,7 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
     band : (low, high) range of plausible heart rates in Hz; the estimate lies
         in it (``high`` is clipped to 0.9 x the Nyquist frequency).
     method : one of ``"harmonic"`` (default), ``"fft"``, ``"welch"``,
-        ``"peaks"``, ``"autocorr"`` (see the module docstring).
+        ``"peaks"``, ``"autocorr"``, or ``"toolbox_fft"`` (see the module docstring).
 
     Raises
     ------
@@ -64,7 +82,8 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
     try:
         fn = _METHODS[method]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown heart-rate method {method!r}; choose one of {HR_METHODS}") from None
+        raise ValueError(f"unknown heart-rate method {method!r}; "
+                         f"choose one of {HR_METHODS + COMPAT_HR_METHODS}") from None
     hr = float(fn(x, float(fs), band))
     if not np.isfinite(hr):  # defensive: the helpers never return non-finite values
         raise ValueError(f"heart-rate method {method!r} found no valid estimate")
@@ -223,6 +242,26 @@ def _hr_welch(x: np.ndarray, fs: float, band: tuple[float, float],
     nperseg = min(y.size, max(8, int(round(segment * fs))))
     f, p = sps.welch(y, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
                      nfft=_nfft(nperseg, fs), detrend=False)
+    return 60.0 * _argmax_in_band(f, p, band)
+
+
+def next_power_of_2(n: int) -> int:
+    """Smallest power of 2 that is >= ``n`` (1 for ``n`` <= 1), rPPG-Toolbox's FFT length."""
+    return 1 if n <= 1 else 1 << (int(n) - 1).bit_length()
+
+
+def _hr_toolbox_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
+    """rPPG-Toolbox's FFT heart rate (``evaluation/post_process.py``), bin for bin.
+
+    ``_detrend(x, 100)`` -> ``butter(1, [lo / fs * 2, hi / fs * 2], 'bandpass')``
+    + ``filtfilt`` -> ``periodogram(nfft=next_power_of_2(N), detrend=False)`` ->
+    the frequency of the largest bin with ``lo <= f <= hi``, times 60. The
+    estimate is always a multiple of ``60 fs / nfft`` bpm.
+    """
+    y = signal_detrend(x, lam=TOOLBOX_DETREND_LAMBDA)  # sparse solve of the toolbox's dense formula
+    b, a = sps.butter(1, [band[0] / fs * 2, band[1] / fs * 2], btype="bandpass")
+    y = sps.filtfilt(b, a, y)
+    f, p = sps.periodogram(y, fs=fs, nfft=next_power_of_2(y.size), detrend=False)
     return 60.0 * _argmax_in_band(f, p, band)
 
 
@@ -406,4 +445,5 @@ _METHODS = {
     "welch": _hr_welch,
     "peaks": _hr_peaks,
     "autocorr": _hr_autocorr,
+    "toolbox_fft": _hr_toolbox_fft,
 }

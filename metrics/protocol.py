@@ -20,6 +20,15 @@ class Protocol:
     true HR from the ground-truth PPG with the same estimator, ``"dataset"`` uses
     the dataset's own HR where it has one. detrend_lambda: smoothness-priors
     lambda applied to the reference PPG before waveform metrics.
+
+    Preprocessing and method settings (applied by the runner):
+    roi: face preprocessing, ``"mediapipe"`` (skin polygons of tracked
+    landmarks, ``methods.face``) or ``"haar_box"`` (one Haar face box from the
+    first frame, ``methods.face_haar``). method_band (Hz) and
+    method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
+    method that has them, unless set with ``--param``; None keeps each
+    method's default. standard_errors: also report MAE, RMSE, MAPE and
+    Pearson r with rPPG-Toolbox's standard errors (``metrics.stats.toolbox_errors``).
     """
 
     name: str = "default"
@@ -30,6 +39,10 @@ class Protocol:
     max_lag: float = 0.0
     hr_source: str = "ppg"
     detrend_lambda: float = 100.0
+    roi: str = "mediapipe"
+    method_band: tuple[float, float] | None = None
+    method_detrend_lambda: float | None = None
+    standard_errors: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,8 +52,68 @@ class Protocol:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+TOOLBOX = Protocol(
+    name="toolbox", band=(0.75, 2.5), hr_method="toolbox_fft", roi="haar_box", method_band=(0.75, 2.5),
+    method_detrend_lambda=100.0, standard_errors=True)
+"""rPPG-Toolbox's unsupervised evaluation (Liu et al., NeurIPS 2023 Datasets and Benchmarks;
+``unsupervised_methods/unsupervised_predictor.py`` with ``EVALUATION_METHOD: FFT``
+and no evaluation window), so its published numbers can be compared.
+
+Reproduced:
+
+- Face: OpenCV's Haar cascade ``haarcascade_frontalface_default.xml`` (the
+  copy shipped with opencv-contrib-python, the same file the toolbox ships),
+  ``detectMultiScale`` with default arguments on the FIRST frame only (RGB
+  frame, as the toolbox passes it), the widest box when several are found,
+  enlarged 1.5x about its centre with the toolbox's integer arithmetic and
+  clipping of the top-left corner at 0; every frame cropped to that box
+  (clipped to the frame) and resized to 72x72 (``INTER_AREA``); the trace is
+  the spatial mean RGB of the whole 72x72 crop. No face on the first frame:
+  the toolbox's fallback box ``[0, 0, height, width]`` (it swaps the axes) is
+  used and the products' ``face_found`` is False.
+- Methods: post-processed with band 0.75-2.5 Hz and detrend lambda 100.
+- HR: ``toolbox_fft`` (``metrics.heart_rate``) on the whole video, for the
+  prediction and the ground-truth PPG alike: detrend lambda 100,
+  ``butter(1, [0.75, 2.5] Hz)`` + ``filtfilt``, periodogram with ``nfft`` the
+  next power of 2 of the length, peak within 0.75-2.5 Hz (bins of
+  ``60 fs / nfft`` bpm).
+- Dataset metrics: MAE, RMSE, MAPE, Pearson r with the toolbox's standard
+  errors (``metrics.stats.toolbox_errors``), next to the bootstrap intervals.
+
+Remaining differences (what this harness does not change for this preset):
+
+1. Ground truth is aligned by timestamps (interpolated onto the method's
+   uniform frame grid over the common span); the toolbox resamples the PPG
+   to the number of frames by index. Identical for UBFC-rPPG DATASET_2
+   (one PPG sample per frame); for PURE the toolbox stretches the 60 Hz
+   oximeter signal over the frames and ignores the clocks.
+2. Sampling rate: the true frame rate (median frame interval) is used; the
+   toolbox uses the configured ``FS`` (30) for every video.
+3. The toolbox drops the last frame of every video (``DATA_TYPE: Raw`` keeps
+   ``frames[:-1]``); the harness keeps all frames (1 frame in ~1000-2000).
+4. The methods are this harness's implementations (``methods/``), not the
+   toolbox's: e.g. the toolbox's POS band-passes its own output to
+   0.75-3 Hz with a first-order filter, its CHROM filters each window with
+   its own filter, its GREEN does no filtering; here every method's output
+   gets the shared post-processing (smoothness-priors detrend, third-order
+   zero-phase Butterworth band-pass 0.75-2.5 Hz, [0, 1] normalisation) before
+   the evaluation applies the toolbox's post-processing.
+5. The methods' detrend lambda is scaled with the frame rate (100 at 30 fps,
+   identical there); the evaluation's ``toolbox_fft`` uses 100 unscaled, as
+   the toolbox does.
+6. Degenerate input: a signal without power in the band raises a per-video
+   error instead of reporting the band's lowest bin (45 bpm).
+7. SNR is de Haan's (``metrics.errors.snr_db``), not the toolbox's
+   ``_calculate_SNR``; windowed HR (10 s windows) and waveform metrics are
+   extras the toolbox does not report.
+8. RMSE's standard error follows the current toolbox,
+   ``sqrt(std(e^2) / sqrt(n))``; earlier versions printed
+   ``std(e^2) / sqrt(n)``.
+"""
+
 PROTOCOLS: dict[str, Protocol] = {
     "default": Protocol(),
+    "toolbox": TOOLBOX,
 }
 
 

@@ -1,11 +1,13 @@
 """Report plots drawn from result rows: Bland-Altman, predicted vs true HR,
-error distribution per method and example waveform overlays.
+error distribution per method, example waveform overlays, windowed HR over
+time of the example videos and a critical-difference diagram per dataset.
 
 Each function takes the rows, writes one PNG and returns its path.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,107 @@ def plot_waveforms(rows: list[dict[str, Any]], path: Path, seconds: float = 10.0
     return path
 
 
+def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
+    """Windowed HR (bpm) vs time (s) of the ground truth and every method, for each dataset's example video.
+
+    Uses the ``_win_hr`` series (``{"t", "true", "pred"}``) that the runner
+    keeps for one video per dataset; one panel per dataset.
+    """
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("status") == "ok" and r.get("_win_hr"):
+            first = examples.setdefault(r["dataset"], [r])
+            if r is not first[0] and r["video"] == first[0]["video"]:
+                first.append(r)
+    if not examples:
+        return None
+    fig, axes = plt.subplots(len(examples), 1, figsize=(9, 3.0 * len(examples)), squeeze=False)
+    for ax, dataset in zip(axes[:, 0], sorted(examples)):
+        group = sorted(examples[dataset], key=lambda r: r["method"])
+        w0 = group[0]["_win_hr"]
+        ax.plot(w0["t"], w0["true"], color="k", lw=2.2, label="ground truth")
+        for r, color in zip(group, plt.cm.tab10.colors):
+            ax.plot(r["_win_hr"]["t"], r["_win_hr"]["pred"], color=color, lw=1.1, marker=".", ms=3,
+                    label=r["method"])
+        ax.set_title(f"{dataset} / {group[0]['video']}: windowed heart rate", fontsize=10)
+        ax.set_xlabel("time (s, window centre)")
+        ax.set_ylabel("heart rate (bpm)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def cd_plot_name(dataset: str) -> str:
+    """File name of ``dataset``'s critical-difference diagram."""
+    return "cd_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", str(dataset)) + ".png"
+
+
+def plot_cd_diagram(ranks: dict[str, float], cd: float, groups: list[list[str]], path: Path,
+                    title: str = "") -> Path:
+    """Critical-difference diagram (Demsar 2006): average ranks on an axis (1 = best, at the left),
+    a bar of length CD, and thick bars joining methods that are not significantly different."""
+    items = sorted(ranks.items(), key=lambda kv: kv[1])
+    k = len(items)
+    half = (k + 1) // 2
+    fig_h = 1.6 + 0.32 * half + 0.18 * len(groups)
+    fig, ax = plt.subplots(figsize=(7.5, fig_h))
+    lo, hi = 1, max(k, 2)
+    ax.hlines(0, lo, hi, color="k", lw=1)
+    for x in range(lo, hi + 1):
+        ax.vlines(x, 0, 0.12, color="k", lw=1)
+        ax.text(x, 0.18, str(x), ha="center", va="bottom", fontsize=9)
+    ax.text((lo + hi) / 2, 0.62, "average rank of |HR error| (1 = smallest error)", ha="center", va="bottom",
+            fontsize=9)
+    if np.isfinite(cd):  # the CD bar, above the axis at the left
+        ax.hlines(0.95, lo, lo + cd, color="tab:red", lw=2)
+        ax.vlines([lo, lo + cd], 0.88, 1.02, color="tab:red", lw=1.5)
+        ax.text(lo + cd / 2, 1.06, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9, color="tab:red")
+    # group bars just below the axis
+    bar_y = [-0.18 - 0.18 * i for i in range(len(groups))]
+    for y, g in zip(bar_y, groups):
+        ax.hlines(y, ranks[g[0]] - 0.03, ranks[g[-1]] + 0.03, color="tab:blue", lw=4, alpha=0.8)
+    top = (bar_y[-1] if bar_y else 0) - 0.25
+    for i, (name, r) in enumerate(items):  # best half labelled left, the rest right
+        left = i < half
+        row = i if left else k - 1 - i
+        y = top - 0.32 * row
+        x_text = lo - 0.25 if left else hi + 0.25
+        ax.plot([r, r, x_text], [0, y, y], color="0.3", lw=0.9)
+        ax.text(x_text + (-0.05 if left else 0.05), y, f"{name} ({r:.2f})", ha="right" if left else "left",
+                va="center", fontsize=9)
+    ax.set_xlim(lo - 1.6, hi + 1.6)
+    ax.set_ylim(top - 0.32 * (half - 1) - 0.3, 1.35)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05) -> list[Path]:
+    """One critical-difference diagram per dataset with >= 3 methods and >= 3 videos all methods finished."""
+    from ..metrics.compare import compare_methods
+
+    paths = []
+    for dataset in sorted(df["dataset"].unique()):
+        d = df[df["dataset"] == dataset]
+        if d["method"].nunique() < 3:
+            continue
+        fr = compare_methods(d, alpha=alpha)["friedman"]
+        if fr["n"] < 3 or not fr["ranks"]:
+            continue
+        title = (f"{dataset}: {fr['k']} methods, {fr['n']} videos; Friedman p = "
+                 + ("n/a" if not np.isfinite(fr["p"]) else f"{fr['p']:.3g}")
+                 + f"; Nemenyi alpha = {alpha:g} (bars: not significantly different)")
+        paths.append(plot_cd_diagram(fr["ranks"], fr["cd"], fr["groups"], folder / cd_plot_name(dataset), title))
+    return paths
+
+
 def write_plots(folder: Path, rows: list[dict[str, Any]]) -> list[Path]:
     """Every plot of the report into ``folder``; returns the written paths."""
     folder = Path(folder)
@@ -134,4 +237,5 @@ def write_plots(folder: Path, rows: list[dict[str, Any]]) -> list[Path]:
     paths = [plot_bland_altman(df, folder / "bland_altman.png"), plot_hr_scatter(df, folder / "hr_scatter.png"),
              plot_error_distribution(df, folder / "hr_error_distribution.png")]
     wave = plot_waveforms(rows, folder / "waveforms.png")
-    return paths + ([wave] if wave else [])
+    hr_time = plot_hr_over_time(rows, folder / "hr_over_time.png")
+    return paths + [p for p in (wave, hr_time) if p] + write_cd_plots(folder, df)

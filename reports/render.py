@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..metrics.stats import bootstrap_ci
+from ..metrics.compare import compare_methods
+from ..metrics.stats import bootstrap_ci, toolbox_errors
 from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
 
 RULE = "-" * 62
@@ -144,6 +145,52 @@ def _natural_key(text: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
 
 
+def _p(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05) -> list[str]:
+    """Markdown lines: paired Wilcoxon tests (Holm) and the Friedman / Nemenyi result for one dataset."""
+    d = df[df["dataset"] == dataset]
+    if d["method"].nunique() < 2:
+        return []
+    result = compare_methods(d, alpha=alpha)
+    pairs, fr = result["pairs"], result["friedman"]
+    table = [[r["method_a"], r["method_b"], int(r["n"]), _fmt(r["median_diff"]), _p(r["p"]), _p(r["p_holm"]),
+              "yes" if r["significant"] else "no"] for _, r in pairs.iterrows()]
+    lines = ["### Paired comparison of |HR error|", "",
+             f"Wilcoxon signed-rank test per pair of methods on the videos both finished; median difference "
+             f"of absolute HR errors (A - B, bpm; negative: A is closer to the truth); p-values Holm-corrected "
+             f"over the {len(pairs)} pair(s); significant at alpha = {alpha:g}.", "",
+             tabulate(table, headers=["method A", "method B", "videos", "median diff (bpm)", "p", "Holm p",
+                                      "significant"], tablefmt="github"), ""]
+    if fr["k"] >= 3:
+        ranks = ", ".join(f"{m} {r:.2f}" for m, r in sorted(fr["ranks"].items(), key=lambda kv: kv[1]))
+        text = (f"Friedman test, {fr['k']} methods on the {fr['n']} video(s) all finished: "
+                f"chi2 = {_fmt(fr['statistic'])}, p = {_p(fr['p'])} (Iman-Davenport F = "
+                f"{_fmt(fr['iman_davenport_f'])}, p = {_p(fr['iman_davenport_p'])}). "
+                f"Average ranks (1 = smallest error): {ranks or 'n/a'}.")
+        if np.isfinite(fr["cd"]):
+            groups = "; ".join("{" + ", ".join(g) + "}" for g in fr["groups"]) or "none"
+            text += (f" Nemenyi critical difference (alpha = {alpha:g}): CD = {fr['cd']:.2f}; groups not "
+                     f"significantly different: {groups}.")
+        lines += [text, ""]
+    return lines
+
+
+def toolbox_table(df: pd.DataFrame, dataset: str) -> str:
+    """HR MAE, RMSE, MAPE and Pearson r of per-video HR with rPPG-Toolbox's standard errors."""
+    table = []
+    for method, g in df[df["dataset"] == dataset].groupby("method", sort=True):
+        e = toolbox_errors(g["hr_pred"].to_numpy(float), g["hr_true"].to_numpy(float))
+        table.append([method, len(g)] + [f"{_fmt(e[k])} ± {_fmt(e[k + '_se'])}" if np.isfinite(e[k]) else "n/a"
+                                         for k in ("mae", "rmse", "mape", "pearson")])
+    return tabulate(table, headers=["method", "videos", "MAE (bpm)", "RMSE (bpm)", "MAPE (%)", "Pearson r"],
+                    tablefmt="github")
+
+
 def failures_table(rows: list[dict[str, Any]]) -> str | None:
     bad = [r for r in rows if r.get("status") != "ok"]
     if not bad:
@@ -154,6 +201,7 @@ def failures_table(rows: list[dict[str, Any]]) -> str | None:
 
 def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: list[str]) -> str:
     """The whole ``summary.md``."""
+    from .plots import cd_plot_name
     df = ok_frame(rows)
     summary = summarise(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
     proto = record.get("protocol", {})
@@ -168,16 +216,24 @@ def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: 
         "",
         "HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
         "intervals (resampling subjects). win HR MAE: mean over 10 s windows. wave: [0, 1] waveforms aligned by "
-        "timestamps. Best value per column in bold.", "",
+        "timestamps. Best value per column in bold. Paired tests compare methods video by video "
+        "(see README, \"How to read the report\").", "",
     ]
     for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
         lines += [f"## {dataset}", "", dataset_table(summary, dataset), ""]
+        if proto.get("standard_errors"):
+            lines += ["### HR metrics ± standard error (rPPG-Toolbox formulas)", "", toolbox_table(df, dataset), ""]
+        lines += comparison_section(df, dataset)
+        cd_plot = f"plots/{cd_plot_name(dataset)}"
+        if cd_plot in plots:
+            lines += [f"![critical-difference diagram, {dataset}]({cd_plot})", ""]
         cond = condition_table(df, dataset)
         if cond:
             lines += ["### HR MAE (bpm) by condition", "", cond, ""]
         lines += ["### Per-video HR (bpm)", "", video_table(df, dataset), ""]
-    if plots:
-        lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots] + [""]
+    other = [p for p in plots if not Path(p).stem.startswith("cd_")]
+    if other:
+        lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in other] + [""]
     fails = failures_table(rows)
     if fails:
         lines += ["## Failures", "", fails, ""]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from rppg_bench.metrics.heart_rate import HR_METHODS, hr_estimate, hr_from_times, hr_windowed
+from rppg_bench.metrics.heart_rate import (
+    HR_METHODS,
+    hr_estimate,
+    hr_from_times,
+    hr_windowed,
+)
 from rppg_bench.metrics.signal import signal_postprocess
 
 FS = 30.0
@@ -104,6 +108,15 @@ def test_clean_sinusoid_every_method(hr, method):
     assert hr_estimate(sinusoid(hr, 10.0), FS, method=method) == pytest.approx(hr, abs=1.0)
 
 
+@pytest.mark.parametrize("duration", [5.0, 10.0, 30.0])
+def test_default_exact_on_clean_signals_across_the_band(duration):
+    """Every rate 42-180 bpm, sinusoid and sharp-peaked PPG: no halving, no harmonic."""
+    for hr in np.arange(42.0, 180.1, 3.1):
+        assert hr_estimate(sinusoid(hr, duration), FS) == pytest.approx(hr, abs=1.0)
+        x, true = ppg_shape(hr, duration)
+        assert hr_estimate(x, FS) == pytest.approx(true, abs=1.5)
+
+
 @pytest.mark.parametrize("hr", [150, 170])
 @pytest.mark.parametrize("seed", range(4))
 def test_noisy_fast_sinusoid_not_halved(hr, seed):
@@ -153,7 +166,7 @@ def test_hr_windowed_short_signal_gives_one_window():
     assert hr[0] == pytest.approx(80, abs=1.5)
 
 
-@pytest.mark.parametrize("kwargs", [dict(window=0.0), dict(step=-1.0), dict(window=np.nan)])
+@pytest.mark.parametrize("kwargs", [{"window": 0.0}, {"step": -1.0}, {"window": np.nan}])
 def test_hr_windowed_bad_parameters(kwargs):
     with pytest.raises(ValueError):
         hr_windowed(sinusoid(80, 12.0), FS, **kwargs)

@@ -13,10 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
 from rppg_bench.metrics.align import align_to_reference, best_lag
-from rppg_bench.metrics.errors import (hr_errors, mae, mape, pearson, rmse, snr_db,
-                                       waveform_errors)
+from rppg_bench.metrics.errors import (
+    hr_errors,
+    mae,
+    mape,
+    pearson,
+    rmse,
+    snr_db,
+    waveform_errors,
+)
 from rppg_bench.metrics.heart_rate import HR_METHODS, hr_estimate, hr_windowed
 from rppg_bench.metrics.stats import bootstrap_ci, mean_se
 

@@ -256,33 +256,43 @@ def test_recording_arrays_and_clips(video_dir, tmp_path):
 
 
 # ---------------------------------------------------------------- training and checkpoints
-def test_train_writes_checkpoints_and_resumes(video_dir, tmp_path):
-    recs = load_folder(video_dir)
-    out = tmp_path / "run"
-    path = train(None, epochs=1, lr=1e-3, batch=4, frames=16, size=SIZE, recordings=recs, out_dir=out,
-                 progress=False, device="cpu")
-    assert path == out / "ckpt_ep1.pth" and path.is_file()
-    ckpt = torch.load(path, weights_only=True)
+@pytest.fixture(scope="module")
+def trained(video_dir, tmp_path_factory) -> Path:
+    """One epoch of training on the two test videos (lr 1e-3, 4 clips of 16 frames per batch)."""
+    return train(None, epochs=1, lr=1e-3, batch=4, frames=16, size=SIZE, recordings=load_folder(video_dir),
+                 out_dir=tmp_path_factory.mktemp("run"), progress=False, device="cpu")
+
+
+def test_train_writes_checkpoints_and_resumes(trained, video_dir, tmp_path):
+    assert trained.name == "ckpt_ep1.pth" and trained.is_file()
+    ckpt = torch.load(trained, weights_only=True)
     assert ckpt["config"]["size"] == SIZE and ckpt["config"]["frames"] == 16
     assert ckpt["config"]["architecture"] == "resnet18-tcn"
     meta = ckpt["meta"]
     assert meta["epoch"] == 1 and meta["seed"] == 0 and len(meta["loss_history"]) == 1
     assert meta["subjects"] == ["subject0", "subject1"] and "torch" in meta["versions"] and meta["date"]
-    path2 = train(None, epochs=2, lr=1e-3, batch=4, frames=16, size=SIZE, recordings=recs, out_dir=out,
-                  progress=False, device="cpu", resume=path)
+    assert (trained.parent / "ckpt_ep1.optim.pt").is_file()
+    recs = load_folder(video_dir)
+    path2 = train(None, epochs=2, lr=1e-3, batch=4, frames=16, size=SIZE, recordings=recs, out_dir=tmp_path,
+                  progress=False, device="cpu", resume=trained)
     meta2 = torch.load(path2, weights_only=True)["meta"]
-    assert path2.name == "ckpt_ep2.pth" and meta2["epoch"] == 2
+    assert path2 == tmp_path / "ckpt_ep2.pth" and meta2["epoch"] == 2
     assert meta2["loss_history"][0] == meta["loss_history"][0] and len(meta2["loss_history"]) == 2
     with pytest.raises(ValueError, match="size=64, frames=16"):
-        train(None, epochs=3, frames=20, size=SIZE, recordings=recs, out_dir=out, progress=False, resume=path2)
+        train(None, epochs=3, frames=20, size=SIZE, recordings=recs, out_dir=tmp_path, progress=False, resume=path2)
 
 
-def test_train_is_deterministic_for_a_seed(video_dir, tmp_path):
-    recs = load_folder(video_dir)
-    kw = {"epochs": 1, "batch": 4, "frames": 16, "size": SIZE, "recordings": recs, "progress": False,
-          "device": "cpu"}
-    a = torch.load(train(None, out_dir=tmp_path / "a", **kw), weights_only=True)
-    b = torch.load(train(None, out_dir=tmp_path / "b", **kw), weights_only=True)
+def test_command_line_training_is_deterministic_for_a_seed(trained, video_dir, tmp_path, capsys):
+    """``train`` on the folder from the command line repeats the fixture's run exactly (same seed)."""
+    from rppg_bench.methods.resnet.__main__ import main
+
+    assert main(["train", "--root", str(video_dir), "--epochs", "1", "--lr", "1e-3", "--frames", "16",
+                 "--size", "64", "--batch", "4", "--device", "cpu", "--out-dir", str(tmp_path),
+                 "--no-progress"]) == 0
+    assert capsys.readouterr().out.strip() == f"checkpoint: {tmp_path / 'ckpt_ep1.pth'}"
+    a = torch.load(trained, weights_only=True)
+    b = torch.load(tmp_path / "ckpt_ep1.pth", weights_only=True)
+    assert b["meta"]["dataset"] == "folder" and b["meta"]["root"] == str(video_dir)
     assert a["meta"]["loss_history"] == b["meta"]["loss_history"]
     assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
 
@@ -375,16 +385,6 @@ def test_command_line_evaluates_a_folder(video_dir, checkpoint, capsys):
     assert [line[:36].rstrip() for line in lines[:2]] == ["subject0_1.avi", "subject1_1.avi"]
     assert lines[2:4] == ["-" * 62, lines[3]] and lines[3].startswith("Mean RMSE: ")
     assert lines[4].startswith("Mean MAE : ")
-
-
-def test_command_line_trains(video_dir, tmp_path, capsys):
-    from rppg_bench.methods.resnet.__main__ import main
-
-    out = tmp_path / "cli"
-    assert main(["train", "--root", str(video_dir), "--epochs", "1", "--frames", "16", "--size", "64",
-                 "--batch", "4", "--device", "cpu", "--out-dir", str(out), "--no-progress"]) == 0
-    assert capsys.readouterr().out.strip().endswith(str(out / "ckpt_ep1.pth"))
-    assert load_checkpoint(out / "ckpt_ep1.pth", "cpu").meta["dataset"] == "folder"
 
 
 # ---------------------------------------------------------------- published API and method

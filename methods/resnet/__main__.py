@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(summarize(rows))
         return 0
     p = argparse.ArgumentParser(prog=prog, description="Evaluate a checkpoint on a folder of videos "
-                                "(.avi/.mp4 with same-stem .txt ground truth).")
+                                "(.avi/.mp4 with same-stem .txt ground truth).",
+                                epilog=f"other commands: '{prog} train --help' (train a model), "
+                                       f"'{prog} cv --help' (subject-wise cross-validation against POS)")
     p.add_argument("--dataset", required=True, help="folder of videos")
     p.add_argument("--model", required=True, help="checkpoint (ckpt_ep{N}.pth)")
     p.add_argument("--frames", type=int, default=None, help="chunk length (default: the checkpoint's)")
