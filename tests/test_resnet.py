@@ -229,8 +229,7 @@ def test_subject_folds_never_share_a_subject():
     assert len(folds) == 3
     tested = []
     for train_recs, test_recs in folds:
-        subj = lambda rs: {r.subject or r.name for r in rs}
-        assert not subj(train_recs) & subj(test_recs)
+        assert not {recording_subject(r) for r in train_recs} & {recording_subject(r) for r in test_recs}
         assert len(train_recs) + len(test_recs) == len(recs)
         tested += [r.name for r in test_recs]
     assert sorted(tested) == sorted(r.name for r in recs)
