@@ -249,10 +249,13 @@ def iter_results(tasks: list[VideoTask], jobs: int, executor: str = "local",
             yield evaluate_video(task)
         return
     # spawn, not fork: MediaPipe and BLAS threads in the parent make forked workers crash
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
         futures = [pool.submit(evaluate_video, t) for t in tasks]
         for fut in as_completed(futures):
             yield fut.result()
+    finally:  # on Ctrl-C (or any error) the videos not started yet are dropped, not run to the end
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def iter_results_dask(tasks: list[VideoTask], jobs: int, scheduler: str | None) -> Iterator[list[dict[str, Any]]]:

@@ -102,10 +102,18 @@ class ImageSequence:
         return np.asarray(self.times, dtype=float)
 
     def frames(self) -> Iterator[np.ndarray]:
+        """Decoded RGB frames; ``RecordingError`` naming the file for one that cannot be
+        read or whose size differs from the first frame's."""
+        shape = None
         for f in self.files:
             bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
             if bgr is None:
                 raise RecordingError(f, "cannot read image frame")
+            if shape is None:
+                shape = bgr.shape
+            elif bgr.shape != shape:
+                raise RecordingError(f, f"frame is {bgr.shape[1]}x{bgr.shape[0]} px but the first frame "
+                                        f"is {shape[1]}x{shape[0]} px")
             yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 

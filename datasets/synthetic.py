@@ -770,6 +770,7 @@ class Difficulty:
     key_azimuth_deg: tuple[float, float] = (30.0, 60.0)
     lamp_distance: tuple[float, float] = (3.0, 6.0)
     gain_hunting: tuple[float, float] = (0.0, 0.0)
+    gain_hunting_chance: float = 1.0
     gain_hunting_hz: tuple[float, float] = (0.8, 2.5)
     mjpg_quality: int = 50
     jpeg_quality: int = 85
@@ -788,10 +789,11 @@ DIFFICULTIES = MappingProxyType({
     "hard": Difficulty(pulse_amplitude=(0.004, 0.008), noise_sd=(3.0, 5.0),
                        translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0), yaw_deg=(2.0, 6.0),
                        scale_range=(0.02, 0.05),
-                       episode_fraction=(0.3, 0.6), episode_px=(0.3, 1.5), episode_deg=(0.2, 0.6),
-                       head_turns=(0, 2), turn_deg=(3.0, 8.0),
+                       episode_fraction=(0.3, 0.6), episode_px=(0.2, 1.0), episode_deg=(0.1, 0.4),
+                       head_turns=(0, 2), turn_deg=(2.0, 5.0),
                        brightness_range=(0.05, 0.15), colour_drift=(0.02, 0.05),
-                       key_share=(0.3, 0.6), key_azimuth_deg=(20.0, 45.0), gain_hunting=(0.002, 0.008),
+                       key_share=(0.25, 0.5), key_azimuth_deg=(15.0, 40.0),
+                       gain_hunting=(0.002, 0.006), gain_hunting_chance=0.5,
                        mjpg_quality=25, oximeter_drop=0.005),
 })
 
@@ -871,6 +873,8 @@ def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Diffic
                                distance_px=float(rng_lamp.uniform(*level.lamp_distance)) * face_width_px,
                                reference=reference)
     hunting_pp = float(rng_hunt.uniform(*level.gain_hunting))
+    if rng_hunt.random() >= level.gain_hunting_chance:
+        hunting_pp = 0.0
     hunting, hunting_hz = gain_hunting(times, rng_hunt, amplitude=hunting_pp, band_hz=level.gain_hunting_hz)
     return {
         "dx": ep_px * episodes[:, 0], "dy": ep_px * episodes[:, 1],

@@ -9,11 +9,14 @@ per-video metric as a flat dict of floats (HR in bpm, times in s, SNR in dB);
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import numpy as np
 
 from .align import align_to_reference, best_lag
 from .errors import snr_db, waveform_errors
-from .heart_rate import hr_estimate, hr_windowed
+from .heart_rate import MIN_DURATION_S, hr_estimate, hr_windowed
 from .protocol import Protocol
 from .signal import signal_normalize, signal_postprocess
 
@@ -108,6 +111,15 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist()}
 
 
+@contextmanager
+def _blame(what: str) -> Iterator[None]:
+    """Prefix a ``ValueError`` raised inside with the signal it concerns (``what``)."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ValueError(f"{what} over the common span ({exc})") from exc
+
+
 def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                         protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
                         dataset_hr_times: np.ndarray | None = None) -> dict[str, float]:
@@ -118,16 +130,25 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
     interpolated onto the reference times with the reference post-processed
     like the methods (detrend, band-pass, [0, 1]); HR metrics use both signals
     resampled onto a uniform grid at the method's frame rate over the common span.
+    A ``ValueError`` (no overlap, a span too short or a constant signal) says
+    which signal it concerns.
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, pred01, ref01, lag = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
     wave = waveform_errors(pred01, ref01)
 
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
-    hr_pred = hr_estimate(pred_u, fs, band=protocol.band, method=protocol.hr_method)
-    hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
-    _, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band, method=protocol.hr_method)
-    _, win_true = hr_windowed(ref_u, fs, protocol.window, protocol.step, band=protocol.band, method=protocol.hr_method)
+    if grid.size / fs < MIN_DURATION_S or grid.size < 8:
+        raise ValueError(f"prediction and ground truth overlap for only {t[-1] - t[0]:.3g} s "
+                         f"({t[0]:g} to {t[-1]:g} s); a heart rate needs {MIN_DURATION_S:g} s")
+    with _blame("prediction"):
+        hr_pred = hr_estimate(pred_u, fs, band=protocol.band, method=protocol.hr_method)
+        _, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band,
+                                  method=protocol.hr_method)
+    with _blame("reference PPG"):
+        hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
+        _, win_true = hr_windowed(ref_u, fs, protocol.window, protocol.step, band=protocol.band,
+                                  method=protocol.hr_method)
     win_err = win_pred - win_true
     return {
         "hr_pred": hr_pred,

@@ -144,10 +144,17 @@ def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
     for ax, dataset in zip(axes[:, 0], sorted(examples)):
         group = sorted(examples[dataset], key=lambda r: r["method"])
         w0 = group[0]["_win_hr"]
-        ax.plot(w0["t"], w0["true"], color="k", lw=2.2, label="ground truth")
+        ax.plot(w0["t"], w0["true"], color="k", lw=2.2, marker="o", ms=5, label="ground truth")
+        values = list(w0["true"])
         for r, color in zip(group, plt.cm.tab10.colors):
-            ax.plot(r["_win_hr"]["t"], r["_win_hr"]["pred"], color=color, lw=1.1, marker=".", ms=3,
+            ax.plot(r["_win_hr"]["t"], r["_win_hr"]["pred"], color=color, lw=1.1, marker=".", ms=5,
                     label=r["method"])
+            values += list(r["_win_hr"]["pred"])
+        mid = (min(values) + max(values)) / 2
+        half = max(5.0, 0.55 * (max(values) - min(values)))  # at least +-5 bpm: small errors look small
+        ax.set_ylim(mid - half, mid + half)
+        if len(w0["t"]) == 1:  # one window (a video not longer than the window): centre it
+            ax.set_xlim(w0["t"][0] - 5, w0["t"][0] + 5)
         ax.set_title(f"{dataset} / {group[0]['video']}: windowed heart rate", fontsize=10)
         ax.set_xlabel("time (s, window centre)")
         ax.set_ylabel("heart rate (bpm)")

@@ -161,11 +161,11 @@ def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05) -> l
     table = [[r["method_a"], r["method_b"], int(r["n"]), _fmt(r["median_diff"]), _p(r["p"]), _p(r["p_holm"]),
               "yes" if r["significant"] else "no"] for _, r in pairs.iterrows()]
     lines = ["### Paired comparison of |HR error|", "",
-             f"Wilcoxon signed-rank test per pair of methods on the videos both finished; median difference "
-             f"of absolute HR errors (A - B, bpm; negative: A is closer to the truth); p-values Holm-corrected "
-             f"over the {len(pairs)} pair(s); significant at alpha = {alpha:g}.", "",
+             ("Wilcoxon signed-rank test per pair of methods on the videos both finished; median difference "
+              "of absolute HR errors (A - B, bpm; negative: A is closer to the truth); p-values Holm-corrected "
+              f"over the {len(pairs)} pair(s); significant at alpha = {alpha:g}."), "",
              tabulate(table, headers=["method A", "method B", "videos", "median diff (bpm)", "p", "Holm p",
-                                      "significant"], tablefmt="github"), ""]
+                                      "significant"], tablefmt="github", disable_numparse=True), ""]
     if fr["k"] >= 3:
         ranks = ", ".join(f"{m} {r:.2f}" for m, r in sorted(fr["ranks"].items(), key=lambda kv: kv[1]))
         text = (f"Friedman test, {fr['k']} methods on the {fr['n']} video(s) all finished: "

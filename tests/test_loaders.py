@@ -150,7 +150,7 @@ def test_ubfc2_timestamps_going_backwards(tmp_path):
 def test_ubfc1_gtdump_times_in_ms_used_as_given(tmp_path):
     times_ms = [1400, 1416, 1433, 1450, 1466, 1483]
     hr, spo2, ppg = [75, 75, 76, 76, 76, 77], [98, 98, 97, 98, 98, 98], [120, 135, 150, 141, 128.5, 119]
-    folder = write_ubfc1_recording(tmp_path, "5-gt", times_ms=times_ms, hr=hr, spo2=spo2, ppg=ppg, n_frames=10)
+    folder = write_ubfc1_recording(tmp_path, "5-gt", times_ms=times_ms, hr=hr, spo2=spo2, ppg=ppg, n_frames=50)
     assert (folder / "gtdump.xmp").read_text().splitlines()[:2] == ["1400,75,98,120", "1416,75,98,135"]
     rec = only(load_ubfc(tmp_path))
     assert (rec.name, rec.subject, rec.condition, rec.meta["format"]) == ("5-gt", "5", "simple", "DATASET_1")

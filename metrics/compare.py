@@ -1,0 +1,200 @@
+"""Paired comparison of methods on the same videos.
+
+Is method A really better than method B on this dataset, or is the gap noise?
+Every method is run on the same videos, so the comparisons are paired:
+
+- ``paired_tests``: Wilcoxon signed-rank test (``scipy.stats.wilcoxon``,
+  two-sided, zero differences dropped) on the per-video absolute HR errors of
+  every pair of methods, over the videos both finished; p-values corrected
+  for the number of pairs with Holm's step-down method (``holm``).
+- ``friedman_test``: Friedman test (``scipy.stats.friedmanchisquare``) across
+  all methods on the videos every method finished, with the average rank of
+  each method (rank 1 = smallest error in a video, ties averaged) and
+  Iman-Davenport's F form.
+- ``nemenyi_cd``: Nemenyi critical difference of average ranks,
+  ``CD = q_alpha sqrt(k (k + 1) / (6 N))`` (Demsar 2006, J. Mach. Learn. Res.
+  7:1-30, Table 5): two methods whose average ranks differ by less than CD
+  are not significantly different; ``cd_groups`` lists the maximal groups of
+  such methods (the bars of a critical-difference diagram).
+
+Errors in bpm; p-values in [0, 1].
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Nemenyi critical values q_alpha (Studentized range / sqrt 2, infinite df) for k = 2..10 methods
+#: (Demsar 2006, Table 5a).
+Q_ALPHA: dict[float, dict[int, float]] = {
+    0.05: {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164},
+    0.10: {2: 1.645, 3: 2.052, 4: 2.291, 5: 2.459, 6: 2.589, 7: 2.693, 8: 2.780, 9: 2.855, 10: 2.920},
+}
+
+ERROR_COLUMN = "hr_abs_error"
+
+
+# ------------------------------------------------------------------ basics
+def holm(pvalues: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values of (m,) ``pvalues``, in the same order.
+
+    Sorted ascending, ``p_adj(i) = max_{j <= i} min(1, (m - j) p_(j))`` (j from
+    0). NaN p-values stay NaN and do not count in ``m``. Reject at level alpha
+    where ``p_adj < alpha`` -- the same decisions as Holm's step-down procedure.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    if p.ndim != 1:
+        raise ValueError(f"pvalues must be 1-D, got shape {p.shape}")
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if ok.size == 0:
+        return out
+    if np.any((p[ok] < 0) | (p[ok] > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = order.size
+    adjusted = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    out[order] = np.maximum.accumulate(adjusted)
+    return out
+
+
+def q_alpha(k: int, alpha: float = 0.05) -> float:
+    """Nemenyi critical value for ``k`` methods (2..10) at ``alpha`` (0.05 or 0.10)."""
+    try:
+        return Q_ALPHA[alpha][int(k)]
+    except KeyError:
+        raise ValueError(f"q_alpha is tabulated for alpha in {sorted(Q_ALPHA)} and k = 2..10, "
+                         f"got alpha={alpha!r}, k={k!r}") from None
+
+
+def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
+    """Critical difference of average ranks for ``k`` methods on ``n`` videos: ``q_alpha sqrt(k(k+1)/(6n))``."""
+    if int(n) < 1:
+        raise ValueError(f"need at least one video, got n={n!r}")
+    return q_alpha(k, alpha) * float(np.sqrt(k * (k + 1) / (6.0 * n)))
+
+
+def average_ranks(errors: np.ndarray) -> np.ndarray:
+    """Average rank (k,) of each column of ``errors`` (N videos, k methods): 1 = smallest, ties averaged."""
+    e = np.asarray(errors, dtype=float)
+    if e.ndim != 2 or e.shape[0] < 1 or e.shape[1] < 1:
+        raise ValueError(f"errors must be a non-empty (videos, methods) array, got shape {e.shape}")
+    if not np.all(np.isfinite(e)):
+        raise ValueError("errors contain non-finite values")
+    return stats.rankdata(e, axis=1).mean(axis=0)
+
+
+def friedman_chi2_from_ranks(ranks: np.ndarray, n: int) -> float:
+    """Friedman's statistic from average ranks (k,) over ``n`` videos, without ties:
+    ``12 n / (k (k + 1)) * (sum R_j^2 - k (k + 1)^2 / 4)`` (Demsar 2006, eq. 3.2)."""
+    r = np.asarray(ranks, dtype=float)
+    k = r.size
+    return float(12.0 * n / (k * (k + 1)) * (np.sum(r ** 2) - k * (k + 1) ** 2 / 4.0))
+
+
+def iman_davenport(chi2: float, n: int, k: int) -> tuple[float, float]:
+    """Iman-Davenport ``F = (n - 1) chi2 / (n (k - 1) - chi2)`` and its p-value (F with
+    ``k - 1`` and ``(k - 1)(n - 1)`` df); NaN when undefined (e.g. every video ranks alike)."""
+    denom = n * (k - 1) - chi2
+    if not (np.isfinite(chi2) and denom > 0 and n > 1 and k > 1):
+        return float("nan"), float("nan")
+    f = (n - 1) * chi2 / denom
+    return float(f), float(stats.f.sf(f, k - 1, (k - 1) * (n - 1)))
+
+
+def cd_groups(ranks: dict[str, float], cd: float) -> list[list[str]]:
+    """Maximal groups (>= 2 methods, in rank order) whose average ranks all differ by less than ``cd``."""
+    items = sorted(ranks.items(), key=lambda kv: kv[1])
+    groups, last_end = [], -1
+    for i in range(len(items)):
+        j = i
+        while j + 1 < len(items) and items[j + 1][1] - items[i][1] < cd:
+            j += 1
+        if j > i and j > last_end:
+            groups.append([name for name, _ in items[i:j + 1]])
+            last_end = j
+    return groups
+
+
+# ------------------------------------------------------------------ tables
+def error_table(df: pd.DataFrame, value: str = ERROR_COLUMN) -> pd.DataFrame:
+    """Per-video errors, videos x methods (NaN where a method has no result).
+
+    ``df`` has one row per (video, method) with a ``value`` column, or
+    ``hr_pred`` and ``hr_true`` from which the absolute HR error is computed.
+    """
+    d = df
+    if value not in d:
+        if value != ERROR_COLUMN or not {"hr_pred", "hr_true"} <= set(d):
+            raise ValueError(f"rows have no {value!r} column")
+        d = d.assign(**{value: (d["hr_pred"] - d["hr_true"]).abs()})
+    return d.pivot_table(index="video", columns="method", values=value, aggfunc="first").sort_index(axis=1)
+
+
+def paired_tests(errors: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Wilcoxon signed-rank test for every pair of methods (columns of ``errors``, videos x methods).
+
+    Each pair uses the videos where both have a value. Columns: ``method_a``,
+    ``method_b``, ``n`` (videos), ``median_diff`` (median of
+    ``err_a - err_b``, bpm; negative = A has the smaller errors), ``statistic``,
+    ``p``, ``p_holm`` (Holm over all pairs) and ``significant`` (``p_holm < alpha``).
+    All differences zero: p = 1; fewer than one video: p = NaN.
+    """
+    rows = []
+    for a, b in combinations(errors.columns, 2):
+        pair = errors[[a, b]].dropna()
+        d = (pair[a] - pair[b]).to_numpy(float)
+        stat, p = float("nan"), float("nan")
+        if d.size and np.all(d == 0):
+            stat, p = 0.0, 1.0
+        elif d.size:
+            res = stats.wilcoxon(pair[a].to_numpy(float), pair[b].to_numpy(float))
+            stat, p = float(res.statistic), float(res.pvalue)
+        rows.append({"method_a": a, "method_b": b, "n": int(d.size),
+                     "median_diff": float(np.median(d)) if d.size else float("nan"), "statistic": stat, "p": p})
+    out = pd.DataFrame(rows, columns=["method_a", "method_b", "n", "median_diff", "statistic", "p"])
+    out["p_holm"] = holm(out["p"].to_numpy(float)) if len(out) else []
+    out["significant"] = out["p_holm"] < alpha
+    return out
+
+
+def friedman_test(errors: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
+    """Friedman test across all methods (columns of ``errors``) on the videos every method has.
+
+    Returns ``k``, ``n`` (complete videos), ``statistic`` (chi-square, tie
+    corrected as scipy), ``p``, ``iman_davenport_f`` and ``iman_davenport_p``
+    (F with ``k-1`` and ``(k-1)(n-1)`` df), ``ranks`` (method -> average
+    rank), ``cd`` (Nemenyi at ``alpha``; NaN outside k = 2..10) and ``groups``
+    (``cd_groups``). Statistics are NaN with fewer than 3 methods or 2 videos,
+    or when every video ties all methods.
+    """
+    complete = errors.dropna()
+    k, n = complete.shape[1], complete.shape[0]
+    out: dict[str, Any] = {"k": int(k), "n": int(n), "alpha": alpha, "statistic": float("nan"), "p": float("nan"),
+                           "iman_davenport_f": float("nan"), "iman_davenport_p": float("nan"),
+                           "ranks": {}, "cd": float("nan"), "groups": []}
+    if k < 2 or n < 1:
+        return out
+    ranks = average_ranks(complete.to_numpy(float))
+    out["ranks"] = {m: float(r) for m, r in zip(complete.columns, ranks)}
+    if k in Q_ALPHA.get(alpha, {}):
+        out["cd"] = nemenyi_cd(k, n, alpha)
+        out["groups"] = cd_groups(out["ranks"], out["cd"])
+    if k >= 3 and n >= 2:
+        e = complete.to_numpy(float)
+        if np.any(np.ptp(e, axis=1) > 0):
+            res = stats.friedmanchisquare(*e.T)
+            out["statistic"], out["p"] = float(res.statistic), float(res.pvalue)
+            out["iman_davenport_f"], out["iman_davenport_p"] = iman_davenport(out["statistic"], n, k)
+    return out
+
+
+def compare_methods(df: pd.DataFrame, value: str = ERROR_COLUMN, alpha: float = 0.05) -> dict[str, Any]:
+    """Paired tests and the Friedman / Nemenyi analysis of one dataset's rows (see module docstring)."""
+    errors = error_table(df, value)
+    return {"pairs": paired_tests(errors, alpha), "friedman": friedman_test(errors, alpha), "errors": errors}
