@@ -38,7 +38,13 @@ from types import MappingProxyType
 import numpy as np
 
 from .errors import DatasetError, RecordingError
-from .parsing import check_coverage, check_root, read_text, resample_to_frames, sorted_entries
+from .parsing import (
+    check_coverage,
+    check_root,
+    read_text,
+    resample_to_frames,
+    sorted_entries,
+)
 from .recording import ImageSequence, Recording, check_series
 
 __all__ = ["PURE_SETUPS", "load_pure", "load_pure_folder", "resample_to_frames"]

@@ -72,7 +72,7 @@ from .recording import Recording
 from .writers import write_pure_session, write_ubfc_subject
 
 __all__ = [
-    "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "Difficulty", "SyntheticParams",
+    "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "HARD_SCENARIOS", "Difficulty", "SyntheticParams",
     "SceneTruth", "Appearance", "ensure_generated",
     "ppg_waveform", "generate_synthetic", "load_synthetic", "default_cache_dir",
     "synthetic_dir", "write_ubfc_subject", "write_pure_session", "read_scene_truth",
@@ -147,19 +147,29 @@ class RecordingPlan:
     folder: str           # relative to the set's root, e.g. "ubfc/subject1"
     subject: str          # "01", "02", ...
     seed: int
+    scenario: str = ""    # hard only: a key of HARD_SCENARIOS
+
+    @property
+    def difficulty(self) -> "Difficulty":
+        """The ranges this recording draws from."""
+        return HARD_SCENARIOS[self.scenario] if self.condition == "hard" else DIFFICULTIES[self.condition]
 
 
 def plan_recordings(params: SyntheticParams) -> list[RecordingPlan]:
-    """Easy subjects 1..n_easy (UBFC), then hard ones (UBFC first, the last n_pure PURE)."""
+    """Easy subjects 1..n_easy (UBFC), then hard ones (UBFC first, the last n_pure PURE);
+    the hard ones take the scenarios of :data:`HARD_SCENARIOS` in turn."""
     n_total = params.n_easy + params.n_hard
+    scenarios = list(HARD_SCENARIOS)
     plans = []
     for k in range(1, n_total + 1):
         condition = "easy" if k <= params.n_easy else "hard"
         layout = "pure" if k > n_total - params.n_pure else "ubfc"
         folder = f"pure/{k:02d}-{PURE_HARD_SETUP}" if layout == "pure" else f"ubfc/subject{k}"
         seed = int(np.random.SeedSequence([int(params.seed), k]).generate_state(1)[0])
+        scenario = scenarios[(k - params.n_easy - 1) % len(scenarios)] if condition == "hard" else ""
         plans.append(RecordingPlan(name=f"{condition}-{folder.split('/')[1]}", condition=condition,
-                                   layout=layout, folder=folder, subject=f"{k:02d}", seed=seed))
+                                   layout=layout, folder=folder, subject=f"{k:02d}", seed=seed,
+                                   scenario=scenario))
     return plans
 
 
@@ -770,7 +780,6 @@ class Difficulty:
     key_azimuth_deg: tuple[float, float] = (30.0, 60.0)
     lamp_distance: tuple[float, float] = (3.0, 6.0)
     gain_hunting: tuple[float, float] = (0.0, 0.0)
-    gain_hunting_chance: float = 1.0
     gain_hunting_hz: tuple[float, float] = (0.8, 2.5)
     mjpg_quality: int = 50
     jpeg_quality: int = 85
@@ -783,18 +792,28 @@ class Difficulty:
                                      self.head_turns[1], self.key_share[1], self.gain_hunting[1]))
 
 
-#: the conditions of the synthetic set (see the module docstring)
+#: the conditions of the synthetic set (see the module docstring); "hard" is what every
+#: hard recording has in common, its scenario (:data:`HARD_SCENARIOS`) adds one disturbance
 DIFFICULTIES = MappingProxyType({
     "easy": Difficulty(),
     "hard": Difficulty(pulse_amplitude=(0.004, 0.008), noise_sd=(3.0, 5.0),
-                       translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0), yaw_deg=(2.0, 6.0),
-                       scale_range=(0.02, 0.05),
-                       episode_fraction=(0.3, 0.6), episode_px=(0.2, 1.0), episode_deg=(0.1, 0.4),
-                       head_turns=(0, 2), turn_deg=(2.0, 5.0),
+                       translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0), yaw_deg=(2.0, 5.0),
+                       scale_range=(0.02, 0.04),
+                       episode_fraction=(0.2, 0.4), episode_px=(0.15, 0.4), episode_deg=(0.05, 0.15),
                        brightness_range=(0.05, 0.15), colour_drift=(0.02, 0.05),
-                       key_share=(0.25, 0.5), key_azimuth_deg=(15.0, 40.0),
-                       gain_hunting=(0.002, 0.006), gain_hunting_chance=0.5,
-                       mjpg_quality=25, oximeter_drop=0.005),
+                       key_share=(0.2, 0.4), key_azimuth_deg=(15.0, 40.0),
+                       gain_hunting_hz=(0.8, 1.6), mjpg_quality=25, oximeter_drop=0.005),
+})
+
+#: the hard recordings' scenarios, taken in turn (as PURE's setups): the common hard
+#: conditions plus more talking, quick head turns, a stronger side lamp, or gain hunting
+HARD_SCENARIOS = MappingProxyType({
+    "talking": dataclasses.replace(DIFFICULTIES["hard"], episode_fraction=(0.5, 0.8),
+                                   episode_px=(0.2, 0.7), episode_deg=(0.1, 0.3)),
+    "head_turns": dataclasses.replace(DIFFICULTIES["hard"], head_turns=(2, 3), turn_deg=(2.0, 5.0)),
+    "side_light": dataclasses.replace(DIFFICULTIES["hard"], key_share=(0.4, 0.6),
+                                      key_azimuth_deg=(20.0, 40.0)),
+    "gain_hunting": dataclasses.replace(DIFFICULTIES["hard"], gain_hunting=(0.004, 0.010)),
 })
 
 
@@ -873,8 +892,6 @@ def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Diffic
                                distance_px=float(rng_lamp.uniform(*level.lamp_distance)) * face_width_px,
                                reference=reference)
     hunting_pp = float(rng_hunt.uniform(*level.gain_hunting))
-    if rng_hunt.random() >= level.gain_hunting_chance:
-        hunting_pp = 0.0
     hunting, hunting_hz = gain_hunting(times, rng_hunt, amplitude=hunting_pp, band_hz=level.gain_hunting_hz)
     return {
         "dx": ep_px * episodes[:, 0], "dy": ep_px * episodes[:, 1],
@@ -897,7 +914,7 @@ def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -
     """
     seeds = np.random.SeedSequence(plan.seed).spawn(6)
     rng_look, rng_pulse, rng_motion, rng_clock, rng_noise = (np.random.default_rng(s) for s in seeds[:5])
-    level = DIFFICULTIES[plan.condition]
+    level = plan.difficulty
     n = int(round(params.duration * params.fps))
     w, h = params.size
     centre, face_w, _ = face_box(scene.landmarks, landmark_groups())
@@ -972,7 +989,7 @@ def write_recording(root: Path, plan: RecordingPlan, params: SyntheticParams,
                     scene: Scene) -> dict[str, Any]:
     """Render and write one recording under ``root``; returns its manifest entry."""
     draw = draw_recording(plan, params, scene)
-    level = DIFFICULTIES[plan.condition]
+    level = plan.difficulty
     truth = scene_truth(draw, scene, params.size)
     image = subject_image(scene.image, scene.tone_mask, draw.look)
     frames = render_frames(image, truth, amplitude=draw.amplitude, noise_sd=draw.noise_sd,
@@ -998,7 +1015,7 @@ def write_recording(root: Path, plan: RecordingPlan, params: SyntheticParams,
     truth.save(root / truth_path)
     rgb_amplitude = np.asarray(BVP_SIGNATURE) / BVP_SIGNATURE[1] * draw.amplitude
     return {
-        "name": plan.name, "condition": plan.condition, "layout": plan.layout,
+        "name": plan.name, "condition": plan.condition, "scenario": plan.scenario, "layout": plan.layout,
         "folder": plan.folder, "subject": plan.subject, "seed": plan.seed,
         "n_frames": int(truth.frame_times.size), "fps": params.fps, "size": list(params.size),
         "hr_target_bpm": draw.hr_target, "hr_mean_bpm": float(truth.hr.mean()),

@@ -9,8 +9,8 @@ per-video metric as a flat dict of floats (HR in bpm, times in s, SNR in dB);
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
 

@@ -10,9 +10,9 @@ tolerated (:data:`TOLERATED`).
 
 Each :class:`Case` says under which name the runner reports it, which file its
 error must name and a substring of the problem; the test asserts both on
-every row of that recording. :data:`METHOD_CASES` are broken *methods*
-(registered as plugins by the test): NaN output, wrong length, out of range,
-a flat line, an exception.
+every row of that recording. :func:`broken_method_classes` gives broken
+*methods* (registered as plugins by the test): NaN output, wrong length, out
+of range, a flat line, an exception.
 
 Videos are tiny (64x48 test pattern, 1 s) unless the case needs a face to get
 past face detection: then the astronaut from ``skimage.data`` at 160x120 with
@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
-
 from fixtures_formats import pure_package, write_gtdump, write_pure_json, write_video
 
 FPS = 30.0
@@ -63,7 +62,8 @@ def face_frames(hr_bpm: float, n: int = FACE_FRAMES, seed: int = 0) -> tuple[lis
     return frames, times, ppg
 
 
-def write_face_video(path: Path, hr_bpm: float, *, n: int = FACE_FRAMES, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def write_face_video(path: Path, hr_bpm: float, *, n: int = FACE_FRAMES,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A face video (MJPG .avi) at :data:`FPS`; returns ``(times_s, ppg)`` of its pulse."""
     frames, times, ppg = face_frames(hr_bpm, n, seed)
     write_video(path, frames=frames, size=FACE_SIZE)
@@ -287,11 +287,11 @@ UBFC_CASES = [
 def _pure_packages(n: int = 60, t0_ns: int = T0_NS, **kw) -> list[dict]:
     t = np.arange(n) / 60.0
     wave = np.round(100 + 50 * np.sin(2 * np.pi * 1.2 * t)).astype(int)
-    return [pure_package(t0_ns + int(round(s * 1e9)), w, 72, **kw) for s, w in zip(t, wave)]
+    return [pure_package(t0_ns + round(float(s) * 1e9), w, 72, **kw) for s, w in zip(t, wave)]
 
 
 def _frame_ns(n: int = 30) -> list[int]:
-    return [T0_NS + int(round(i / FPS * 1e9)) for i in range(n)]
+    return [T0_NS + round(i / FPS * 1e9) for i in range(n)]
 
 
 def _pure(name: str, *, frames: bool = True, json_text: str | None = None, packages=None, image_ns=None,
@@ -362,13 +362,13 @@ def write_pure_missing_frames(root: Path, name: str = "12-01", hr_bpm: float = 8
     folder = Path(root) / name
     frame_dir = folder / name
     frame_dir.mkdir(parents=True, exist_ok=True)
-    stamps = [T0_NS + int(round(t * 1e9)) for t in times]
+    stamps = [T0_NS + round(float(t) * 1e9) for t in times]
     for i, (ns, frame) in enumerate(zip(stamps, frames)):
         if not 40 <= i < 50:
             cv2.imwrite(str(frame_dir / f"Image{ns}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     ox_t = np.arange(-0.1, times[-1] + 0.2, 1 / 60.0)
     wave = np.round(100 + 50 * np.sin(2 * np.pi * hr_bpm / 60.0 * ox_t)).astype(int)
-    packages = [pure_package(T0_NS + int(round(t * 1e9)), w, int(hr_bpm)) for t, w in zip(ox_t, wave)]
+    packages = [pure_package(T0_NS + round(float(t) * 1e9), w, int(hr_bpm)) for t, w in zip(ox_t, wave)]
     write_pure_json(folder / f"{name}.json", packages, stamps)
     return folder
 

@@ -5,7 +5,8 @@ The CLI runs as a subprocess (``python -m rppg_bench.benchmark``) over 4 short
 face videos (folder layout, 3 s each) with 3 classical methods and
 ``--no-cache``. It is SIGKILLed 3 times after seeded random delays between its
 start-up and its expected completion, then rerun into the same ``--out`` until
-it finishes.
+it finishes. Ctrl-C (SIGINT to the process group, as a terminal sends it)
+ends a run cleanly, with and without a process pool.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from robustness_corpus import write_good_folder_video
 from rppg_bench.reports.results import KEY, latest_rows, read_rows
 
@@ -54,10 +56,21 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
-def start(data: Path, out: Path, tmp: Path, *extra: str) -> subprocess.Popen:
-    """The CLI in its own process group (as a shell runs a command: Ctrl-C reaches the whole group)."""
-    return subprocess.Popen([*command(data, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+@contextmanager
+def start(data: Path, out: Path, tmp: Path, *extra: str) -> Iterator[subprocess.Popen]:
+    """The CLI in its own process group (as a shell runs a command: Ctrl-C reaches the whole
+    group); whatever is left of that group is killed when the block ends (a failed test)."""
+    proc = subprocess.Popen([*command(data, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env=environment(tmp), cwd=tmp, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        proc.stderr.close()
 
 
 def line_rows(out: Path) -> list[dict]:
@@ -102,13 +115,13 @@ def reference(data, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     out = tmp / "run"
     t0 = time.monotonic()
-    proc = start(data, out, tmp)
-    arrivals = []
-    for k in range(1, len(VIDEOS) + 1):
-        wait_for_rows(proc, out, k * len(METHODS))
-        arrivals.append(time.monotonic() - t0)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    with start(data, out, tmp) as proc:
+        arrivals = []
+        for k in range(1, len(VIDEOS) + 1):
+            wait_for_rows(proc, out, k * len(METHODS))
+            arrivals.append(time.monotonic() - t0)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
     assert_complete_and_clean(out)
     per_video = max((arrivals[-1] - arrivals[0]) / (len(VIDEOS) - 1), 0.05)
     startup = max(arrivals[0] - per_video, 0.1)
@@ -130,16 +143,13 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_results(d
         # so a slow or busy machine moves the moment, not the point in the work
         k = rng.randrange(0, max(remaining, 1))
         pause = rng.uniform(0.0, per_video) + (rng.uniform(0.5, 1.0) * startup if k == 0 else 0.0)
-        proc = start(data, out, tmp_path)
-        try:
+        with start(data, out, tmp_path) as proc:
             wait_for_rows(proc, out, before + k * len(METHODS))
             time.sleep(pause)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 killed += 1
             proc.wait(timeout=120)
-        finally:
-            proc.stderr.close()
         rows = line_rows(out)
         partial += before < len(rows) < N_ROWS
         log.append(f"attempt {attempt}: {k} videos + {pause:.2f} s, exit {proc.returncode}, "
@@ -152,11 +162,16 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_results(d
                 fh.write('{"dataset": "folder", "video": "subject4_1", "method": "po')
     assert killed >= 2 and partial >= 1, log
 
-    result = subprocess.run(command(data, out), capture_output=True, text=True, env=environment(tmp_path),
-                            cwd=tmp_path, timeout=120)
+    result = resume(data, out, tmp_path)
     assert result.returncode == 0, result.stderr
     assert_complete_and_clean(out)
     pd.testing.assert_frame_equal(results_table(out), expected)
+
+
+def resume(data: Path, out: Path, tmp: Path) -> subprocess.CompletedProcess:
+    """The same command again, run to completion."""
+    return subprocess.run(command(data, out), capture_output=True, text=True, check=False, env=environment(tmp),
+                          cwd=tmp, timeout=120)
 
 
 def ctrl_c(proc: subprocess.Popen) -> None:
@@ -167,19 +182,18 @@ def ctrl_c(proc: subprocess.Popen) -> None:
 def test_ctrl_c_stops_cleanly_keeps_finished_rows_and_says_how_to_resume(data, reference, tmp_path):
     expected, _, _ = reference
     out = tmp_path / "run"
-    proc = start(data, out, tmp_path)
-    wait_for_rows(proc, out, len(METHODS))  # the first video is done
-    ctrl_c(proc)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode not in (0, None)
+    with start(data, out, tmp_path) as proc:
+        wait_for_rows(proc, out, len(METHODS))  # the first video is done
+        ctrl_c(proc)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (1, 130), err  # handled: not 0, not killed by the signal (-2)
     assert "Interrupted" in err and "Resume with" in err and str(out) in err
     kept = line_rows(out)
     assert len(kept) >= len(METHODS) and all(r["status"] == "ok" for r in kept)
     assert len(kept) < N_ROWS, "the run finished before Ctrl-C arrived"
     assert (out / "rows.jsonl").read_text().endswith("\n")
 
-    result = subprocess.run(command(data, out), capture_output=True, text=True, env=environment(tmp_path),
-                            cwd=tmp_path, timeout=120)
+    result = resume(data, out, tmp_path)
     assert result.returncode == 0, result.stderr
     assert_complete_and_clean(out)
     final = {tuple(r[k] for k in KEY): r for r in latest_rows(read_rows(out / "rows.jsonl"))}
@@ -190,11 +204,11 @@ def test_ctrl_c_stops_cleanly_keeps_finished_rows_and_says_how_to_resume(data, r
 
 def test_ctrl_c_with_a_process_pool_stops_without_running_the_queue(data, tmp_path):
     out = tmp_path / "run"
-    proc = start(data, out, tmp_path, "--jobs", "2")
-    wait_for_rows(proc, out, len(METHODS))
-    ctrl_c(proc)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode not in (0, None)
-    assert "Resume with" in err and "Traceback" not in err
+    with start(data, out, tmp_path, "--jobs", "2") as proc:
+        wait_for_rows(proc, out, len(METHODS))
+        ctrl_c(proc)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (1, 130), err
+    assert "Resume with" in err
     kept = line_rows(out)
     assert len(METHODS) <= len(kept) < N_ROWS and all(r["status"] == "ok" for r in kept)

@@ -26,7 +26,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from robustness_corpus import (
     CASES,
     GOOD_VIDEOS,
