@@ -28,7 +28,7 @@ from .parsing import (
     optional_series,
     parse_float_line,
     read_text,
-    sorted_entries,
+    load_each,
     text_lines,
     walk_files,
 )
@@ -95,13 +95,6 @@ def load_folder(root: str | Path) -> list[Recording | RecordingError]:
     if not videos:
         raise DatasetError(f"folder: no videos in {root} (expected *.avi or *.mp4 files, "
                            f"each with a same-stem .txt ground truth)")
-    entries = []
-    for video in videos:
-        name = video.relative_to(root).with_suffix("").as_posix()
-        try:
-            entry: Recording | RecordingError = load_folder_video(video, name=name)
-        except RecordingError as exc:
-            exc.recording = name
-            entry = exc
-        entries.append((name, entry))
-    return sorted_entries(entries)
+    names = [(video.relative_to(root).with_suffix("").as_posix(), video) for video in videos]
+    return load_each(((name, name, (video, name)) for name, video in names),
+                     lambda item: load_folder_video(item[0], name=item[1]))

@@ -185,6 +185,24 @@ def resample_to_frames(values: np.ndarray | Sequence[float], times: np.ndarray |
                      np.asarray(values, dtype=float), left=np.nan, right=np.nan)
 
 
+def load_each(items: Iterable[tuple[str, str, object]], load_one) -> list:
+    """Load every ``(sort_name, recording_name, item)`` with ``load_one(item)``.
+
+    A ``RecordingError`` becomes that item's entry (tagged with the recording's
+    name) so one broken recording never stops the others; entries are sorted
+    naturally by ``sort_name``.
+    """
+    entries = []
+    for sort_name, rec_name, item in items:
+        try:
+            entry = load_one(item)
+        except RecordingError as exc:
+            exc.recording = rec_name
+            entry = exc
+        entries.append((sort_name, entry))
+    return sorted_entries(entries)
+
+
 def sorted_entries(entries: Iterable[tuple[str, object]]) -> list:
     """The objects of ``(sort_name, object)`` pairs, naturally sorted by name."""
     return [obj for _, obj in sorted(entries, key=lambda pair: natural_key(pair[0]))]

@@ -43,7 +43,7 @@ from .parsing import (
     check_root,
     read_text,
     resample_to_frames,
-    sorted_entries,
+    load_each,
 )
 from .recording import ImageSequence, Recording, check_series
 
@@ -194,12 +194,4 @@ def load_pure(root: str | Path) -> list[Recording | RecordingError]:
     if not folders:
         raise DatasetError(f"pure: no PURE recordings in {root} (expected folders such as "
                            f"01-01/ holding 01-01.json and 01-01/Image<timestamp_ns>.png)")
-    entries = []
-    for folder in folders:
-        try:
-            entry: Recording | RecordingError = load_pure_folder(folder)
-        except RecordingError as exc:
-            exc.recording = folder.name
-            entry = exc
-        entries.append((folder.name, entry))
-    return sorted_entries(entries)
+    return load_each(((f.name, f.name, f) for f in folders), load_pure_folder)

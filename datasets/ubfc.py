@@ -38,7 +38,7 @@ from .parsing import (
     parse_csv_rows,
     parse_float_line,
     read_text,
-    sorted_entries,
+    load_each,
     text_lines,
     walk_files,
 )
@@ -137,12 +137,4 @@ def load_ubfc(root: str | Path) -> list[Recording | RecordingError]:
     if not folders:
         raise DatasetError(f"ubfc: no UBFC-rPPG recordings in {root} (expected folders such as "
                            f"subject1/ with {VIDEO_NAME} and {GT_DATASET_2} or {GT_DATASET_1})")
-    entries = []
-    for folder in folders:
-        try:
-            entry: Recording | RecordingError = load_ubfc_folder(folder)
-        except RecordingError as exc:
-            exc.recording = folder.name
-            entry = exc
-        entries.append((folder.relative_to(root).as_posix(), entry))
-    return sorted_entries(entries)
+    return load_each(((f.relative_to(root).as_posix(), f.name, f) for f in folders), load_ubfc_folder)

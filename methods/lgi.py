@@ -19,15 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import ClassicalMethod
-from .windows import apply_windowed, check_rgb
+from .windows import apply_windowed, check_rgb, green_orthogonal_to
 
 
 def _lgi_windows(win: np.ndarray) -> np.ndarray:
     """LGI pulse of each window of a batch (W, L, 3) -> (W, L)."""
     c = np.swapaxes(win, 1, 2)                                   # (W, 3, L)
     u = np.linalg.svd(c, full_matrices=False)[0][:, :, 0]        # (W, 3) dominant direction
-    proj = np.eye(3) - u[:, :, None] * u[:, None, :]             # (W, 3, 3)
-    return np.einsum("wj,wjl->wl", proj[:, 1, :], c)             # green row of P C
+    return green_orthogonal_to(c, u)
 
 
 def lgi_pulse(rgb: np.ndarray, fps: float, window: float | None = None) -> np.ndarray:

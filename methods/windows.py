@@ -90,3 +90,13 @@ def apply_windowed(func: Callable[[np.ndarray], np.ndarray], x: np.ndarray, fps:
     if window is None:
         return np.asarray(func(x[None]), dtype=float)[0]
     return hann_overlap_add(func, x, window_length(window, fps, even=True))
+
+
+def green_orthogonal_to(c: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Green row of ``(I - u u^T) C`` per window: ``c`` (W, 3, L), unit ``direction`` u (W, 3) -> (W, L).
+
+    The colour variation left once the main (skin-tone / specular) direction is
+    projected out, read on the green channel (LGI and OMIT).
+    """
+    proj = np.eye(3) - direction[:, :, None] * direction[:, None, :]   # (W, 3, 3)
+    return np.einsum("wj,wjl->wl", proj[:, 1, :], c)
