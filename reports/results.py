@@ -1,0 +1,151 @@
+"""Results as data: the append-only row store and the run record.
+
+Each (dataset, video, method) result is one JSON line in ``rows.jsonl``,
+flushed and fsynced as soon as it exists. A run killed at any moment leaves at
+most one partial last line, which is dropped when the store is reopened, so an
+interrupted run resumes from what finished. The run record holds the protocol,
+every parameter, package versions, git revision, seed and timings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import traceback
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+ROWS_FILE = "rows.jsonl"
+KEY = ("dataset", "video", "method")
+VERSIONED_PACKAGES = ("rppg-bench", "numpy", "scipy", "scikit-learn", "opencv-contrib-python", "mediapipe",
+                      "pandas", "matplotlib", "torch", "torchvision")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class ResultStore:
+    """Append-only JSON-lines store of result rows in folder ``out``."""
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            probe = self.out / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise OSError(f"cannot write to output folder {self.out}: {exc.strerror or exc}") from exc
+        self.path = self.out / ROWS_FILE
+        self._drop_partial_tail()
+
+    def _drop_partial_tail(self) -> None:
+        """Cut a last line left unfinished by a killed run."""
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with open(self.path, "r+b") as fh:
+                fh.truncate(data.rfind(b"\n") + 1)
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Write one row durably (one line, flushed and fsynced)."""
+        line = json.dumps(_jsonable(row), sort_keys=True) + "\n"
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def rows(self) -> list[dict[str, Any]]:
+        """All rows, the last one winning for each (dataset, video, method)."""
+        return latest_rows(read_rows(self.path))
+
+    def done_keys(self) -> set[tuple[str, str, str]]:
+        """Keys of results that finished successfully."""
+        return {tuple(r.get(k, "") for k in KEY) for r in self.rows() if r.get("status") == "ok"}
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a ``rows.jsonl`` file; an unparseable (partial) line is skipped."""
+    if not Path(path).exists():
+        return []
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+def latest_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the last row per (dataset, video, method), in first-seen order."""
+    latest: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        latest[tuple(r.get(k, "") for k in KEY)] = r
+    return list(latest.values())
+
+
+def failed_row(base: dict[str, Any], method: str, exc: BaseException) -> dict[str, Any]:
+    """A row recording that ``method`` failed on the video of ``base``, with the reason."""
+    text = f"{type(exc).__name__}: {exc}"
+    if not isinstance(exc, (ValueError, OSError)) and type(exc).__name__ not in ("RecordingError", "OutputError"):
+        text += " | " + traceback.format_exception(exc)[-2].strip().replace("\n", " ")
+    return {**base, "method": method, "status": "failed", "error": text}
+
+
+def git_revision(folder: Path | None = None) -> str:
+    """``<commit>`` of the harness source (``+dirty`` when modified), or ``unknown``."""
+    folder = folder or Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
+
+
+def package_versions(names: Iterable[str] = VERSIONED_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution (None when absent)."""
+    out: dict[str, str | None] = {}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = None
+    return out
+
+
+def run_record(**fields: Any) -> dict[str, Any]:
+    """The reproducibility record of a run: ``fields`` plus versions, git, machine and date."""
+    return _jsonable({
+        **fields,
+        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_revision": git_revision(),
+        "versions": package_versions(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "machine": {"processor": platform.machine(), "cpus": os.cpu_count()},
+    })
