@@ -17,18 +17,53 @@ Rendering, per recording (all from one seeded ``numpy.random.Generator`` tree):
   Inside the mask each pixel is multiplied by ``1 - p(t) * g(x) * a * s`` with
   ``s`` the blood-volume-pulse signature ``[0.33, 0.77, 0.53]`` (de Haan & van
   Leest 2014) scaled to 1 on green, ``a`` the green channel's peak-to-peak
-  relative change (0.7-1.5 %, so every channel changes by 0.3-1.5 %) and
-  ``g`` a smooth spatial gain (0.75-1.25). The minus sign is physical: more
+  relative change (easy 0.7-1.5 %, hard 0.5-1.0 %; red and blue change by
+  0.43 and 0.69 times as much) and ``g`` a smooth spatial gain (0.75-1.25),
+  fixed to the skin. The minus sign is physical: more
   blood absorbs more light, so the skin darkens as the PPG (blood volume)
   rises, as ``methods.base`` assumes. No transit delay between face and finger.
-- **easy**: still head, constant light, mild Gaussian sensor noise
+- **easy**: still head, constant uniform light, mild Gaussian sensor noise
   (sd 1-2 levels), MJPG at OpenCV quality 50 (PSNR ~43 dB, about libjpeg 90).
-- **hard**: head translation (+-3-8 px at 320 px width) and in-plane rotation
-  (+-2-5 deg) as smooth random walks (the whole image and mask are warped),
-  illumination drift (slow brightness change of 5-15 % plus a colour
-  temperature drift of +-2-5 % on red/blue), sensor noise sd 3-5 levels,
-  stronger compression (MJPG at OpenCV quality 25, PSNR ~40 dB, about
-  libjpeg 85; for PURE a libjpeg quality-85 round trip before the PNG).
+- **hard**: what breaks rPPG in real video is not noise but disturbances that
+  leak into the heart-rate band (0.7-3 Hz) and that a method must separate from
+  the pulse by their colour direction; each is modelled physically:
+
+  * *A lamp fixed in the scene.* A warm-white (LED) key lamp 15-40 deg to one
+    side, 5-9 face widths away, gives 20-40 % of the light at the face; a cool
+    diffuse (daylight) fill gives the rest, and the camera is
+    white-balanced to the mix (:class:`Lighting`). The lamp's irradiance falls
+    with the square of the distance across the frame, so the face's brightness
+    changes as the head moves through it, and it follows the face's turn (yaw)
+    by Lambert's cosine law. As key and fill differ in colour, these changes are
+    partly chromatic: CHROM/POS do not cancel them completely.
+  * *Head motion.* Slow random walks (translation +-3-8 px at 320 px width,
+    roll +-2-5 deg, yaw +-1-3 deg seen as foreshortening and a sideways shift,
+    zoom +-2-4 % from leaning toward or away from the camera), plus talking /
+    nodding *episodes* (:func:`motion_episodes`): rhythmic motion at 1-2.5 Hz,
+    inside the heart-rate band, for 20-40 % of the time. Besides the light,
+    motion moves the landmark ROI over the face's texture and shading.
+  * *Weaker pulse, more noise*: green pulse amplitude 0.5-1.0 % (easy 0.7-1.5 %),
+    sensor noise sd 2-4 levels (easy 1-2; it also makes face landmarks jitter),
+    illumination drift (slow brightness change of 5-15 % plus a colour
+    temperature drift of +-2-5 % on red/blue), stronger compression (MJPG at
+    OpenCV quality 25, PSNR ~40 dB, about libjpeg 85; for PURE a libjpeg
+    quality-85 round trip before the PNG).
+
+  On top of these, the hard recordings take the *scenarios* of
+  :data:`HARD_SCENARIOS` in turn (like PURE's setups), each adding one
+  disturbance, so that any four hard recordings cover them all:
+  ``talking`` (episodes 50-80 % of the time, larger), ``head_turns`` (6-9
+  quick glances aside a minute, 2-5 deg yaw, out and back within 0.8-1.6 s: a
+  broadband transient of light and ROI), ``side_light`` (the lamp gives 40-60 %
+  of the light), ``gain_hunting`` (the webcam's auto-exposure / gain loop
+  oscillating at 0.8-1.6 Hz with 0.6-1.5 % peak to peak: a common-mode
+  in-band "flicker" that the chrominance methods remove and GREEN and ICA
+  do not). Magnitudes were set so that, through the harness's MediaPipe ROI,
+  GREEN, ICA and PBV fail on some hard recordings (several bpm MAE), CHROM,
+  POS, LGI and OMIT mostly cope but less well than on easy, and every method
+  still beats guessing a constant heart rate (``benchmarks/synthetic_difficulty.py``
+  measures it). The truth file holds everything needed to rebuild the light
+  on every pixel (:meth:`SceneTruth.illumination`).
 
 Layout under the set's folder::
 
@@ -37,13 +72,15 @@ Layout under the set's folder::
     ubfc/subjectK/ground_truth.txt
     pure/KK-03/KK-03.json       the last ``n_pure`` hard subjects (setup 03)
     pure/KK-03/KK-03/Image<ns>.png
-    truth/<name>.npz            skin mask, per-frame affine, light gains, PPG, HR
+    truth/<name>.npz            skin mask, per-frame affine, light, PPG, HR (SceneTruth)
 
 Recording names are ``<condition>-<folder>``: ``easy-subject1``,
 ``hard-subject6``, ``hard-08-03``; subject numbers are unique across both
-layouts. The PURE oximeter samples at ~60 Hz on a slightly different rate
-and starts 0.2-0.4 s before the first frame, with a few samples missing; all
-timestamps are integer ns on the recording PC's clock, as in PURE.
+layouts; the manifest (and each ``Recording.meta``) names a hard recording's
+``scenario`` and lists its draws (motion episodes, head turns, lighting). The
+PURE oximeter samples at ~60 Hz on a slightly different rate and starts
+0.2-0.4 s before the first frame, with a few samples missing; all timestamps
+are integer ns on the recording PC's clock, as in PURE.
 """
 
 from __future__ import annotations
@@ -80,7 +117,7 @@ __all__ = [
 ]
 
 #: bump whenever the generated files change for the same parameters (part of the cache key)
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 #: normalised blood-volume-pulse signature (R, G, B), de Haan & van Leest 2014
 BVP_SIGNATURE = (0.33, 0.77, 0.53)
 #: base of the PURE-layout camera timestamps (ns since 1970: February 2014, as PURE's)
@@ -150,7 +187,7 @@ class RecordingPlan:
     scenario: str = ""    # hard only: a key of HARD_SCENARIOS
 
     @property
-    def difficulty(self) -> "Difficulty":
+    def difficulty(self) -> Difficulty:
         """The ranges this recording draws from."""
         return HARD_SCENARIOS[self.scenario] if self.condition == "hard" else DIFFICULTIES[self.condition]
 
@@ -504,7 +541,7 @@ class Lighting:
         return np.array([*self.fill_rgb, *self.key_rgb, *self.lamp, self.azimuth_deg, *self.reference], float)
 
     @classmethod
-    def from_array(cls, values: np.ndarray) -> "Lighting":
+    def from_array(cls, values: np.ndarray) -> Lighting:
         v = [float(x) for x in np.asarray(values).ravel()]
         return cls(tuple(v[0:3]), tuple(v[3:6]), tuple(v[6:9]), v[9], tuple(v[10:12]))
 
@@ -525,13 +562,14 @@ class Lighting:
 
 def random_lighting(rng: np.random.Generator, *, key_share: float, azimuth_deg: float,
                     distance_px: float, reference: tuple[float, float]) -> Lighting:
-    """A warm key lamp (halogen-like, RGB about [1, 0.8, 0.55]) giving ``key_share`` of the light
-    at the face from ``azimuth_deg`` (signed) and ``distance_px`` away, 10-30 deg above, and a
-    cool fill (daylight-like, about [0.9, 0.97, 1]); uniform white light when ``key_share`` is 0."""
+    """A warm key lamp (a warm-white LED desk lamp, 3000-4000 K: RGB about [1, 0.86, 0.69])
+    giving ``key_share`` of the light at the face from ``azimuth_deg`` (signed) and
+    ``distance_px`` away, 10-30 deg above, and a cool fill (daylight, about [0.93, 0.98, 1]);
+    uniform white light when ``key_share`` is 0."""
     if key_share <= 0:
         return Lighting()
-    key_col = np.array([1.0, rng.uniform(0.74, 0.86), rng.uniform(0.48, 0.62)])
-    fill_col = np.array([rng.uniform(0.86, 0.94), rng.uniform(0.95, 0.99), 1.0])
+    key_col = np.array([1.0, rng.uniform(0.82, 0.9), rng.uniform(0.62, 0.76)])
+    fill_col = np.array([rng.uniform(0.9, 0.96), rng.uniform(0.96, 1.0), 1.0])
     mix = (1 - key_share) * fill_col + key_share * key_col
     az, elevation = np.radians(azimuth_deg), np.radians(rng.uniform(10.0, 30.0))
     lamp = (reference[0] + distance_px * np.sin(az) * np.cos(elevation),
@@ -749,7 +787,7 @@ class Difficulty:
     ``motion_corner_hz``; talking / nodding (:func:`motion_episodes`) covers
     ``episode_fraction`` of the time, at ``episode_hz``, with amplitudes
     ``episode_px`` (px at 320 px width) and ``episode_deg`` (yaw; roll half);
-    ``head_turns`` (a count, inclusive) quick glances aside of ``turn_deg``;
+    ``head_turns_per_min`` quick glances aside of ``turn_deg`` (:func:`head_turns`);
     ``brightness_range``: max - min of the relative brightness drift;
     ``colour_drift``: bound of its red-up / blue-down drift; ``key_share``:
     share of the warm key lamp in the light at the face (0: uniform white
@@ -772,7 +810,7 @@ class Difficulty:
     episode_hz: tuple[float, float] = (1.0, 2.5)
     episode_px: tuple[float, float] = (0.0, 0.0)
     episode_deg: tuple[float, float] = (0.0, 0.0)
-    head_turns: tuple[int, int] = (0, 0)
+    head_turns_per_min: tuple[float, float] = (0.0, 0.0)
     turn_deg: tuple[float, float] = (0.0, 0.0)
     brightness_range: tuple[float, float] = (0.0, 0.0)
     colour_drift: tuple[float, float] = (0.0, 0.0)
@@ -789,19 +827,19 @@ class Difficulty:
     def dynamic(self) -> bool:
         """Whether anything of the scene moves or changes (draws from the scene generator)."""
         return any(hi > 0 for hi in (self.yaw_deg[1], self.scale_range[1], self.episode_fraction[1],
-                                     self.head_turns[1], self.key_share[1], self.gain_hunting[1]))
+                                     self.head_turns_per_min[1], self.key_share[1], self.gain_hunting[1]))
 
 
 #: the conditions of the synthetic set (see the module docstring); "hard" is what every
 #: hard recording has in common, its scenario (:data:`HARD_SCENARIOS`) adds one disturbance
 DIFFICULTIES = MappingProxyType({
     "easy": Difficulty(),
-    "hard": Difficulty(pulse_amplitude=(0.004, 0.008), noise_sd=(3.0, 5.0),
-                       translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0), yaw_deg=(2.0, 5.0),
+    "hard": Difficulty(pulse_amplitude=(0.005, 0.010), noise_sd=(2.0, 4.0),
+                       translation_px=(3.0, 8.0), rotation_deg=(2.0, 5.0), yaw_deg=(1.0, 3.0),
                        scale_range=(0.02, 0.04),
                        episode_fraction=(0.2, 0.4), episode_px=(0.15, 0.4), episode_deg=(0.05, 0.15),
                        brightness_range=(0.05, 0.15), colour_drift=(0.02, 0.05),
-                       key_share=(0.2, 0.4), key_azimuth_deg=(15.0, 40.0),
+                       key_share=(0.2, 0.4), key_azimuth_deg=(15.0, 40.0), lamp_distance=(5.0, 9.0),
                        gain_hunting_hz=(0.8, 1.6), mjpg_quality=25, oximeter_drop=0.005),
 })
 
@@ -809,11 +847,12 @@ DIFFICULTIES = MappingProxyType({
 #: conditions plus more talking, quick head turns, a stronger side lamp, or gain hunting
 HARD_SCENARIOS = MappingProxyType({
     "talking": dataclasses.replace(DIFFICULTIES["hard"], episode_fraction=(0.5, 0.8),
-                                   episode_px=(0.2, 0.7), episode_deg=(0.1, 0.3)),
-    "head_turns": dataclasses.replace(DIFFICULTIES["hard"], head_turns=(2, 3), turn_deg=(2.0, 5.0)),
+                                   episode_px=(0.2, 0.6), episode_deg=(0.1, 0.25)),
+    "head_turns": dataclasses.replace(DIFFICULTIES["hard"], head_turns_per_min=(6.0, 9.0),
+                                      turn_deg=(2.0, 5.0)),
     "side_light": dataclasses.replace(DIFFICULTIES["hard"], key_share=(0.4, 0.6),
                                       key_azimuth_deg=(20.0, 40.0)),
-    "gain_hunting": dataclasses.replace(DIFFICULTIES["hard"], gain_hunting=(0.004, 0.010)),
+    "gain_hunting": dataclasses.replace(DIFFICULTIES["hard"], gain_hunting=(0.006, 0.015)),
 })
 
 
@@ -884,7 +923,8 @@ def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Diffic
     ep_px = float(rng_talk.uniform(*level.episode_px)) * px
     ep_deg = float(rng_talk.uniform(*level.episode_deg))
     episodes, listed = motion_episodes(times, rng_talk, fraction=fraction, band_hz=level.episode_hz)
-    count = int(rng_turn.integers(level.head_turns[0], level.head_turns[1] + 1))
+    turn_rate = float(rng_turn.uniform(*level.head_turns_per_min))
+    count = round(turn_rate * float(times[-1] - times[0]) / 60.0)
     turns, glances = head_turns(times, rng_turn, count=count, amplitude_deg=level.turn_deg)
     share = float(rng_lamp.uniform(*level.key_share))
     azimuth = float(rng_lamp.uniform(*level.key_azimuth_deg) * rng_lamp.choice([-1.0, 1.0]))
