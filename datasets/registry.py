@@ -84,7 +84,7 @@ def load_dataset(name: str, root: str | Path | None = None, **params) -> LoadedD
             f"dataset {key!r}: no root folder given; use --data-root DIR (reads DIR/{key}), "
             f"{key}=PATH, or set ${dataset_root_env(key)}")
     path = Path(root) if root is not None else None
-    if path is not None and not path.is_dir():
+    if path is not None and not path.is_dir() and key not in ROOTLESS:
         raise DatasetError(f"dataset {key!r}: root folder {path} does not exist")
     entries = loader(path, **params) if path is not None else loader(**params)
     out = LoadedDataset(key, path)
