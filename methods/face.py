@@ -17,6 +17,7 @@ the same ``VideoProducts`` structure.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -285,10 +286,13 @@ def video_products(video: Recording | str | Path, params: FaceParams | None = No
     if prod is None:
         prod = compute_products(rec, params)
         if path:
-            save_products(path, prod)
-            if params.crop_size:  # a trace-only entry too, for later runs without learned methods
-                trace_only = replace(prod, crops=None)
-                save_products(products_cache_file(rec, replace(params, crop_size=0), cache_dir), trace_only)
+            try:
+                save_products(path, prod)
+                if params.crop_size:  # a trace-only entry too, for later runs without learned methods
+                    trace_only = replace(prod, crops=None)
+                    save_products(products_cache_file(rec, replace(params, crop_size=0), cache_dir), trace_only)
+            except OSError as exc:  # a full or read-only cache never costs a result
+                warnings.warn(f"{exc}; continuing without caching {rec.path}", RuntimeWarning, stacklevel=2)
     rec.products[_memo_key(params)] = prod
     return prod
 

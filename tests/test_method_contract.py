@@ -95,3 +95,31 @@ def test_video_without_face_is_a_clear_error(tmp_path):
     writer.release()
     with pytest.raises(RecordingError, match=r"wall\.avi.*no face found in any of its 30 frames"):
         create_method("pos").extract(path)
+
+
+def test_unwritable_cache_warns_and_still_scores(clips, tmp_path):
+    """A full or read-only cache disk is reported and never costs a result."""
+    from rppg_bench.methods.face import FaceParams
+
+    rec = clips[0]
+    rec.products.clear()
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("not a folder")
+    with pytest.warns(RuntimeWarning, match="cannot write cache file"):
+        prod = video_products(rec, FaceParams(), cache_dir=blocker)
+    assert len(prod.times) > 0
+
+
+def test_entry_point_plugin_passes_the_contract(clips, tmp_path, monkeypatch):
+    """A method installed by another package (entry point) meets the same contract."""
+    from plugin_fixtures import write_plugin_package
+
+    from rppg_bench.methods.registry import METHODS
+
+    write_plugin_package(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    METHODS.load_entry_points(refresh=True)
+    try:
+        test_method_contract_and_heart_rate("greenplus", clips)
+    finally:
+        METHODS.remove("greenplus")

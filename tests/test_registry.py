@@ -91,3 +91,15 @@ def test_entry_point_plugin_is_discovered(tmp_path, monkeypatch):
         assert type(method).__module__ == "rppg_test_plugin" and method.weight == 2.0
     finally:
         METHODS.remove("greenplus")
+
+
+def test_a_foreign_top_level_datasets_package_does_not_shadow_ours(tmp_path):
+    """Hugging Face's ``datasets`` (here a stand-in that fails on import) cannot hide the harness's own."""
+    fake = tmp_path / "datasets"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('this is not rppg-bench')")
+    code = ("import rppg_bench.datasets.registry as r; import rppg_bench.benchmark; "
+            "print(sorted(r.DATASETS.names())[:2])")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert "folder" in out
