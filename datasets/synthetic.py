@@ -103,6 +103,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import cv2
 import numpy as np
 
+from ..cache import CACHE_ENV, default_cache_dir  # noqa: F401  (re-exported)
 from .errors import DatasetError, RecordingError
 from .ppg_model import HeartRateVariability, PulseModel, ppg_waveform, simulate_pulse
 from .recording import Recording
@@ -126,7 +127,6 @@ PURE_EPOCH_NS = 1392643993642815000
 PURE_HARD_SETUP = "03"
 #: distance from the neck's turning axis to the face, in face widths (a turn shifts the face by it x sin(yaw))
 HEAD_RADIUS = 0.7
-CACHE_ENV = "RPPG_CACHE_DIR"
 _MANIFEST = "manifest.json"
 
 
@@ -1104,17 +1104,6 @@ def generate_synthetic(out_dir: str | Path, seed: int = 0, n_easy: int = 4, n_ha
 
 
 # ---------------------------------------------------------------- the cache
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """rppg-bench's cache folder: ``$RPPG_CACHE_DIR``, ``$XDG_CACHE_HOME/rppg-bench`` or
-    ``~/.cache/rppg-bench``."""
-    environ = os.environ if environ is None else environ
-    if environ.get(CACHE_ENV):
-        return Path(environ[CACHE_ENV]).expanduser()
-    if environ.get("XDG_CACHE_HOME"):
-        return Path(environ["XDG_CACHE_HOME"]).expanduser() / "rppg-bench"
-    return Path.home() / ".cache" / "rppg-bench"
-
-
 def synthetic_dir(params: SyntheticParams, cache_dir: Path | None = None) -> Path:
     """Where the set for ``params`` lives in the cache: ``<cache>/synthetic/<key>``."""
     return (cache_dir or default_cache_dir()) / "synthetic" / params.key()
