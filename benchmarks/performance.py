@@ -1,0 +1,266 @@
+"""Performance figures of the harness (issue 7), all in one run on the same videos.
+
+    python benchmarks/performance.py [--videos 8] [--seconds 20] [--long-seconds 600] [--quick]
+
+Generates 640x480 synthetic videos (``generate_synthetic``, UBFC layout) in a
+temporary folder and measures, on this machine's CPU:
+
+1. decode-only frames/s (OpenCV, the floor);
+2. full classical pipeline frames/s (``benchmark.main`` with one method, cold:
+   decode + MediaPipe FaceMesh + ROI trace + POS + metrics + report) and its
+   ratio to decode-only;
+3. all seven classical methods vs one (both cold, ``--no-cache``);
+4. cold vs cached rerun (``--cache-dir`` in the temp folder; the rerun reads the
+   products; a fresh ``--out`` each time so nothing is skipped as resumed);
+5. ``--jobs 1`` vs ``--jobs 2`` wall time on the same videos (one method, cold);
+6. peak resident memory of a subprocess running all classical methods on one
+   long 640x480 video (``ru_maxrss``);
+7. ResNet-18 + TCN inference frames/s on 128x128 crops on the CPU (untrained
+   weights; same cost as trained), with and without the cropping pass.
+
+Prints a final table against the issue's targets. Not a test: pytest does not
+collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+
+CLASSICAL = ["green", "ica", "chrom", "pos", "lgi", "pbv", "omit"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], check=False, cwd=REPO,
+                               env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # read-only: no index refresh write
+                               capture_output=True, text=True).stdout.strip()
+        return rev + (" (modified)" if dirty else "")
+    except Exception:  # noqa: BLE001 - not a git checkout
+        return "unknown"
+
+
+def header() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"date:     {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}\n"
+            f"machine:  {platform.platform()}, {os.cpu_count()} CPUs ({affinity} usable), {cpu}\n"
+            f"python:   {platform.python_version()}, OpenCV {cv2.__version__}\n"
+            f"git:      {git_revision()}")
+
+
+def make_videos(out_dir: Path, n: int, seconds: float) -> tuple[Path, list[Path]]:
+    from rppg_bench.datasets.synthetic import generate_synthetic
+
+    generate_synthetic(out_dir, seed=0, n_easy=n, n_hard=0, duration=seconds, size=(640, 480), n_pure=0)
+    ubfc = out_dir / "ubfc"
+    videos = sorted(ubfc.glob("*/vid.avi"))
+    if len(videos) != n:
+        raise SystemExit(f"expected {n} videos under {ubfc}, found {len(videos)}")
+    return ubfc, videos
+
+
+def decode_only(videos: list[Path]) -> tuple[int, float]:
+    """(frames, seconds) to decode every frame of ``videos`` with OpenCV."""
+    frames = 0
+    t0 = time.perf_counter()
+    for v in videos:
+        cap = cv2.VideoCapture(str(v))
+        while True:
+            ok, _ = cap.read()
+            if not ok:
+                break
+            frames += 1
+        cap.release()
+    return frames, time.perf_counter() - t0
+
+
+_RUN_COUNTER = [0]
+
+
+def run_benchmark(ubfc: Path, tmp: Path, methods: list[str], *extra: str) -> float:
+    """Wall seconds of one ``benchmark.main`` call (fresh ``--out``); output swallowed."""
+    from rppg_bench.benchmark import main
+
+    _RUN_COUNTER[0] += 1
+    out = tmp / f"run{_RUN_COUNTER[0]}"
+    argv = ["--datasets", f"ubfc={ubfc}", "--methods", *methods, "--out", str(out), "--quiet", *extra]
+    sink = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        rc = main(argv)
+    dt = time.perf_counter() - t0
+    if rc != 0:
+        print(sink.getvalue()[-3000:], file=sys.stderr)
+        raise SystemExit(f"benchmark.main({' '.join(argv)}) returned {rc}")
+    return dt
+
+
+_MEM_CHILD = """
+import resource, sys, time
+from rppg_bench.benchmark import main
+t0 = time.perf_counter()
+rc = main(sys.argv[1:])
+print("WALL", time.perf_counter() - t0, file=sys.stderr)
+print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(rc)
+"""
+
+
+def peak_memory(ubfc: Path, tmp: Path) -> tuple[float, float]:
+    """(peak RSS in MB, wall seconds) of a subprocess running all classical methods, --jobs 1."""
+    argv = [sys.executable, "-c", _MEM_CHILD, "--datasets", f"ubfc={ubfc}", "--methods", *CLASSICAL,
+            "--out", str(tmp / "mem_run"), "--quiet", "--no-cache", "--jobs", "1"]
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"long-video run returned {proc.returncode}")
+    rss = wall = float("nan")
+    for line in proc.stderr.splitlines():
+        if line.startswith("MAXRSS_KB"):
+            rss = int(line.split()[1]) / 1024  # Linux: kilobytes
+        elif line.startswith("WALL"):
+            wall = float(line.split()[1])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return (children if math.isnan(rss) else rss), wall
+
+
+def resnet_speed(seconds: float, size: int = 128, chunk: int = 300) -> dict[str, float]:
+    """CPU frames/s of cropping, model, and both (``benchmarks/resnet_speed.py``'s steps)."""
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from resnet_speed import timed, write_face_video
+    from rppg_bench.methods.face import (
+        FaceParams,
+        compute_products,
+        recording_from_video,
+    )
+    from rppg_bench.methods.resnet.infer import predict_crops
+    from rppg_bench.methods.resnet.model import ResNetTCN
+
+    n = int(seconds * 30)
+    torch.manual_seed(0)
+    model = ResNetTCN().eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        video = write_face_video(Path(tmp) / "face.avi", n)
+        prod, t_crop = timed(lambda: compute_products(recording_from_video(video), FaceParams(crop_size=size)))
+    crops = prod.crops
+    predict_crops(model, crops[: min(n, 32)], min(chunk, 32))  # warm-up
+    _, t_model = timed(lambda: predict_crops(model, crops, chunk))
+    return {"frames": n, "threads": torch.get_num_threads(), "crop": n / t_crop, "model": n / t_model,
+            "both": n / (t_crop + t_model)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--videos", type=int, default=8, help="number of 640x480 videos")
+    ap.add_argument("--seconds", type=float, default=20.0, help="length of each video (s at 30 fps)")
+    ap.add_argument("--long-seconds", type=float, default=600.0, help="length of the long video for peak memory")
+    ap.add_argument("--resnet-seconds", type=float, default=10.0, help="video length for the ResNet timing")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 2 videos of 4 s, 20 s long video")
+    a = ap.parse_args()
+    if a.quick:
+        a.videos, a.seconds, a.long_seconds, a.resnet_seconds = 2, 4.0, 20.0, 4.0
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe / TFLite chatter on stderr
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    print(header())
+    print(f"config:   {a.videos} videos x {a.seconds:g} s at 640x480 30 fps (synthetic, easy), "
+          f"long video {a.long_seconds:g} s, ResNet video {a.resnet_seconds:g} s"
+          + (" [--quick]" if a.quick else ""))
+    print(flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="rppg-perf-") as tmp_s:
+        tmp = Path(tmp_s)
+        t0 = time.perf_counter()
+        ubfc, videos = make_videos(tmp / "data", a.videos, a.seconds)
+        print(f"generated {len(videos)} videos in {time.perf_counter() - t0:.1f} s", flush=True)
+
+        # 1. decode only (twice; the second, with the files in the page cache, is reported)
+        decode_only(videos)
+        frames, t_dec = decode_only(videos)
+        fps_dec = frames / t_dec
+        print(f"1. decode only:              {frames} frames in {t_dec:7.2f} s = {fps_dec:8.1f} frames/s", flush=True)
+
+        # warm-up: imports, MediaPipe model load, report machinery (not timed)
+        run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "1")
+
+        # 2./3. one method vs seven, cold
+        t_one = run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "1")
+        fps_pipe = frames / t_one
+        print(f"2. pipeline (pos, cold):     {frames} frames in {t_one:7.2f} s = {fps_pipe:8.1f} frames/s, "
+              f"{fps_dec / fps_pipe:.2f}x slower than decode-only", flush=True)
+        t_seven = run_benchmark(ubfc, tmp, CLASSICAL, "--no-cache", "--jobs", "1")
+        print(f"3. seven methods (cold):     {t_seven:7.2f} s vs one {t_one:7.2f} s = {t_seven / t_one:.2f}x", flush=True)
+
+        # 4. cold vs cached (all seven methods)
+        cache = tmp / "cache"
+        t_cold = run_benchmark(ubfc, tmp, CLASSICAL, "--cache-dir", str(cache), "--jobs", "1")
+        t_warm = run_benchmark(ubfc, tmp, CLASSICAL, "--cache-dir", str(cache), "--jobs", "1")
+        print(f"4. cold {t_cold:7.2f} s, cached rerun {t_warm:7.2f} s = {t_cold / t_warm:.1f}x faster", flush=True)
+
+        # 5. --jobs 1 vs --jobs 2 (pos, cold)
+        t_j2 = run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "2")
+        print(f"5. jobs 1 {t_one:7.2f} s, jobs 2 {t_j2:7.2f} s = {t_one / t_j2:.2f}x speedup "
+              f"({a.videos} videos)", flush=True)
+
+        # 6. peak RSS on one long video
+        t0 = time.perf_counter()
+        long_ubfc, _ = make_videos(tmp / "long", 1, a.long_seconds)
+        print(f"   generated the {a.long_seconds:g} s video in {time.perf_counter() - t0:.1f} s", flush=True)
+        rss_mb, t_long = peak_memory(long_ubfc, tmp)
+        print(f"6. peak RSS, one {a.long_seconds:g} s 640x480 video, seven methods: {rss_mb:8.1f} MB "
+              f"(run {t_long:.1f} s, {a.long_seconds * 30 / t_long:.1f} frames/s)", flush=True)
+
+    # 7. ResNet on the CPU
+    r = resnet_speed(a.resnet_seconds)
+    print(f"7. ResNet 128x128, CPU ({r['threads']} threads, {r['frames']} frames): cropping {r['crop']:.1f}, "
+          f"model {r['model']:.1f}, cropping + model {r['both']:.1f} frames/s", flush=True)
+
+    rows = [
+        ("seven methods vs one (cold)", f"{t_seven / t_one:.2f}x", "<= 1.15x", t_seven / t_one <= 1.15),
+        ("pipeline vs decode-only", f"{fps_dec / fps_pipe:.2f}x slower", "<= 3x", fps_dec / fps_pipe <= 3.0),
+        ("cached rerun vs cold", f"{t_cold / t_warm:.1f}x faster", ">= 50x", t_cold / t_warm >= 50.0),
+        (f"jobs 2 vs jobs 1 ({a.videos} videos)", f"{t_one / t_j2:.2f}x faster", ">= 1.7x", t_one / t_j2 >= 1.7),
+        (f"peak RSS, {a.long_seconds:g} s video", f"{rss_mb:.0f} MB", "< 1024 MB (600 s video)", rss_mb < 1024),
+        ("ResNet CPU incl. cropping, 128x128", f"{r['both']:.1f} frames/s", ">= 60 frames/s", r["both"] >= 60.0),
+    ]
+    print("\n| figure | measured | target | result |\n|---|---|---|---|")
+    for name, got, target, ok in rows:
+        print(f"| {name} | {got} | {target} | {'PASS' if ok else 'FAIL'} |")
+    notes = []
+    if a.quick or a.videos < 8 or a.seconds < 20:
+        notes.append(f"videos {a.videos} x {a.seconds:g} s, not the issue's 8 x 20 s")
+    if a.long_seconds < 600:
+        notes.append(f"long video {a.long_seconds:g} s, not 600 s: the RSS target is for 600 s")
+    for n in notes:
+        print(f"note: {n}")
+
+
+if __name__ == "__main__":
+    main()
