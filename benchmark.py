@@ -38,7 +38,7 @@ if not __package__:  # run as a script: ``python benchmark.py``
 
 from .datasets.errors import DatasetError, RecordingError
 from .datasets.recording import Recording
-from .datasets.registry import DATASETS, ROOTLESS, load_dataset, resolve_root
+from .datasets.registry import DATASETS, load_dataset, resolve_root
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
 from .reports.results import ResultStore, failed_row, run_record

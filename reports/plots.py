@@ -35,6 +35,21 @@ def _panels(n: int, width: float = 3.6, height: float = 3.2):
     return fig, list(axes.flat[:n])
 
 
+def _scatter_by_dataset(ax, g: pd.DataFrame, x: pd.Series, y: pd.Series) -> None:
+    """Scatter ``x`` vs ``y`` of rows ``g``, one colour and legend entry per dataset."""
+    for d, color in zip(sorted(g["dataset"].unique()), plt.cm.tab10.colors):
+        sel = g["dataset"] == d
+        ax.scatter(x[sel], y[sel], s=18, color=color, label=d)
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def _save(fig, path: Path, dpi: int = 110) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def plot_bland_altman(df: pd.DataFrame, path: Path) -> Path:
     """One panel per method: HR difference vs mean (bpm) with bias and 95 % limits of agreement."""
     methods = sorted(df["method"].unique())
@@ -44,9 +59,7 @@ def plot_bland_altman(df: pd.DataFrame, path: Path) -> Path:
         mean = (g["hr_pred"] + g["hr_true"]) / 2
         diff = g["hr_pred"] - g["hr_true"]
         bias, sd = diff.mean(), diff.std(ddof=1) if len(diff) > 1 else 0.0
-        for d, color in zip(sorted(g["dataset"].unique()), plt.cm.tab10.colors):
-            sel = g["dataset"] == d
-            ax.scatter(mean[sel], diff[sel], s=18, color=color, label=d)
+        _scatter_by_dataset(ax, g, mean, diff)
         ax.axhline(bias, color="k", lw=1)
         for lim in (bias - 1.96 * sd, bias + 1.96 * sd):
             ax.axhline(lim, color="k", lw=0.8, ls="--")
@@ -55,11 +68,7 @@ def plot_bland_altman(df: pd.DataFrame, path: Path) -> Path:
         ax.set_title(m)
         ax.set_xlabel("mean of estimated and true HR (bpm)")
         ax.set_ylabel("estimated - true HR (bpm)")
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_hr_scatter(df: pd.DataFrame, path: Path) -> Path:
@@ -71,19 +80,13 @@ def plot_hr_scatter(df: pd.DataFrame, path: Path) -> Path:
     for ax, m in zip(axes, methods):
         g = df[df["method"] == m]
         ax.plot([lo, hi], [lo, hi], color="0.6", lw=1)
-        for d, color in zip(sorted(g["dataset"].unique()), plt.cm.tab10.colors):
-            sel = g["dataset"] == d
-            ax.scatter(g["hr_true"][sel], g["hr_pred"][sel], s=18, color=color, label=d)
+        _scatter_by_dataset(ax, g, g["hr_true"], g["hr_pred"])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_title(m)
         ax.set_xlabel("true HR (bpm)")
         ax.set_ylabel("estimated HR (bpm)")
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_error_distribution(df: pd.DataFrame, path: Path) -> Path:
@@ -98,10 +101,7 @@ def plot_error_distribution(df: pd.DataFrame, path: Path) -> Path:
     ax.set_ylabel("|estimated - true HR| (bpm)")
     ax.set_xlabel("method")
     ax.set_title("per-video HR error")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_waveforms(rows: list[dict[str, Any]], path: Path, seconds: float = 10.0) -> Path | None:
@@ -120,10 +120,7 @@ def plot_waveforms(rows: list[dict[str, Any]], path: Path, seconds: float = 10.0
         ax.set_title(f"{r['dataset']} / {r['video']} / {r['method']}", fontsize=9)
         ax.legend(fontsize=7, loc="upper right")
     axes[-1, 0].set_xlabel("time (s)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=100)
 
 
 def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
@@ -160,10 +157,7 @@ def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
         ax.set_ylabel("heart rate (bpm)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def cd_plot_name(dataset: str) -> str:
@@ -209,10 +203,7 @@ def plot_cd_diagram(ranks: dict[str, float], cd: float, groups: list[list[str]],
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05) -> list[Path]:
