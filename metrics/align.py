@@ -15,26 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validate import check_pair, check_timed_series
+
 _MIN_OVERLAP = 2
-
-
-def _series(times: np.ndarray, values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float copies of ``times`` and ``values`` (N,) for series ``name``."""
-    t = np.asarray(times, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if t.ndim != 1 or v.ndim != 1:
-        raise ValueError(f"{name}: times and signal must be 1-D, got shapes {t.shape} and {v.shape}")
-    if t.size != v.size:
-        raise ValueError(f"{name}: times and signal differ in length ({t.size} vs {v.size})")
-    if t.size < 2:
-        raise ValueError(f"{name}: need at least 2 samples, got {t.size}")
-    if not np.all(np.isfinite(t)):
-        raise ValueError(f"{name}: times contain non-finite values")
-    if not np.all(np.isfinite(v)):
-        raise ValueError(f"{name}: signal contains non-finite values")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError(f"{name}: times must be strictly increasing")
-    return t, v
 
 
 def align_to_reference(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray,
@@ -58,8 +41,8 @@ def align_to_reference(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
         For malformed input, spans that do not overlap, or an overlap holding
         fewer than 2 reference samples.
     """
-    t, x = _series(times, signal, "method")
-    rt, rx = _series(ref_times, ref_signal, "reference")
+    t, x = check_timed_series(times, signal, "method")
+    rt, rx = check_timed_series(ref_times, ref_signal, "reference")
     if rt[-1] < t[0] or t[-1] < rt[0]:
         raise ValueError(f"time spans do not overlap: method [{t[0]:g}, {t[-1]:g}] s, "
                          f"reference [{rt[0]:g}, {rt[-1]:g}] s")
@@ -103,16 +86,7 @@ def best_lag(pred: np.ndarray, ref: np.ndarray, fs: float, max_lag: float = 1.0)
         For mismatched lengths, fewer than 4 samples, non-finite values, bad
         ``fs``/``max_lag``, or when r is undefined at every lag (constant input).
     """
-    p = np.asarray(pred, dtype=float)
-    r = np.asarray(ref, dtype=float)
-    if p.ndim != 1 or r.ndim != 1:
-        raise ValueError("pred and ref must be 1-D")
-    if p.size != r.size:
-        raise ValueError(f"pred and ref differ in length ({p.size} vs {r.size})")
-    if p.size < 4:
-        raise ValueError(f"need at least 4 samples for a lag search, got {p.size}")
-    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(r))):
-        raise ValueError("pred or ref contains non-finite values")
+    p, r = check_pair(pred, ref, ("pred", "ref"), min_size=4)
     if not (np.isfinite(fs) and fs > 0):
         raise ValueError(f"fs must be a positive finite number (Hz), got {fs!r}")
     if not (np.isfinite(max_lag) and max_lag >= 0):

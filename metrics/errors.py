@@ -15,22 +15,7 @@ from scipy import signal as sps
 from scipy import stats
 
 from .signal import DEFAULT_BAND_HZ, signal_normalize
-
-
-def _pair(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("a", "b")
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float copies of two equal-length, non-empty, finite 1-D arrays."""
-    x = np.asarray(a, dtype=float)
-    y = np.asarray(b, dtype=float)
-    if x.ndim != 1 or y.ndim != 1:
-        raise ValueError(f"{names[0]} and {names[1]} must be 1-D, got shapes {x.shape} and {y.shape}")
-    if x.size != y.size:
-        raise ValueError(f"{names[0]} and {names[1]} differ in length ({x.size} vs {y.size})")
-    if x.size == 0:
-        raise ValueError(f"{names[0]} and {names[1]} are empty")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError(f"{names[0]} or {names[1]} contains non-finite values (NaN or inf)")
-    return x, y
+from .validate import check_pair
 
 
 def _scaled_diff(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -60,13 +45,13 @@ def _finite(value: float, what: str) -> float:
 
 def mae(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute error ``mean(|a - b|)`` of (N,) arrays, in their units."""
-    u, c = _scaled_diff(*_pair(a, b))
+    u, c = _scaled_diff(*check_pair(a, b))
     return _finite(c * float(np.mean(np.abs(u))), "MAE")
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:
     """Root mean squared error ``sqrt(mean((a - b)^2))`` of (N,) arrays, in their units."""
-    u, c = _scaled_diff(*_pair(a, b))
+    u, c = _scaled_diff(*check_pair(a, b))
     return _finite(c * float(np.sqrt(np.mean(u * u))), "RMSE")
 
 
@@ -75,7 +60,7 @@ def mape(pred: np.ndarray, true: np.ndarray) -> float:
 
     Raises ``ValueError`` when ``true`` contains a zero (MAPE undefined).
     """
-    p, t = _pair(pred, true, ("pred", "true"))
+    p, t = check_pair(pred, true, ("pred", "true"))
     if np.any(t == 0):
         raise ValueError("true contains zeros: MAPE is undefined")
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -90,7 +75,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     Returns NaN (documented, no warning) when ``a`` or ``b`` is constant, as
     r is undefined there. Raises ``ValueError`` for fewer than 2 samples.
     """
-    x, y = _pair(a, b)
+    x, y = check_pair(a, b)
     if x.size < 2:
         raise ValueError(f"Pearson's r needs at least 2 samples, got {x.size}")
     # r is scale invariant: scale to max |.| = 1 so nothing overflows
@@ -167,7 +152,7 @@ def waveform_errors(pred01: np.ndarray, ref01: np.ndarray, normalize: bool = Tru
     dict with ``rmse``, ``mae`` (units of [0, 1]) and ``pearson`` (NaN when a
     waveform is constant, with ``normalize`` a range below 1e-12, or N < 2).
     """
-    p, r = _pair(pred01, ref01, ("pred01", "ref01"))
+    p, r = check_pair(pred01, ref01, ("pred01", "ref01"))
     if normalize:
         p, r = signal_normalize(p), signal_normalize(r)
     return {
@@ -185,7 +170,7 @@ def hr_errors(pred_bpm: np.ndarray, true_bpm: np.ndarray) -> dict[str, float]:
     dict with ``mae``, ``rmse`` (bpm), ``mape`` (percent) and ``pearson``
     (NaN when N < 2 or either array is constant).
     """
-    p, t = _pair(pred_bpm, true_bpm, ("pred_bpm", "true_bpm"))
+    p, t = check_pair(pred_bpm, true_bpm, ("pred_bpm", "true_bpm"))
     return {
         "mae": mae(p, t),
         "rmse": rmse(p, t),

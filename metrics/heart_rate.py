@@ -39,6 +39,7 @@ from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
 from .signal import DEFAULT_BAND_HZ, signal_bandpass, signal_detrend
+from .validate import check_timed_series
 
 MIN_DURATION_S = 2.0
 """Shortest signal (seconds) a heart rate is estimated from."""
@@ -134,19 +135,8 @@ def hr_from_times(times: np.ndarray, signal: np.ndarray, band: tuple[float, floa
     The signal is linearly interpolated (``np.interp``) onto a uniform grid at
     the median sampling rate, then passed to :func:`hr_estimate`.
     """
-    t = np.asarray(times, dtype=float)
-    x = np.asarray(signal, dtype=float)
-    if t.ndim != 1 or x.ndim != 1:
-        raise ValueError("times and signal must be 1-D")
-    if t.size != x.size:
-        raise ValueError(f"times and signal differ in length ({t.size} vs {x.size})")
-    if t.size < 3:
-        raise ValueError(f"need at least 3 samples, got {t.size}")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("times contain non-finite values")
+    t, x = check_timed_series(times, signal, min_size=3)
     dt = np.diff(t)
-    if np.any(dt <= 0):
-        raise ValueError("times must be strictly increasing")
     fs = 1.0 / float(np.median(dt))
     grid = t[0] + np.arange(int(np.floor((t[-1] - t[0]) * fs)) + 1) / fs
     grid = grid[grid <= t[-1]]
