@@ -7,9 +7,14 @@ Examples::
     python benchmark.py --datasets pure=/data/PURE --methods pos --param pos.window=1.6
     python benchmark.py --list                            # datasets and methods with their parameters
     python benchmark.py --report-from reports/run1        # re-render a report without rerunning methods
+    python benchmark.py --methods resnet pos              # resnet trained inside the run: 3-fold by subject
+    python benchmark.py --datasets ubfc --train-on pure --methods resnet pos   # cross-dataset
 
 Each (dataset, video, method) result is appended to ``<out>/rows.jsonl`` as
 soon as it exists; rerunning into the same ``--out`` skips what is done.
+A learned method given no weights (``resnet`` without ``--param
+resnet.model=CKPT``) is trained inside the run first, subject-wise k-fold
+(``--folds``) or on another dataset (``--train-on``); see ``training.py``.
 Exit code: 0 when every video finished, 1 when some failed, 2 when nothing ran.
 """
 
@@ -75,7 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write cached per-video products")
     p.add_argument("--clear-cache", action="store_true", help="delete the cached per-video products, then exit")
-    p.add_argument("--seed", type=int, default=0, help="seed for the synthetic data, ICA and bootstrap")
+    p.add_argument("--folds", type=int, default=3,
+                   help="subject-wise folds for learned methods trained inside the run (default: 3)")
+    p.add_argument("--train-on", metavar="NAME[=PATH]",
+                   help="train learned methods on this dataset and test them on --datasets (cross-dataset)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the synthetic data, ICA, folds, training and bootstrap")
     p.add_argument("--list", action="store_true", help="list datasets and methods, then exit")
     p.add_argument("--report-from", metavar="DIR", help="re-render the report of an earlier run folder and exit")
     p.add_argument("--quiet", action="store_true", help="no per-video lines")
@@ -162,31 +171,44 @@ class VideoTask:
     skip: frozenset[str] = field(default_factory=frozenset)
     keep_waveforms: bool = False
     cache_dir: Path | None = None
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict)  # per method: fields added to its row
+
+    def recording_base(self) -> dict[str, Any]:
+        """The fields every row of this recording starts with."""
+        rec = self.recording
+        return {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
+
+
+def face_params(instances: Iterable[Any], face_confidence: float, protocol: Protocol):
+    """The face-processing parameters one decoding pass needs for all ``instances`` (largest crop any asks for)."""
+    from .methods.face import FaceParams
+
+    crop = max((getattr(inst, "required_crop_size", 0) for inst in instances), default=0)
+    return FaceParams(min_detection_confidence=face_confidence, crop_size=crop, roi=protocol.roi)
 
 
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
-    from .methods.face import FaceParams, video_products
+    from .methods.face import video_products
     from .metrics.evaluate import aligned_waveforms, check_method_output, evaluate_prediction, windowed_hr_series
     from .datasets.recording import recording_fingerprint
 
     rec = task.recording
-    base = {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
+    base = task.recording_base()
     todo = [m for m in task.methods if m not in task.skip]
     rows: list[dict[str, Any]] = []
     try:
         fingerprint = recording_fingerprint(rec)
         instances = {m: create_method(m, **task.methods[m]) for m in todo}
-        crop = max((getattr(inst, "required_crop_size", 0) for inst in instances.values()), default=0)
         t0 = time.perf_counter()
-        products = video_products(rec, FaceParams(min_detection_confidence=task.face_confidence, crop_size=crop,
-                                                  roi=task.protocol.roi), cache_dir=task.cache_dir)
+        products = video_products(rec, face_params(instances.values(), task.face_confidence, task.protocol),
+                                  cache_dir=task.cache_dir)
         preprocess_s = time.perf_counter() - t0
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
         return [failed_row(base, m, exc) for m in todo]
     n_frames = len(products.times)
     for name, method in instances.items():
-        row = {**base, "method": name, "input_sha256": fingerprint, "n_frames": n_frames,
+        row = {**base, "method": name, **task.extras.get(name, {}), "input_sha256": fingerprint, "n_frames": n_frames,
                "duration_s": float(products.times[-1] - products.times[0]), "preprocess_s": preprocess_s}
         try:
             t0 = time.perf_counter()
@@ -235,6 +257,74 @@ def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params:
                         "recordings": [r.name for r in loaded.recordings],
                         "load_errors": [str(e) for e in loaded.errors]}
     return recordings, failures, record
+
+
+def train_learned_methods(tasks: list[VideoTask], recordings: list[Recording], trainable: list[str],
+                          method_params: dict[str, dict[str, Any]], args: argparse.Namespace,
+                          params: dict[str, dict[str, Any]], out: Path, protocol: Protocol,
+                          cache_dir: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Train every method in ``trainable`` inside the run and point ``tasks`` at the results.
+
+    k-fold by subject over ``recordings`` (``args.folds``), or one model on
+    ``args.train_on``. Each task's parameters for the method become the
+    fold's (e.g. its checkpoint) and its rows get a ``fold`` field; when
+    training fails (or cannot be planned), the method's rows on the affected
+    videos are failure rows (returned) and the task skips it. Returns the
+    training record and those rows.
+    """
+    from .methods.face import video_products
+    from .training import cross_dataset_plan, fit_method, kfold_plan, recording_id
+
+    record: dict[str, Any] = {}
+    failures: list[dict[str, Any]] = []
+    by_id = {recording_id(t.recording): t for t in tasks}
+    train_recs: list[Recording] = []
+    if args.train_on:
+        spec = parse_dataset_specs([args.train_on])
+        train_recs, load_failures, _ = load_all(spec, args.data_root, params, args.seed)
+        for row in load_failures:
+            print(f"LOAD ERROR {row['dataset']} (training set): {row['error']}", file=sys.stderr)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr)
+
+    instances = [create_method(name, **kw) for name, kw in method_params.items()]
+    face = face_params(instances, args.face_confidence, protocol)
+    for m in trainable:
+        needed = {rid for rid, t in by_id.items() if m not in t.skip}
+        params_m = method_params[m]
+        try:
+            folds = (cross_dataset_plan(train_recs, recordings, f"train-{spec[0][0]}") if args.train_on
+                     else kfold_plan(recordings, args.folds, args.seed))
+            results = fit_method(m, params_m, folds, out, args.seed, needed,
+                                 prepare=lambda rec: video_products(rec, face, cache_dir=cache_dir), log=log)
+        except ValueError as exc:
+            results, plan_error = [], exc
+        else:
+            plan_error = RuntimeError(f"{m} was not trained for this video")
+        record[m] = {"protocol": "cross-dataset" if args.train_on else "subject-wise k-fold",
+                     "k": None if args.train_on else args.folds, "train_on": args.train_on, "seed": args.seed,
+                     "folds": [r.record() for r in results]}
+        for result in results:
+            for rec in result.fold.test:
+                task = by_id.get(recording_id(rec))
+                if task is None or m in task.skip:
+                    continue
+                if result.params is None:
+                    failures.append(failed_row(task.recording_base(), m, RuntimeError(result.error)))
+                    task.skip = task.skip | {m}
+                else:
+                    task.methods = {**task.methods, m: {**params_m, **result.params}}
+                    task.extras = {**task.extras, m: {"fold": result.fold.label}}
+        for task in by_id.values():  # never run an untrained learned method
+            if m not in task.skip and m not in task.extras:
+                failures.append(failed_row(task.recording_base(), m, plan_error))
+                task.skip = task.skip | {m}
+    if cache_dir is not None and (args.jobs > 1 or args.executor == "dask"):
+        for rec in recordings + train_recs:  # workers read the disk cache; do not ship crops to them
+            rec.products.clear()
+    tasks[:] = [t for t in tasks if set(t.methods) - t.skip]
+    return record, failures
 
 
 def iter_results(tasks: list[VideoTask], jobs: int, executor: str = "local",
@@ -327,9 +417,19 @@ def run(args: argparse.Namespace) -> int:
         examples.add(rec.dataset)
         tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
                                args.face_confidence, skip, keep, None if args.no_cache else cache_dir))
+    trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
+    training_record: dict[str, Any] = {}
+    if trainable and recordings:
+        training_record, train_failures = train_learned_methods(
+            tasks, recordings, trainable, method_params, args, params, out, protocol,
+            None if args.no_cache else cache_dir)
+        for row in train_failures:
+            store.append(row)
+            print(f"TRAINING ERROR {row['dataset']}/{row['video']} [{row['method']}]: {row['error']}",
+                  file=sys.stderr)
     record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods=method_params,
                         datasets=dataset_record, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
-                        cache=None if args.no_cache else str(cache_dir))
+                        cache=None if args.no_cache else str(cache_dir), training=training_record)
     interrupted = False
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)

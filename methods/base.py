@@ -5,6 +5,12 @@ paper) and whose ``extract(video) -> (times, signal)`` returns ``times`` in
 seconds (N,), strictly increasing, one per frame, and ``signal`` (N,) finite in
 [0, 1]. ``video`` is a ``Recording`` or a path to a video file.
 
+A learned method that can be trained inside a benchmark run also implements
+``needs_training()`` (true while it has no weights) and
+``fit(recordings, out_dir, seed) -> params``: it trains on the given
+recordings only and returns the parameters (e.g. ``{"model": path}``) that
+make a new instance use what it learned (see :mod:`rppg_bench.training`).
+
 Classical methods only implement ``pulse(rgb, fps)`` on the shared per-frame
 mean skin colour; face tracking and post-processing are done once, here. The
 output follows blood volume like a contact PPG (it rises when the skin darkens),
@@ -13,6 +19,7 @@ so waveform correlation with an oximeter's PPG is positive.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,6 +46,15 @@ class Method:
         """Parameter names and their defaults."""
         return {f.name: f.default for f in fields(cls)}
 
+    def needs_training(self) -> bool:
+        """True when this instance cannot ``extract`` before :meth:`fit` (a learned method without weights)."""
+        return False
+
+    def fit(self, recordings: Sequence[Recording], out_dir: Path, seed: int = 0) -> dict[str, Any]:
+        """Train on ``recordings`` only, writing files under ``out_dir``; return the parameters
+        that make a new instance of this method use the result (e.g. ``{"model": "<path>"}``)."""
+        raise NotImplementedError(f"method {self.name!r} cannot be trained inside a benchmark run")
+
 
 @dataclass
 class ClassicalMethod(Method):
@@ -58,7 +74,9 @@ class ClassicalMethod(Method):
         raise NotImplementedError
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
-        from .face import rgb_trace  # mediapipe is imported only when frames are processed
+        from .face import (
+            rgb_trace,  # mediapipe is imported only when frames are processed
+        )
 
         trace = rgb_trace(video)
         # More blood absorbs more light: a contact PPG rises when reflectance falls.

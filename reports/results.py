@@ -109,7 +109,8 @@ def latest_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def failed_row(base: dict[str, Any], method: str, exc: BaseException) -> dict[str, Any]:
     """A row recording that ``method`` failed on the video of ``base``, with the reason."""
     text = f"{type(exc).__name__}: {exc}"
-    if not isinstance(exc, (ValueError, OSError)) and type(exc).__name__ not in ("RecordingError", "OutputError"):
+    if exc.__traceback__ is not None and not isinstance(exc, (ValueError, OSError)) \
+            and type(exc).__name__ not in ("RecordingError", "OutputError"):  # where an unexpected error arose
         text += " | " + traceback.format_exception(exc)[-2].strip().replace("\n", " ")
     return {**base, "method": method, "status": "failed", "error": text}
 

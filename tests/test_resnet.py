@@ -22,6 +22,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
 from rppg_bench.datasets.folder import load_folder
+from rppg_bench.datasets.splits import subject_folds
 from rppg_bench.methods.registry import create_method, method_info
 from rppg_bench.methods.resnet import (
     ResNetTCN,
@@ -37,7 +38,6 @@ from rppg_bench.methods.resnet.data import (
     clip_starts,
     recording_arrays,
     recording_subject,
-    subject_folds,
 )
 from rppg_bench.methods.resnet.infer import chunk_starts, overlap_weights, predict_crops
 from rppg_bench.methods.resnet.loss import peak_hr, rppg_loss, soft_hr, zscore
@@ -219,8 +219,8 @@ def test_augmentation_is_one_draw_per_clip_and_deterministic():
 
 
 class _Rec:
-    def __init__(self, name, subject):
-        self.name, self.subject = name, subject
+    def __init__(self, name, subject, dataset="d"):
+        self.name, self.subject, self.dataset = name, subject, dataset
 
 
 def test_subject_folds_never_share_a_subject():
@@ -236,6 +236,9 @@ def test_subject_folds_never_share_a_subject():
     assert [[r.name for r in te] for _, te in folds] == [[r.name for r in te] for _, te in subject_folds(recs, 3, 1)]
     with pytest.raises(ValueError, match="at least 3 subjects"):
         subject_folds(recs[:2], k=3)
+    # the same subject id in two datasets is two subjects
+    twins = [_Rec("a", "1", "pure"), _Rec("b", "1", "ubfc"), _Rec("c", "2", "ubfc")]
+    assert sorted(len(te) for _, te in subject_folds(twins, k=3)) == [1, 1, 1]
 
 
 def test_recording_arrays_and_clips(video_dir, tmp_path):

@@ -1,6 +1,6 @@
 """Subject-wise k-fold cross-validation of ResNet-18 + TCN against classical methods.
 
-For each fold of :func:`.data.subject_folds`, :func:`.train.train` learns on
+For each fold of :func:`rppg_bench.datasets.splits.subject_folds`, :func:`.train.train` learns on
 the training subjects only; the checkpoint then runs on the held-out videos,
 and so do the classical methods named in ``compare`` (POS by default). Heart
 rates come from :func:`rppg_bench.metrics.heart_rate.hr_estimate` (default
@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from ...datasets.recording import Recording
+from ...datasets.splits import subject_folds
 from ...metrics.heart_rate import hr_estimate
-from .data import recording_subject, subject_folds
+from .data import recording_subject
 
 
 def video_hr(times: np.ndarray, signal: np.ndarray, rec: Recording, method: str = "harmonic") -> tuple[float, float]:

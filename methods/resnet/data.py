@@ -8,8 +8,6 @@
   ground truth's time span are kept.
 - :class:`ClipDataset`: clips of ``frames`` consecutive frames, ``stride``
   (default ``frames // 2``) apart, with per-clip augmentation.
-- :func:`subject_folds`: subject-wise k-fold splits (no subject in both the
-  training and the test part of a fold).
 - :func:`augment_clip`: ColorJitter-like brightness / contrast / saturation,
   gamma and horizontal flip, drawn once per clip and applied to all its frames
   (a per-frame jitter would add a fake "pulse").
@@ -208,24 +206,3 @@ class ClipDataset(torch.utils.data.Dataset):
     def subjects(self) -> list[str]:
         """Sorted subjects of the recordings that contribute clips."""
         return sorted({self.recordings[r].subject for r, _ in self.index})
-
-
-def subject_folds(recordings: Sequence[Recording], k: int = 3, seed: int = 0) -> list[tuple[list[Recording], list[Recording]]]:
-    """Subject-wise k-fold split: ``k`` pairs ``(train, test)`` of recordings.
-
-    Subjects (``Recording.subject``, else the recording's name) are shuffled
-    with ``seed`` and dealt into ``k`` groups of near-equal size; fold ``i``
-    tests on group ``i`` and trains on the rest, so no subject is in both.
-    Raises ``ValueError`` with fewer than ``k`` subjects or ``k`` < 2.
-    """
-    if k < 2:
-        raise ValueError(f"k must be >= 2, got {k}")
-    recordings = list(recordings)
-    subjects = sorted({recording_subject(r) for r in recordings})
-    if len(subjects) < k:
-        raise ValueError(f"{k}-fold subject-wise split needs at least {k} subjects, "
-                         f"got {len(subjects)}: {subjects}")
-    order = np.random.default_rng(seed).permutation(len(subjects))
-    groups = [{subjects[j] for j in part} for part in np.array_split(order, k)]
-    return [([r for r in recordings if recording_subject(r) not in g],
-             [r for r in recordings if recording_subject(r) in g]) for g in groups]

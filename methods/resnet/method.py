@@ -1,7 +1,10 @@
 """The ResNet-18 + TCN model as a registered benchmark method (``resnet``).
 
-A learned method: it needs a checkpoint written by
-:func:`rppg_bench.methods.resnet.train` (``--param resnet.model=CKPT``).
+A learned method: it runs a checkpoint written by
+:func:`rppg_bench.methods.resnet.train` (``--param resnet.model=CKPT``), or,
+given none, the benchmark trains it inside the run (:meth:`ResNetMethod.fit`,
+protocols in :mod:`rppg_bench.training`) with the ``epochs``, ``lr``,
+``batch``, ``clip_frames``, ``size`` and ``max_minutes`` parameters.
 ``required_crop_size`` tells the runner which face-crop size to compute in
 the same decoding pass as the RGB trace; ``extract`` then reuses those crops.
 Without a (usable) checkpoint ``extract`` raises a ``ValueError`` saying so.
@@ -9,6 +12,7 @@ Without a (usable) checkpoint ``extract`` raises a ``ValueError`` saying so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,14 +23,21 @@ from ...datasets.recording import Recording
 from ..base import Method
 
 NO_MODEL = ("resnet needs --param resnet.model=CKPT (a checkpoint written by "
-            "'python -m rppg_bench.methods.resnet train ...'); none was given")
+            "'python -m rppg_bench.methods.resnet train ...'), or to be trained inside the benchmark "
+            "run (python benchmark.py --methods resnet ... without resnet.model); none was given")
 
 
 @dataclass
 class ResNetMethod(Method):
     """ResNet-18 + TCN; ``model``: checkpoint path, ``frames``: chunk length
     (default: the checkpoint's clip length), ``device``: torch device (``cuda``
-    without a GPU falls back to the CPU with a warning)."""
+    without a GPU falls back to the CPU with a warning; ``None``: CUDA when
+    available, for training and inference alike).
+
+    Training inside a run (no ``model``): ``epochs``, AdamW ``lr``, ``batch``
+    (clips), ``clip_frames`` (frames per training clip), ``size`` (face-crop
+    side, px: 128, 96 or 64), ``max_minutes`` (stop after the epoch that
+    exceeds it, per fold), ``amp`` (mixed precision)."""
 
     name: ClassVar[str] = "resnet"
     kind: ClassVar[str] = "learned"
@@ -38,7 +49,14 @@ class ResNetMethod(Method):
 
     model: str = ""
     frames: int | None = None
-    device: str = "cpu"
+    device: str | None = "cpu"
+    epochs: int = 30
+    lr: float = 3e-4
+    batch: int = 6
+    clip_frames: int = 300
+    size: int = 128
+    max_minutes: float | None = None
+    amp: bool = False
 
     def _loaded(self):
         """The checkpoint, loaded once per (model, device) and kept on the instance."""
@@ -55,15 +73,31 @@ class ResNetMethod(Method):
 
     @property
     def required_crop_size(self) -> int:
-        """Face-crop side (px) the checkpoint was trained on; 0 while no usable checkpoint is given.
+        """Face-crop side (px) the checkpoint was trained on; without a checkpoint, the
+        training ``size``; 0 when the given checkpoint is unusable.
 
         Never raises (the runner reads it before any method runs, and a bad
         ``model`` must fail only this method): :meth:`extract` reports the problem.
         """
+        if not self.model:
+            return self.size
         try:
             return self._loaded().size
         except Exception:  # noqa: BLE001 - reported by extract()
             return 0
+
+    def needs_training(self) -> bool:
+        """True without a checkpoint: the benchmark then trains one inside the run."""
+        return not self.model
+
+    def fit(self, recordings: Sequence[Recording], out_dir: Path, seed: int = 0) -> dict[str, Any]:
+        """Train on ``recordings`` (checkpoints ``ckpt_ep{N}.pth`` in ``out_dir``); returns ``{"model": path}``."""
+        from .train import train
+
+        ckpt = train(None, recordings=list(recordings), epochs=self.epochs, lr=self.lr, batch=self.batch,
+                     frames=self.clip_frames, size=self.size, device=self.device, seed=seed, out_dir=out_dir,
+                     amp=self.amp, max_minutes=self.max_minutes, progress=True, save_every=self.epochs)
+        return {"model": str(ckpt)}
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
         from .infer import extract_with_model
