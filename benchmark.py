@@ -43,7 +43,7 @@ if not __package__:  # run as a script: ``python benchmark.py``
 
 from .datasets.errors import DatasetError, RecordingError
 from .datasets.recording import Recording
-from .datasets.registry import DATASETS, load_dataset, resolve_root
+from .datasets.registry import DATASETS, dataset_info, load_dataset, resolve_root
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
 from .reports.results import ResultStore, failed_row, run_record
@@ -139,13 +139,19 @@ def resolve_cache_dir(path: str | None) -> Path:
 
 
 # ---------------------------------------------------------------- listing
-def list_registered() -> str:
-    """Datasets and methods with kind, paper and parameters, as text."""
+def list_registered(data_root: str | None = None) -> str:
+    """Datasets (summary, root, parameters) and methods (kind, paper, parameters), as text."""
     lines = ["Datasets:"]
     for name in DATASETS.names():
-        loader = DATASETS.get(name)
-        doc = (inspect.getdoc(loader) or "").split("\n")[0]
-        lines.append(f"  {name:<10} {doc}")
+        try:
+            info = dataset_info(name, data_root)
+        except Exception as exc:  # a broken plugin must not hide the others
+            lines.append(f"  {name:<10} (cannot be loaded: {exc})")
+            continue
+        params = ", ".join(f"{k}={v!r}" for k, v in info["parameters"].items())
+        lines.append(f"  {name:<10} {info['summary']}")
+        lines.append(f"  {'':<10} root: {info['root'] or info['root_hint']}")
+        lines.append(f"  {'':<10} parameters: {params or 'none'}")
     lines.append("\nMethods:")
     for name in METHODS.names():
         try:
@@ -466,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.list:
-            print(list_registered())
+            print(list_registered(args.data_root))
             return EXIT_OK
         if args.clear_cache:
             from .cache import clear_cache

@@ -9,10 +9,11 @@ dataset is unusable. Third-party loaders join through the entry-point group
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..registry import Registry
 from .errors import DatasetError, RecordingError
@@ -93,3 +94,18 @@ def load_dataset(name: str, root: str | Path | None = None, **params) -> LoadedD
     if not out.recordings and not out.errors:
         raise DatasetError(f"dataset {key!r}: no recordings found in {path}")
     return out
+
+
+def dataset_info(name: str, data_root: str | Path | None = None) -> dict[str, Any]:
+    """What ``--list`` shows of dataset ``name``: ``summary`` (first docstring line),
+    ``parameters`` (loader keywords and defaults), ``root`` (as resolved now, or None)
+    and ``root_hint`` (how to give it)."""
+    key = DATASETS.canonical(name)
+    loader = DATASETS.get(key)
+    params = {p.name: p.default for i, p in enumerate(inspect.signature(loader).parameters.values())
+              if i > 0 and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}  # the first one is the root
+    root = resolve_root(key, data_root)
+    hint = ("none needed (generated locally)" if key in ROOTLESS
+            else f"--datasets {key}=PATH, ${dataset_root_env(key)}, or --data-root DIR (reads DIR/{key})")
+    return {"name": key, "summary": (inspect.getdoc(loader) or "").split("\n")[0], "parameters": params,
+            "root": str(root) if root else None, "root_hint": hint}

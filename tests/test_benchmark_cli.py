@@ -118,6 +118,9 @@ def test_list_shows_methods_with_kind_paper_and_parameters(capsys):
     assert run_cli("--list") == 0
     text = capsys.readouterr().out
     assert "pos" in text and "classical" in text and "window=1.6" in text and "ubfc" in text
+    assert "n_easy=4" in text and "$RPPG_PURE_ROOT" in text  # datasets: parameters and where the root comes from
+    assert run_cli("--list", "--data-root", "/data") == 0
+    assert "root: /data/pure" in capsys.readouterr().out
 
 
 def test_dask_executor_gives_the_local_results(data_root, tmp_path):
