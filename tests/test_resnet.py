@@ -407,12 +407,16 @@ def test_published_signatures():
 
 def test_resnet_method_through_the_registry(video_dir, checkpoint):
     info = method_info("resnet")
-    assert info["kind"] == "learned" and set(info["parameters"]) == {"model", "frames", "device"}
+    assert info["kind"] == "learned" and {"model", "frames", "device", "epochs", "lr", "batch", "clip_frames",
+                                          "size"} <= set(info["parameters"])
     method = create_method("resnet", model=str(checkpoint))
     assert method.required_crop_size == SIZE
     times, signal = method.extract(video_dir / "subject0_1.avi")
     assert times.shape == signal.shape == (60,) and 0 <= signal.min() and signal.max() <= 1
-    unset = create_method("resnet")
-    assert unset.required_crop_size == 0  # the runner asks before any method runs: never raise
+    assert not method.needs_training()
+    unset = create_method("resnet", size=96)
+    assert unset.needs_training() and unset.required_crop_size == 96  # crops for training inside the run
+    broken = create_method("resnet", model=str(video_dir / "subject0_1.avi"))
+    assert broken.required_crop_size == 0  # the runner asks before any method runs: never raise
     with pytest.raises(ValueError, match="resnet needs --param resnet.model=CKPT"):
         unset.extract(video_dir / "subject0_1.avi")

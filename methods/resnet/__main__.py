@@ -4,10 +4,18 @@
                                               [--batch 6] [--frames 300] [--size 128] [--out-dir .] ...
     python -m rppg_bench.methods.resnet --dataset DIR --model ckpt.pth [--frames N] [--device cuda]
     python -m rppg_bench.methods.resnet cv --dataset synthetic [--folds 3] [train options]
+    python -m rppg_bench.methods.resnet export --model ckpt.pth [--out-dir DIR] [--precision fp32,fp16]
+                                               [--video V.avi] [--opset N] [--no-check]
+    python -m rppg_bench.methods.resnet stream --model ckpt.pth|model.onnx --source V.avi|CAMERA_INDEX
+                                               [--realtime | --fast] [--hop N] [--window N] ...
 
 The second form (also ``evaluate``) runs :func:`process_all_videos_resnet` on a
 folder of ``.avi`` + same-stem ``.txt`` pairs. ``--dataset-param KEY=VALUE``
 (repeatable) passes loader parameters, e.g. ``--dataset-param n_easy=6``.
+``export`` writes ``<stem>.fp32.onnx`` / ``<stem>.fp16.onnx`` and prints the
+parity with torch (exit status 1 when a file exceeds its tolerance; needs the
+``onnx`` extra); ``stream`` scores a video file or camera frame by frame and
+prints throughput and latency (:mod:`.export`, :mod:`.stream`).
 """
 
 from __future__ import annotations
@@ -57,8 +65,12 @@ def _train_kwargs(a: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv.pop(0) if argv and argv[0] in ("train", "evaluate", "cv") else "evaluate"
+    command = argv.pop(0) if argv and argv[0] in ("train", "evaluate", "cv", "export", "stream") else "evaluate"
     prog = "python -m rppg_bench.methods.resnet"
+    if command == "export":
+        return _export(prog, argv)
+    if command == "stream":
+        return _stream(prog, argv)
     if command == "train":
         p = argparse.ArgumentParser(prog=f"{prog} train", description="Train ResNet-18 + TCN.")
         p.add_argument("--root", default=None, help="dataset folder (a folder of videos for --dataset folder)")
@@ -95,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog=prog, description="Evaluate a checkpoint on a folder of videos "
                                 "(.avi/.mp4 with same-stem .txt ground truth).",
                                 epilog=f"other commands: '{prog} train --help' (train a model), "
-                                       f"'{prog} cv --help' (subject-wise cross-validation against POS)")
+                                       f"'{prog} cv --help' (subject-wise cross-validation against POS), "
+                                       f"'{prog} export --help' (ONNX fp32/fp16), "
+                                       f"'{prog} stream --help' (frame-by-frame scoring with latency)")
     p.add_argument("--dataset", required=True, help="folder of videos")
     p.add_argument("--model", required=True, help="checkpoint (ckpt_ep{N}.pth)")
     p.add_argument("--frames", type=int, default=None, help="chunk length (default: the checkpoint's)")
@@ -104,6 +118,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .infer import process_all_videos_resnet
 
     process_all_videos_resnet(a.dataset, a.model, a.frames, a.device)
+    return 0
+
+
+def _export(prog: str, argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog=f"{prog} export", description="Export a checkpoint to ONNX (fp32 and/or "
+                                "fp16) and print the parity of each file with torch.")
+    p.add_argument("--model", required=True, help="checkpoint (ckpt_ep{N}.pth)")
+    p.add_argument("--out-dir", default=None, help="where <stem>.<precision>.onnx go (default: beside the checkpoint)")
+    p.add_argument("--precision", default="fp32,fp16", help="comma-separated: fp32, fp16 (default: both)")
+    p.add_argument("--video", default=None, help="also check parity of the [0, 1] signal of this video")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
+    p.add_argument("--no-check", dest="check", action="store_false", help="skip the parity check")
+    a = p.parse_args(argv)
+    from .export import PRECISIONS, export_checkpoint
+
+    precisions = [x.strip() for x in a.precision.split(",") if x.strip()]
+    bad = [x for x in precisions if x not in PRECISIONS]
+    if bad or not precisions:
+        p.error(f"--precision: choose from {', '.join(PRECISIONS)}, got {a.precision!r}")
+    from ...datasets.errors import RecordingError
+
+    try:
+        results = export_checkpoint(a.model, a.out_dir, precisions, opset=a.opset, check=a.check, video=a.video)
+    except (FileNotFoundError, ValueError, RecordingError) as exc:  # not a checkpoint, no such video, ...
+        p.exit(2, f"{p.prog}: error: {exc}\n")
+    ok = True
+    for path, reports in results.values():
+        print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)")
+        for report in reports:
+            print(f"  {report}")
+            ok = ok and report.ok
+    return 0 if ok else 1
+
+
+def _stream(prog: str, argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog=f"{prog} stream", description="Score a video file or a camera frame by "
+                                "frame (ring buffer of one clip, model every --hop frames); prints frames/s and "
+                                "frame-to-value latency.")
+    p.add_argument("--model", required=True, help="checkpoint (.pth: torch) or ONNX export (.onnx: onnxruntime)")
+    p.add_argument("--source", required=True, help="video file, or a camera index (0, 1, ...)")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--realtime", dest="realtime", action="store_true", default=True,
+                      help="play a file at its frame rate (default)")
+    pace.add_argument("--fast", dest="realtime", action="store_false", help="read a file as fast as possible")
+    p.add_argument("--hop", type=int, default=None, help="run the model every N frames (default: window / 4)")
+    p.add_argument("--window", type=int, default=None, help="frames per model run (default: the model's clip)")
+    p.add_argument("--device", default="cpu", help="torch device, or cuda for onnxruntime's CUDA provider")
+    p.add_argument("--threads", type=int, default=None, help="onnxruntime threads")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds of source time")
+    p.add_argument("--out", default=None, help="write 'time value' lines (s, z-scored value) to this file")
+    a = p.parse_args(argv)
+    from ...datasets.errors import RecordingError
+    from .export import load_model
+    from .stream import stream
+
+    source = int(a.source) if a.source.isdigit() else a.source
+    try:
+        model = load_model(a.model, a.device, threads=a.threads)
+        result = stream(source, model, hop=a.hop, realtime=a.realtime, window=a.window,
+                        max_frames=a.max_frames, duration=a.duration)
+    except (FileNotFoundError, ValueError, RecordingError, RuntimeError) as exc:  # bad model, source or hop
+        p.exit(2, f"{p.prog}: error: {exc}\n")
+    if a.out:
+        import numpy as np
+
+        np.savetxt(a.out, np.column_stack([result.times, result.signal]), fmt="%.6f")
     return 0
 
 
