@@ -25,6 +25,15 @@ for _name, _target, _aliases in [
     ("pbv", "rppg_bench.methods.pbv:PBV", ()),
     ("omit", "rppg_bench.methods.omit:OMIT", ()),
     ("resnet", "rppg_bench.methods.resnet.method:ResNetMethod", ()),
+    # pretrained models of the optional open-rppg package (extra "open-rppg")
+    ("physnet", "rppg_bench.methods.open_rppg:PhysNet", ()),
+    ("tscan", "rppg_bench.methods.open_rppg:TSCAN", ()),
+    ("efficientphys", "rppg_bench.methods.open_rppg:EfficientPhys", ()),
+    ("physformer", "rppg_bench.methods.open_rppg:PhysFormer", ()),
+    ("physmamba", "rppg_bench.methods.open_rppg:PhysMamba", ()),
+    ("rhythmmamba", "rppg_bench.methods.open_rppg:RhythmMamba", ()),
+    ("me-rppg", "rppg_bench.methods.open_rppg:MERPPG", ("me",)),
+    ("facephys", "rppg_bench.methods.open_rppg:FacePhys", ()),
 ]:
     METHODS.add(_name, _target, _aliases)
 
