@@ -27,7 +27,13 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -204,7 +210,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     todo = [m for m in task.methods if m not in task.skip]
     rows: list[dict[str, Any]] = []
     try:
-        fingerprint = recording_fingerprint(rec)
+        fingerprint = recording_fingerprint(rec, task.cache_dir)
         instances = {m: create_method(m, **task.methods[m]) for m in todo}
         t0 = time.perf_counter()
         products = video_products(rec, face_params(instances.values(), task.face_confidence, task.protocol),
@@ -344,14 +350,34 @@ def iter_results(tasks: list[VideoTask], jobs: int, executor: str = "local",
         for task in tasks:
             yield evaluate_video(task)
         return
-    # spawn, not fork: MediaPipe and BLAS threads in the parent make forked workers crash
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    # This process evaluates videos too, in a thread (its imports are done; the main thread
+    # only waits and hands out videos), next to jobs - 1 worker processes that each start
+    # Python and import MediaPipe and SciPy first. Each slot gets its next video when it
+    # finishes one, so the load balances. Spawn, not fork: MediaPipe and BLAS threads in
+    # the parent make forked workers crash.
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"))
+    local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video")
+    todo, running = deque(tasks), {}
+
+    def hand_out() -> None:
+        if todo and "local" not in running.values():
+            running[local.submit(evaluate_video, todo.popleft())] = "local"
+        while todo and sum(where == "pool" for where in running.values()) < jobs - 1:
+            running[pool.submit(evaluate_video, todo.popleft())] = "pool"
+
     try:
-        futures = [pool.submit(evaluate_video, t) for t in tasks]
-        for fut in as_completed(futures):
-            yield fut.result()
+        hand_out()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                del running[fut]
+            hand_out()
+            for fut in done:
+                yield fut.result()
     finally:  # on Ctrl-C (or any error) the videos not started yet are dropped, not run to the end
+        todo.clear()
         pool.shutdown(wait=True, cancel_futures=True)
+        local.shutdown(wait=True, cancel_futures=True)
 
 
 def iter_results_dask(tasks: list[VideoTask], jobs: int, scheduler: str | None) -> Iterator[list[dict[str, Any]]]:

@@ -7,15 +7,19 @@ All times are in seconds on one clock per recording, starting near 0.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol, Sequence
-
-import hashlib
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
+from ..cache import cache_key
 from .errors import RecordingError
 
 
@@ -179,20 +183,77 @@ def check_series(path: Path, what: str, values: Sequence[float] | np.ndarray,
     return arr
 
 
-def source_fingerprint(source: FrameSource) -> str:
-    """sha256 (hex, 24 chars) of the bytes of a frame source's file(s)."""
-    h = hashlib.sha256()
-    files = getattr(source, "files", None) or (source.path,)
+#: fingerprints of frame sources in this process, by the identity of their files (``_files_identity``)
+_FINGERPRINTS: dict[str, str] = {}
+_SETTLED_S = 2.0  # a file modified less than this long ago is hashed every time (mtime granularity)
+
+
+def _files_identity(files: Sequence[Path]) -> str | None:
+    """Key of the files' identity: path, size, inode, modification and change times, or None when
+    one of them was modified too recently for its times to tell a later rewrite apart (as git's index)."""
+    now, ident = time.time_ns(), []
     for f in files:
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()[:24]
+        st = os.stat(f)
+        if now - max(st.st_mtime_ns, st.st_ctime_ns) < _SETTLED_S * 1e9:
+            return None
+        ident.append((str(Path(f).resolve()), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+    return cache_key(files=ident)
 
 
-def recording_fingerprint(recording: Recording) -> str:
-    """sha256 (hex, 16 chars) of a recording's frame files and ground-truth arrays."""
-    h = hashlib.sha256(source_fingerprint(recording.source).encode())
+def source_fingerprint(source: FrameSource, cache_dir: Path | None = None) -> str:
+    """sha256 (hex, 24 chars) of the bytes of a frame source's file(s).
+
+    Memoised by the files' identity (path, size, inode, modification and change
+    times) in this process and, with ``cache_dir``, across runs in
+    ``cache_dir/fingerprints``, so a rerun does not read every video again just
+    to find its cached products (a 1-minute uncompressed UBFC video is 1.6 GB).
+    A file changed in place changes its change time, so it is hashed again.
+    """
+    files = getattr(source, "files", None) or (source.path,)
+    ident = _files_identity(files)
+    if ident is not None and ident in _FINGERPRINTS:
+        return _FINGERPRINTS[ident]
+    memo = Path(cache_dir) / "fingerprints" / f"{ident}.txt" if cache_dir and ident else None
+    digest = None
+    if memo is not None:
+        try:
+            text = memo.read_text().strip()
+            digest = text if len(text) == 24 and all(c in "0123456789abcdef" for c in text) else None
+        except OSError:
+            pass
+    if digest is None:
+        h = hashlib.sha256()
+        for f in files:
+            with open(f, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        digest = h.hexdigest()[:24]
+        if memo is not None:
+            _write_small_atomic(memo, digest)
+    if ident is not None:
+        _FINGERPRINTS[ident] = digest
+    return digest
+
+
+def _write_small_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename; a failure only loses the memo."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def recording_fingerprint(recording: Recording, cache_dir: Path | None = None) -> str:
+    """sha256 (hex, 16 chars) of a recording's frame files and ground-truth arrays
+    (``cache_dir``: where :func:`source_fingerprint` memoises the files' hash)."""
+    h = hashlib.sha256(source_fingerprint(recording.source, cache_dir).encode())
     for arr in (recording.ppg, recording.ppg_times):
         h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
     return h.hexdigest()[:16]

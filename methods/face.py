@@ -6,6 +6,17 @@ RGB over skin polygons on the forehead and both cheeks (MediaPipe FaceMesh,
 face crops for learned methods. Products are memoised on the ``Recording``
 (``recording.products``), so seven methods on one video decode it once.
 
+FaceMesh runs on every frame: it is most of the cost of the pass (about
+3 ms a frame on one CPU core, 2-3 times the decoding of a 640x480 frame), but
+running it on every k-th frame only, with the landmarks interpolated in
+between, was measured to hurt: MediaPipe's tracking then crops each frame
+from landmarks k frames old, and the bias this leaves follows the head's
+motion into the trace (on the synthetic hard set, GREEN and PBV reported half
+the heart rate on two of four videos with k = 2), while interpolating between
+landmarks tracked on every frame does not. Decoding is overlapped with it
+instead: a background thread decodes the next few frames (OpenCV releases the
+GIL) while FaceMesh works on the current one (``decoded_ahead``).
+
 A frame without a face holds the last face; frames before the first face take
 the first one; a video with no face at all raises ``RecordingError``.
 
@@ -17,15 +28,18 @@ the same ``VideoProducts`` structure.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ..datasets.errors import RecordingError
 from ..cache import cache_key, load_arrays, save_arrays_atomic
+from ..datasets.errors import RecordingError
 from ..datasets.recording import Recording, VideoFile, source_fingerprint
 
 # MediaPipe FaceMesh indices of the skin polygons (image-left cheek is the subject's right).
@@ -93,22 +107,51 @@ def as_recording(video: Recording | str | Path) -> Recording:
     return video if isinstance(video, Recording) else recording_from_video(video)
 
 
+#: wire format of one ``NormalizedLandmark`` holding x, y and z only, inside a ``NormalizedLandmarkList``:
+#: field 1 (length 15), then x, y, z as fields 1-3 (little-endian float32, each after its tag byte)
+_LANDMARK_WIRE = np.dtype([("tag", "u1"), ("size", "u1"), ("tx", "u1"), ("x", "<f4"), ("ty", "u1"), ("y", "<f4"),
+                           ("tz", "u1"), ("z", "<f4")])
+
+
 def landmarks_to_pixels(landmarks, width: int, height: int) -> np.ndarray:
-    """MediaPipe normalised landmarks -> (468, 2) float pixel coordinates."""
+    """MediaPipe normalised landmarks -> (468, 2) float pixel coordinates.
+
+    Reads x and y of all landmarks at once from the message's serialised
+    bytes when every landmark holds exactly x, y and z (as FaceMesh's do);
+    otherwise, one landmark at a time. Both give the same values.
+    """
+    data, n = landmarks.SerializeToString(), len(landmarks.landmark)
+    if len(data) == n * _LANDMARK_WIRE.itemsize:
+        w = np.frombuffer(data, _LANDMARK_WIRE)
+        if ((w["tag"] == 0x0A) & (w["size"] == 15) & (w["tx"] == 0x0D) & (w["ty"] == 0x15) & (w["tz"] == 0x1D)).all():
+            return np.stack([w["x"].astype(float) * width, w["y"].astype(float) * height], axis=1).astype(np.float32)
     return np.array([(p.x * width, p.y * height) for p in landmarks.landmark], dtype=np.float32)
 
 
-def roi_mean_rgb(frame: np.ndarray, points: np.ndarray, mask: np.ndarray) -> np.ndarray:
+_POLY_INDEX = np.concatenate([np.asarray(p) for p in ROI_POLYGONS])
+_POLY_SPLITS = np.cumsum([len(p) for p in ROI_POLYGONS])[:-1]
+
+
+def roi_mean_rgb(frame: np.ndarray, points: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Mean RGB (3,) of ``frame`` (H, W, 3) inside the skin polygons of ``points`` (468, 2).
 
-    ``mask`` is a reusable (H, W) uint8 buffer.
+    The polygons (vertices rounded to whole pixels) are filled in a mask of
+    their bounding rectangle within the frame only, and the frame's pixels
+    under it averaged: the same pixels as a whole-frame mask, at a fraction
+    of the cost. NaN when no pixel of the frame is inside. ``mask`` is unused
+    (kept for callers passing a reusable buffer).
     """
-    mask[:] = 0
-    polys = [np.round(points[list(p)]).astype(np.int32) for p in ROI_POLYGONS]
-    cv2.fillPoly(mask, polys, 255)
-    if not mask.any():
+    verts = np.round(points[_POLY_INDEX]).astype(np.int32)
+    h, w = frame.shape[:2]
+    x0, y0 = np.maximum(verts.min(axis=0), 0)
+    x1, y1 = np.minimum(verts.max(axis=0) + 1, (w, h))
+    if x1 <= x0 or y1 <= y0:
         return np.full(3, np.nan)
-    return np.array(cv2.mean(frame, mask=mask)[:3])
+    sub = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(sub, np.split(verts, _POLY_SPLITS), 255, offset=(-int(x0), -int(y0)))
+    if not sub.any():
+        return np.full(3, np.nan)
+    return np.array(cv2.mean(frame[y0:y1, x0:x1], mask=sub)[:3])
 
 
 def face_square(points: np.ndarray, scale: float = 1.3) -> np.ndarray:
@@ -151,6 +194,58 @@ def frame_landmarks(mesh, frame: np.ndarray) -> np.ndarray | None:
     return landmarks_to_pixels(result.multi_face_landmarks[0], frame.shape[1], frame.shape[0])
 
 
+def decoded_ahead(frames: Iterator[np.ndarray], depth: int = 4) -> Iterator[np.ndarray]:
+    """The items of ``frames``, produced by a background thread up to ``depth`` ahead of the consumer.
+
+    Decoding (which releases the GIL) then overlaps the consumer's work on
+    another core; at most ``depth + 1`` frames are held. An exception raised by
+    ``frames`` is raised here after the items before it; when the consumer
+    stops early, the thread stops and closes ``frames`` (releasing the video).
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        out.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            else:
+                out.put((end, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, in order
+            out.put((end, exc))
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="decode-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = out.get()
+            if item is end:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                out.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
 def compute_products(video: Recording, params: FaceParams = FaceParams()) -> VideoProducts:
     """Decode ``video`` once and derive trace, boxes and (optionally) crops."""
     if params.roi == "haar_box":
@@ -159,9 +254,8 @@ def compute_products(video: Recording, params: FaceParams = FaceParams()) -> Vid
         return compute_haar_products(video, params)
     rgb, boxes, found, crops = [], [], [], []
     last_points: np.ndarray | None = None
-    mask: np.ndarray | None = None
     with _face_mesh(params) as mesh:
-        for frame in video.frames():
+        for frame in decoded_ahead(video.frames()):
             points = frame_landmarks(mesh, frame)
             found.append(points is not None)
             last_points = points if points is not None else last_points
@@ -170,9 +264,7 @@ def compute_products(video: Recording, params: FaceParams = FaceParams()) -> Vid
                 boxes.append(np.zeros(4, np.int32))
                 crops.append(None)
                 continue
-            if mask is None:
-                mask = np.zeros(frame.shape[:2], np.uint8)
-            rgb.append(roi_mean_rgb(frame, last_points, mask))
+            rgb.append(roi_mean_rgb(frame, last_points))
             boxes.append(face_square(last_points, params.crop_scale))
             crops.append(crop_square(frame, boxes[-1], params.crop_size) if params.crop_size else None)
     n = len(found)
@@ -241,7 +333,7 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
     """Cache file of ``rec``'s products: keyed by the frame files' content, the
     preprocessing parameters and the code version."""
     if "source_sha" not in rec.products:
-        rec.products["source_sha"] = source_fingerprint(rec.source)
+        rec.products["source_sha"] = source_fingerprint(rec.source, cache_dir)
     fields = asdict(params)
     if fields["roi"] == "mediapipe":  # keeps the keys of caches written before ``roi`` existed
         del fields["roi"]

@@ -22,8 +22,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import FastICA
-from sklearn.exceptions import ConvergenceWarning
 
 from ..metrics.signal import DEFAULT_BAND_HZ, signal_bandpass, signal_detrend
 from .base import ClassicalMethod
@@ -51,6 +49,11 @@ def ica_pulse(rgb: np.ndarray, fps: float, band: tuple[float, float] = DEFAULT_B
     k = min(n_components, int(np.linalg.matrix_rank(z)))
     if k == 0:
         return np.zeros(x.shape[0])
+    # scikit-learn (about 1-2 s to import) is imported when ICA runs, not when the method is
+    # created (e.g. to check its parameters on a rerun that has every ICA result already)
+    from sklearn.decomposition import FastICA
+    from sklearn.exceptions import ConvergenceWarning
+
     with warnings.catch_warnings():
         # a source that has not fully converged is still usable; the choice below checks it
         warnings.simplefilter("ignore", ConvergenceWarning)

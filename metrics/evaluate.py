@@ -5,12 +5,22 @@ method); ``evaluate_prediction`` aligns by timestamps and returns every
 per-video metric as a flat dict of floats (HR in bpm, times in s, SNR in dB);
 ``windowed_hr_series`` gives the windowed HR of prediction and truth over time
 (for the HR-over-time plot of the report).
+
+Every method of a video is scored against the same ground truth, on the same
+frame times: the reference side (its post-processed waveform, its HR and its
+windowed HR) is computed once and reused, memoised by the content of the
+arrays it is computed from (``_memo``), so the result is the same as computing
+it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +54,49 @@ def check_method_output(times: np.ndarray, signal: np.ndarray, n_frames: int | N
         raise OutputError(f"signal outside [0, 1] (min {signal.min():.3g}, max {signal.max():.3g})")
 
 
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_SIZE = 64  # entries: a few per video; the runner scores one video's methods together
+_MEMO_LOCK = threading.Lock()
+
+
+def _content(a: np.ndarray | None) -> tuple | None:
+    """Hashable fingerprint of an array's dtype, shape and bytes (None stays None)."""
+    if a is None:
+        return None
+    a = np.ascontiguousarray(a)
+    return (a.dtype.str, a.shape, hashlib.blake2b(a.tobytes(), digest_size=16).digest())
+
+
+def _memo(kind: str, arrays: tuple[np.ndarray | None, ...], params: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, memoised by ``kind``, the content of ``arrays`` and hashable ``params``.
+
+    For pure functions of those inputs only; results are returned as stored
+    (callers must not modify them). Exceptions are not memoised.
+    """
+    key = (kind, tuple(_content(a) for a in arrays), params)
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = compute()
+    for a in value if isinstance(value, tuple) else (value,):
+        if isinstance(a, np.ndarray):
+            a.setflags(write=False)  # shared between callers: a write would corrupt later results
+    with _MEMO_LOCK:
+        _MEMO[key] = value
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
+
+
+def _hr_windowed_memo(x: np.ndarray, fs: float, protocol: Protocol) -> tuple[np.ndarray, np.ndarray]:
+    """``hr_windowed`` of the reference ``x`` with the protocol's settings, memoised."""
+    return _memo("hr_windowed", (x,), (float(fs), protocol.window, protocol.step, tuple(protocol.band),
+                                      protocol.hr_method),
+                 lambda: hr_windowed(x, fs, protocol.window, protocol.step, band=protocol.band,
+                                     method=protocol.hr_method))
+
+
 def uniform_grid(t_start: float, t_end: float, fs: float) -> np.ndarray:
     """Times (s) from ``t_start`` to ``t_end`` at ``fs`` Hz."""
     n = int(np.floor((t_end - t_start) * fs)) + 1
@@ -62,7 +115,8 @@ def reference_hr(grid: np.ndarray, ref_on_grid: np.ndarray, fs: float, protocol:
         inside = (dataset_hr_times >= grid[0]) & (dataset_hr_times <= grid[-1])
         if inside.any():
             return float(np.mean(dataset_hr[inside]))
-    return hr_estimate(ref_on_grid, fs, band=protocol.band, method=protocol.hr_method)
+    return _memo("hr_estimate", (ref_on_grid,), (float(fs), tuple(protocol.band), protocol.hr_method),
+                 lambda: hr_estimate(ref_on_grid, fs, band=protocol.band, method=protocol.hr_method))
 
 
 def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
@@ -75,7 +129,8 @@ def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarr
     """
     t, pred, ref = align_to_reference(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float))
     fs_ref = median_rate(t)
-    ref01 = signal_postprocess(ref, fs_ref, protocol.band, protocol.detrend_lambda)
+    ref01 = _memo("postprocess", (ref,), (fs_ref, tuple(protocol.band), protocol.detrend_lambda),
+                  lambda: signal_postprocess(ref, fs_ref, protocol.band, protocol.detrend_lambda)).copy()
     pred01 = signal_normalize(pred)
     lag = 0.0
     if protocol.max_lag > 0:
@@ -106,8 +161,7 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
     centres, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band,
                                     method=protocol.hr_method)
-    _, win_true = hr_windowed(ref_u, fs, protocol.window, protocol.step, band=protocol.band,
-                              method=protocol.hr_method)
+    _, win_true = _hr_windowed_memo(ref_u, fs, protocol)
     return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist()}
 
 
@@ -147,8 +201,7 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
                                   method=protocol.hr_method)
     with _blame("reference PPG"):
         hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
-        _, win_true = hr_windowed(ref_u, fs, protocol.window, protocol.step, band=protocol.band,
-                                  method=protocol.hr_method)
+        _, win_true = _hr_windowed_memo(ref_u, fs, protocol)
     win_err = win_pred - win_true
     return {
         "hr_pred": hr_pred,

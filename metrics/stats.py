@@ -3,8 +3,12 @@
 ``bootstrap_ci`` resamples videos (or whole groups of videos, e.g. subjects,
 so that correlated videos of one person stay together) with replacement and
 returns the percentile interval of a statistic; it is deterministic for a
-given ``seed`` (``numpy.random.Generator``). ``mean_se`` gives the mean and
-its standard error.
+given ``seed`` (``numpy.random.Generator``). A statistic that does not depend
+on the order of the videos (a mean, an RMS, a correlation) can be given in
+weighted form (``weighted=True``): it is then evaluated for a whole chunk of
+resamples at once from how many times each video was drawn, instead of once
+per resample in Python (same draws, same interval up to rounding, tens of
+times faster). ``mean_se`` gives the mean and its standard error.
 """
 
 from __future__ import annotations
@@ -35,10 +39,17 @@ def _draws(rng: np.random.Generator, n_units: int, n_boot: int):
         done += b
 
 
+def _draw_counts(pick: np.ndarray, n_units: int) -> np.ndarray:
+    """How many times each unit is drawn in each resample: (b, n_units) indices -> (b, n_units) counts."""
+    b = pick.shape[0]
+    flat = (np.arange(b)[:, None] * n_units + pick).ravel()
+    return np.bincount(flat, minlength=b * n_units).reshape(b, n_units).astype(float)
+
+
 def bootstrap_ci(values_a: np.ndarray, values_b: np.ndarray | None = None,
                  statistic: Callable[..., float] | None = None, n_boot: int = 2000,
                  ci: float = 0.95, seed: int | None = 0,
-                 groups: np.ndarray | None = None) -> tuple[float, float]:
+                 groups: np.ndarray | None = None, weighted: bool = False) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of a statistic.
 
     Parameters
@@ -52,6 +63,11 @@ def bootstrap_ci(values_a: np.ndarray, values_b: np.ndarray | None = None,
     seed : seed of ``numpy.random.default_rng``; equal seeds give equal intervals.
     groups : optional (N,) labels (e.g. subject ids); whole groups are resampled
         instead of single videos, as many groups as there are.
+    weighted : ``statistic`` is in weighted form: ``statistic(a, w)`` or
+        ``statistic(a, b, w)`` with ``w`` (B, N) the number of times each video
+        is in each of B resamples (0, 1, 2, ...), returning (B,) values. A
+        resample is the multiset of its videos, so this gives the same values
+        as the per-resample form for any order-independent statistic.
 
     Returns
     -------
@@ -99,6 +115,11 @@ def bootstrap_ci(values_a: np.ndarray, values_b: np.ndarray | None = None,
             counts = np.array([m.size for m in members], dtype=float)
         for pick in _draws(rng, n_units, int(n_boot)):
             out.append(scale * (sums[pick].sum(axis=1) / counts[pick].sum(axis=1)))
+    elif weighted:
+        for pick in _draws(rng, n_units, int(n_boot)):
+            counts = _draw_counts(pick, n_units)
+            w = counts if members is None else counts[:, inverse]
+            out.append(statistic(a, w) if b is None else statistic(a, b, w))
     else:
         for pick in _draws(rng, n_units, int(n_boot)):
             for row in pick:

@@ -7,16 +7,17 @@ Each function takes the rows, writes one PNG and returns its path.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .render import cd_plot_name
 
 
 def _ok(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -160,11 +161,6 @@ def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def cd_plot_name(dataset: str) -> str:
-    """File name of ``dataset``'s critical-difference diagram."""
-    return "cd_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", str(dataset)) + ".png"
-
-
 def plot_cd_diagram(ranks: dict[str, float], cd: float, groups: list[list[str]], path: Path,
                     title: str = "") -> Path:
     """Critical-difference diagram (Demsar 2006): average ranks on an axis (1 = best, at the left),
@@ -206,8 +202,12 @@ def plot_cd_diagram(ranks: dict[str, float], cd: float, groups: list[list[str]],
     return _save(fig, path)
 
 
-def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05) -> list[Path]:
-    """One critical-difference diagram per dataset with >= 3 methods and >= 3 videos all methods finished."""
+def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05,
+                   compared: dict[str, dict[str, Any]] | None = None) -> list[Path]:
+    """One critical-difference diagram per dataset with >= 3 methods and >= 3 videos all methods finished.
+
+    ``compared``: ``compare_methods`` at ``alpha`` per dataset, when already computed.
+    """
     from ..metrics.compare import compare_methods
 
     paths = []
@@ -215,7 +215,7 @@ def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05) -> list[
         d = df[df["dataset"] == dataset]
         if d["method"].nunique() < 3:
             continue
-        fr = compare_methods(d, alpha=alpha)["friedman"]
+        fr = (compared[dataset] if compared and dataset in compared else compare_methods(d, alpha=alpha))["friedman"]
         if fr["n"] < 3 or not fr["ranks"]:
             continue
         title = (f"{dataset}: {fr['k']} methods, {fr['n']} videos; Friedman p = "
@@ -225,8 +225,12 @@ def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05) -> list[
     return paths
 
 
-def write_plots(folder: Path, rows: list[dict[str, Any]]) -> list[Path]:
-    """Every plot of the report into ``folder``; returns the written paths."""
+def write_plots(folder: Path, rows: list[dict[str, Any]],
+                compared: dict[str, dict[str, Any]] | None = None) -> list[Path]:
+    """Every plot of the report into ``folder``; returns the written paths.
+
+    ``compared``: ``compare_methods`` per dataset (alpha 0.05), when already computed.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     df = _ok(rows)
@@ -236,4 +240,4 @@ def write_plots(folder: Path, rows: list[dict[str, Any]]) -> list[Path]:
              plot_error_distribution(df, folder / "hr_error_distribution.png")]
     wave = plot_waveforms(rows, folder / "waveforms.png")
     hr_time = plot_hr_over_time(rows, folder / "hr_over_time.png")
-    return paths + [p for p in (wave, hr_time) if p] + write_cd_plots(folder, df)
+    return paths + [p for p in (wave, hr_time) if p] + write_cd_plots(folder, df, compared=compared)

@@ -2,11 +2,22 @@
 
 Everything here is computed from the rows (and the run record), never from the
 methods, so ``rerender_report`` rebuilds a report without running anything.
+
+A report is a pure function of its inputs, so ``write_report`` keys it by a
+hash of the rows, the run record (less the fields that differ between runs of
+the same command: date and wall time) and the source of the report code, kept
+in ``<out>/.report-inputs.json``. A rerun whose inputs hash the same (e.g. every
+row was already in ``rows.jsonl``) leaves the report of the run that made the
+rows as it is, instead of drawing every plot and bootstrap interval again;
+plots, which depend on the rows only, are kept when only the record changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +25,6 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..metrics.compare import compare_methods
 from ..metrics.stats import bootstrap_ci, toolbox_errors
 from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
 
@@ -43,29 +53,43 @@ def ok_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df[df["status"] == "ok"].reset_index(drop=True)
 
 
-def _hr_mae(p: np.ndarray, t: np.ndarray) -> float:
-    return float(np.mean(np.abs(p - t)))
+# Each statistic is in the weighted form of ``bootstrap_ci(..., weighted=True)``: ``w`` (B, N)
+# holds how many times each video is in each of B resamples; the point estimate is ``w = 1``.
+def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return (w @ x) / w.sum(axis=1)
 
 
-def _hr_rmse(p: np.ndarray, t: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((p - t) ** 2)))
+def _hr_mae(p: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return _wmean(np.abs(p - t), w)
 
 
-def _hr_mape(p: np.ndarray, t: np.ndarray) -> float:
-    return float(np.mean(np.abs(p - t) / t) * 100)
+def _hr_rmse(p: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.sqrt(_wmean((p - t) ** 2, w))
 
 
-def _hr_r(p: np.ndarray, t: np.ndarray) -> float:
+def _hr_mape(p: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return _wmean(np.abs(p - t) / t, w) * 100
+
+
+def _hr_r(p: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Pearson r of per-video HR; NaN for fewer than 3 videos or a constant side."""
-    if len(p) < 3:
-        return float("nan")
-    dp, dt = p - p.mean(), t - t.mean()
-    denom = np.sqrt(np.dot(dp, dp) * np.dot(dt, dt))
-    return float(np.dot(dp, dt) / denom) if denom > 0 else float("nan")
+    n = w.sum(axis=1)
+    dp, dt = p[None, :] - _wmean(p, w)[:, None], t[None, :] - _wmean(t, w)[:, None]
+    denom = np.sqrt(np.sum(w * dp * dp, axis=1) * np.sum(w * dt * dt, axis=1))
+    drawn = w > 0
+    constant = ((np.where(drawn, p, -np.inf).max(axis=1) == np.where(drawn, p, np.inf).min(axis=1))
+                | (np.where(drawn, t, -np.inf).max(axis=1) == np.where(drawn, t, np.inf).min(axis=1)))
+    ok = (n >= 3) & ~constant & (denom > 0)
+    return np.where(ok, np.sum(w * dp * dt, axis=1) / np.where(ok, denom, 1.0), np.nan)
 
 
-#: per-dataset HR statistics of (predicted, true) per-video HR (bpm)
+#: per-dataset HR statistics of (predicted, true) per-video HR (bpm), weighted form (see above)
 HR_STATISTICS = {"hr_mae": _hr_mae, "hr_rmse": _hr_rmse, "hr_mape": _hr_mape, "hr_r": _hr_r}
+
+
+def hr_statistic(name: str, pred: np.ndarray, true: np.ndarray) -> float:
+    """``HR_STATISTICS[name]`` of all the videos once (no resampling)."""
+    return float(HR_STATISTICS[name](pred, true, np.ones((1, len(pred))))[0])
 
 
 def summarise(df: pd.DataFrame, seed: int = 0, n_boot: int = N_BOOT) -> pd.DataFrame:
@@ -77,9 +101,10 @@ def summarise(df: pd.DataFrame, seed: int = 0, n_boot: int = N_BOOT) -> pd.DataF
         groups = g["subject"].astype(str).to_numpy() if "subject" in g else None
         row: dict[str, Any] = {"dataset": dataset, "method": method, "n": len(g)}
         for name, stat in HR_STATISTICS.items():
-            row[name] = stat(pred, true)
+            row[name] = hr_statistic(name, pred, true)
             if len(g) >= 3 and n_boot > 0:
-                lo, hi = bootstrap_ci(pred, true, statistic=stat, n_boot=n_boot, seed=seed, groups=groups)
+                lo, hi = bootstrap_ci(pred, true, statistic=stat, n_boot=n_boot, seed=seed, groups=groups,
+                                      weighted=True)
             else:
                 lo, hi = np.nan, np.nan
             row[f"{name}_lo"], row[f"{name}_hi"] = lo, hi
@@ -110,7 +135,7 @@ def dataset_table(summary: pd.DataFrame, dataset: str) -> str:
     for i, r in s.iterrows():
         line = [r["method"], int(r["n"])]
         for col, _, _ in SUMMARY_COLUMNS:
-            digits = 4 if col.startswith("wave_rmse") or col.startswith("wave_mae") else 2
+            digits = 4 if col.startswith(("wave_rmse", "wave_mae")) else 2
             cell = _fmt(r[col], r.get(f"{col}_lo"), r.get(f"{col}_hi"), digits)
             line.append(f"**{cell}**" if best.get(col) == i else cell)
         line.append(f"{r['runtime_s'] * 1000:.0f}")
@@ -140,8 +165,6 @@ def video_table(df: pd.DataFrame, dataset: str) -> str:
 
 
 def _natural_key(text: str) -> list:
-    import re
-
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
 
 
@@ -151,12 +174,26 @@ def _p(value: float) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05) -> list[str]:
-    """Markdown lines: paired Wilcoxon tests (Holm) and the Friedman / Nemenyi result for one dataset."""
+def comparisons(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, dict[str, Any]]:
+    """``compare_methods`` of each dataset with at least 2 methods (shared by the summary and the CD plots)."""
+    # scipy.stats: imported only when a report is drawn
+    from ..metrics.compare import compare_methods
+
+    return {dataset: compare_methods(d, alpha=alpha) for dataset, d in df.groupby("dataset", sort=True)
+            if d["method"].nunique() >= 2}
+
+
+def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05,
+                       result: dict[str, Any] | None = None) -> list[str]:
+    """Markdown lines: paired Wilcoxon tests (Holm) and the Friedman / Nemenyi result for one dataset
+    (``result``: its ``compare_methods`` at ``alpha`` when already computed)."""
     d = df[df["dataset"] == dataset]
     if d["method"].nunique() < 2:
         return []
-    result = compare_methods(d, alpha=alpha)
+    if result is None:
+        from ..metrics.compare import compare_methods
+
+        result = compare_methods(d, alpha=alpha)
     pairs, fr = result["pairs"], result["friedman"]
     table = [[r["method_a"], r["method_b"], int(r["n"]), _fmt(r["median_diff"]), _p(r["p"]), _p(r["p_holm"]),
               "yes" if r["significant"] else "no"] for _, r in pairs.iterrows()]
@@ -199,31 +236,37 @@ def failures_table(rows: list[dict[str, Any]]) -> str | None:
                     headers=["dataset", "video", "method", "error"], tablefmt="github")
 
 
-def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: list[str]) -> str:
-    """The whole ``summary.md``."""
-    from .plots import cd_plot_name
+def cd_plot_name(dataset: str) -> str:
+    """File name of ``dataset``'s critical-difference diagram (in ``plots/``)."""
+    return "cd_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", str(dataset)) + ".png"
+
+
+def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: list[str],
+                     compared: dict[str, dict[str, Any]] | None = None) -> str:
+    """The whole ``summary.md`` (``compared``: :func:`comparisons` of the rows, when already computed)."""
     df = ok_frame(rows)
+    compared = comparisons(df) if compared is None and not df.empty else (compared or {})
     summary = summarise(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
     proto = record.get("protocol", {})
     lines = [
         "# rppg-bench report", "",
-        f"- date (UTC): {record.get('date_utc', '?')}; git: `{record.get('git_revision', '?')}`; "
-        f"python {record.get('python', '?')}; wall time {record.get('wall_time_s', float('nan')):.1f} s",
+        (f"- date (UTC): {record.get('date_utc', '?')}; git: `{record.get('git_revision', '?')}`; "
+         f"python {record.get('python', '?')}; wall time {record.get('wall_time_s', float('nan')):.1f} s"),
         f"- command: `{' '.join(record.get('argv', []))}`",
         f"- protocol `{proto.get('name', '?')}`: " + ", ".join(f"{k}={v}" for k, v in proto.items() if k != "name"),
         f"- seed: {record.get('seed', '?')}; methods: "
         + ", ".join(f"{m}({', '.join(f'{k}={v}' for k, v in p.items())})" for m, p in record.get("methods", {}).items()),
         "",
-        "HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
-        "intervals (resampling subjects). win HR MAE: mean over 10 s windows. wave: [0, 1] waveforms aligned by "
-        "timestamps. Best value per column in bold. Paired tests compare methods video by video "
-        "(see README, \"How to read the report\").", "",
+        ("HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
+         "intervals (resampling subjects). win HR MAE: mean over 10 s windows. wave: [0, 1] waveforms aligned by "
+         "timestamps. Best value per column in bold. Paired tests compare methods video by video "
+         "(see README, \"How to read the report\")."), "",
     ]
     for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
         lines += [f"## {dataset}", "", dataset_table(summary, dataset), ""]
         if proto.get("standard_errors"):
             lines += ["### HR metrics ± standard error (rPPG-Toolbox formulas)", "", toolbox_table(df, dataset), ""]
-        lines += comparison_section(df, dataset)
+        lines += comparison_section(df, dataset, result=compared.get(dataset))
         cd_plot = f"plots/{cd_plot_name(dataset)}"
         if cd_plot in plots:
             lines += [f"![critical-difference diagram, {dataset}]({cd_plot})", ""]
@@ -258,17 +301,76 @@ def console_summary(rows: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any]) -> Path:
-    """Write results.csv, results.json, plots/ and summary.md into ``out``; return summary path."""
-    from .plots import write_plots
+#: run-record fields that differ between two runs of the same command over the same rows
+VOLATILE_RECORD_FIELDS = ("date_utc", "wall_time_s")
+INPUTS_FILE = ".report-inputs.json"
+REPORT_FILES = ("results.csv", "results.json", "summary.md")
 
+
+@lru_cache(maxsize=1)
+def _report_code_digest() -> str:
+    """sha256 of the source of the modules a report is drawn by (a code change redraws it)."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in (here / "render.py", here / "plots.py", here / "results.py", here.parent / "metrics" / "stats.py",
+              here.parent / "metrics" / "compare.py"):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(_jsonable(value), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def report_keys(rows: list[dict[str, Any]], record: dict[str, Any]) -> dict[str, str]:
+    """``{"plots": ..., "report": ...}``: hashes of what the plots (the rows) and the
+    whole report (rows and record less ``VOLATILE_RECORD_FIELDS``) are drawn from."""
+    code = _report_code_digest()
+    plots = _digest({"code": code, "rows": rows})
+    stable = {k: v for k, v in record.items() if k not in VOLATILE_RECORD_FIELDS}
+    return {"plots": plots, "report": _digest({"plots": plots, "record": stable})}
+
+
+def _read_inputs(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out / INPUTS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _all_exist(out: Path, files: list[str]) -> bool:
+    return all((out / f).is_file() for f in files)
+
+
+def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], force: bool = False) -> Path:
+    """Write results.csv, results.json, plots/ and summary.md into ``out``; return summary path.
+
+    Unless ``force``, a report whose inputs hash as the one already in ``out``
+    is left as it is, and plots drawn from the same rows are not drawn again
+    (see the module docstring).
+    """
     out = Path(out)
+    keys = report_keys(rows, record)
+    before = {} if force else _read_inputs(out)
+    plots_before = [str(p) for p in before.get("plot_files", [])]
+    if before.get("report") == keys["report"] and _all_exist(out, [*REPORT_FILES, *plots_before]):
+        return out / "summary.md"
+    (out / INPUTS_FILE).unlink(missing_ok=True)  # a rendering cut short leaves no stale key behind
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
     pd.DataFrame(clean).to_csv(out / "results.csv", index=False)
     (out / "results.json").write_text(json.dumps(_jsonable({"record": record, "rows": clean}), indent=1))
-    plots = write_plots(out / "plots", rows)
+    df = ok_frame(rows)
+    compared = comparisons(df) if not df.empty else {}
+    if before.get("plots") == keys["plots"] and _all_exist(out, plots_before):
+        plots = plots_before
+    else:
+        from .plots import write_plots  # matplotlib: imported only when plots are drawn
+
+        plots = [str(Path(p).relative_to(out)) for p in write_plots(out / "plots", rows, compared)]
     path = out / "summary.md"
-    path.write_text(summary_markdown(rows, record, [str(Path(p).relative_to(out)) for p in plots]))
+    path.write_text(summary_markdown(rows, record, plots, compared))
+    (out / INPUTS_FILE).write_text(json.dumps({**keys, "plot_files": plots}, indent=1))
     return path
 
 
@@ -281,4 +383,4 @@ def rerender_report(out: Path) -> Path:
         record = json.loads((out / "results.json").read_text()).get("record", {})
     if not rows:
         raise ValueError(f"{out}: no result rows ({ROWS_FILE} missing or empty)")
-    return write_report(out, rows, record)
+    return write_report(out, rows, record, force=True)
