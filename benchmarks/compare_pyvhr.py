@@ -43,20 +43,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
+from machine import REPO, header
 
 INSTALL = """\
 pyVHR is not installed in this Python ({python}).
@@ -149,45 +144,6 @@ def load_cpu_omit(wheel: str):
     ns: dict = {"np": np}
     exec(compile(ast.Module(body=[fn], type_ignores=[]), f"{wheel}!{name}", "exec"), ns)  # noqa: S102
     return ns["cpu_OMIT"]
-
-
-def version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "-"
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"}, capture_output=True,
-                               text=True, check=False).stdout.strip()
-        return rev + (" (modified)" if dirty else "")
-    except Exception:  # noqa: BLE001 - not a git checkout
-        return "unknown"
-
-
-def header() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    libs = ", ".join(f"{d} {version(d)}" for d in ("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe",
-                                                   "opencv-contrib-python", "numba", "torch"))
-    return (f"date:     {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}\n"
-            f"machine:  {platform.platform()}, {os.cpu_count()} CPUs ({usable} usable), {cpu}; "
-            f"load average {os.getloadavg()[0]:.1f} (shared machine: other work slows both sides alike)\n"
-            f"python:   {platform.python_version()} ({sys.executable})\n"
-            f"versions: {libs}\n"
-            f"git:      {git_revision()}")
 
 
 # --------------------------------------------------------------------------- pipelines
@@ -411,7 +367,7 @@ def run(args: argparse.Namespace, pv) -> int:
     # no disk cache of products from here on: an empty cache folder, checked empty at the end
     cache = tempfile.mkdtemp(prefix="rppg-compare-cache-")
     os.environ["RPPG_CACHE_DIR"] = cache
-    print(header())
+    print(header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")))
     print(f"videos:   {len(videos)} ({', '.join(r.name for r in videos)}), "
           f"{videos[0].fps:g} fps, {len(videos[0].frame_times)} frames each (first)")
     import numba
@@ -508,12 +464,12 @@ def run(args: argparse.Namespace, pv) -> int:
              f"video (pyVHR: median of its window HRs).")
     if args.cross:
         notes += "\n\n" + cross_accuracy(pv, videos, truths, args.methods, protocol)
-    print("\n" + header() + "\n\n" + table + "\n\n" + notes)
+    print("\n" + header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + "\n\n" + table + "\n\n" + notes)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "table.md").write_text(header() + "\n\n" + table + "\n\n" + notes + "\n")
-        (out / "results.json").write_text(json.dumps({"header": header(), "rows": per_video,
+        (out / "table.md").write_text(header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + "\n\n" + table + "\n\n" + notes + "\n")
+        (out / "results.json").write_text(json.dumps({"header": header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")), "rows": per_video,
                                                       "warmup_s": {"pyvhr": t_warm_pv, "ours": t_warm_ours}},
                                                      indent=1))
         print(f"\nwrote {out / 'table.md'} and {out / 'results.json'}")

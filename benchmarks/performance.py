@@ -32,47 +32,17 @@ import contextlib
 import io
 import math
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
 
 CLASSICAL = ["green", "ica", "chrom", "pos", "lgi", "pbv", "omit"]
-REPO = Path(__file__).resolve().parents[1]
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], check=False, cwd=REPO,
-                               env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # read-only: no index refresh write
-                               capture_output=True, text=True).stdout.strip()
-        return rev + (" (modified)" if dirty else "")
-    except Exception:  # noqa: BLE001 - not a git checkout
-        return "unknown"
-
-
-def header() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"date:     {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}\n"
-            f"machine:  {platform.platform()}, {os.cpu_count()} CPUs ({affinity} usable), {cpu}\n"
-            f"python:   {platform.python_version()}, OpenCV {cv2.__version__}\n"
-            f"git:      {git_revision()}")
+from machine import header
 
 
 def make_videos(out_dir: Path, n: int, seconds: float) -> tuple[Path, list[Path]]:
@@ -192,7 +162,7 @@ def main() -> None:
     os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe / TFLite chatter on stderr
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    print(header())
+    print(header(("rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "torch")))
     print(f"config:   {a.videos} videos x {a.seconds:g} s at 640x480 30 fps (synthetic, easy), "
           f"long video {a.long_seconds:g} s, ResNet video {a.resnet_seconds:g} s"
           + (" [--quick]" if a.quick else ""))
