@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
     p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
     p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
+    p.add_argument("--roi", choices=["mediapipe", "mediapipe_hull", "haar_box"],
+                   help="face region (default: the protocol's): forehead and cheek polygons, the whole-face "
+                        "hull minus eyes and lips (pyVHR's), or one Haar box (rPPG-Toolbox's)")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="cache of per-video products and synthetic data (default: $RPPG_CACHE_DIR, "
                         "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")
@@ -414,7 +417,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
-        hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source)
+        hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi)
     params = parse_params(args.param)
     methods = [METHODS.canonical(m) for m in args.methods]
     method_params = {}

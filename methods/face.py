@@ -48,7 +48,15 @@ CHEEK_LEFT = (116, 117, 118, 119, 100, 142, 203, 206, 207, 187, 147, 123)
 CHEEK_RIGHT = (345, 346, 347, 348, 329, 371, 423, 426, 427, 411, 376, 352)
 ROI_POLYGONS = (FOREHEAD, CHEEK_LEFT, CHEEK_RIGHT)
 ROI_POINTS = tuple(sorted({i for poly in ROI_POLYGONS for i in poly}))
-ROI_KINDS = ("mediapipe", "haar_box")
+# ``mediapipe_hull`` (pyVHR's choice): the convex hull of all landmarks minus the hulls of
+# each eye with its eyebrow and of the lips.
+RIGHT_EYE_BROW = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
+                  46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
+LEFT_EYE_BROW = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
+                 276, 283, 282, 295, 285, 300, 293, 334, 296, 336)
+LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+HULL_EXCLUDED = (RIGHT_EYE_BROW, LEFT_EYE_BROW, LIPS)
+ROI_KINDS = ("mediapipe", "mediapipe_hull", "haar_box")
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,9 @@ class FaceParams:
 
     ``crop_size``: side (px) of the face crops for learned methods, 0 for none.
     ``crop_scale``: enlargement of the ROI bounding square.
-    ``roi``: ``"mediapipe"`` (skin polygons of tracked landmarks) or
-    ``"haar_box"`` (rPPG-Toolbox: first-frame Haar box x1.5, 72x72 mean; the
+    ``roi``: ``"mediapipe"`` (forehead and cheek polygons of tracked
+    landmarks), ``"mediapipe_hull"`` (the landmarks' convex hull minus eyes,
+    eyebrows and lips, as pyVHR does) or ``"haar_box"`` (rPPG-Toolbox: first-frame Haar box x1.5, 72x72 mean; the
     MediaPipe confidences and ``crop_scale`` are then unused).
     """
 
@@ -132,26 +141,47 @@ _POLY_INDEX = np.concatenate([np.asarray(p) for p in ROI_POLYGONS])
 _POLY_SPLITS = np.cumsum([len(p) for p in ROI_POLYGONS])[:-1]
 
 
-def roi_mean_rgb(frame: np.ndarray, points: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the skin polygons of ``points`` (468, 2).
+def masked_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.ndarray, ...] = ()) -> np.ndarray:
+    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the polygons ``keep`` and outside ``drop``
+    (each (K, 2) int32 pixel vertices).
 
-    The polygons (vertices rounded to whole pixels) are filled in a mask of
-    their bounding rectangle within the frame only, and the frame's pixels
-    under it averaged: the same pixels as a whole-frame mask, at a fraction
-    of the cost. NaN when no pixel of the frame is inside. ``mask`` is unused
-    (kept for callers passing a reusable buffer).
+    The polygons are filled in a mask of their bounding rectangle within the
+    frame only, and the frame's pixels under it averaged: the same pixels as a
+    whole-frame mask, at a fraction of the cost. NaN when no pixel is inside.
     """
-    verts = np.round(points[_POLY_INDEX]).astype(np.int32)
+    verts = np.concatenate(keep)
     h, w = frame.shape[:2]
     x0, y0 = np.maximum(verts.min(axis=0), 0)
     x1, y1 = np.minimum(verts.max(axis=0) + 1, (w, h))
     if x1 <= x0 or y1 <= y0:
         return np.full(3, np.nan)
     sub = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(sub, np.split(verts, _POLY_SPLITS), 255, offset=(-int(x0), -int(y0)))
+    offset = (-int(x0), -int(y0))
+    cv2.fillPoly(sub, keep, 255, offset=offset)
+    if drop:
+        cv2.fillPoly(sub, list(drop), 0, offset=offset)
     if not sub.any():
         return np.full(3, np.nan)
     return np.array(cv2.mean(frame[y0:y1, x0:x1], mask=sub)[:3])
+
+
+def roi_mean_rgb(frame: np.ndarray, points: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the forehead and cheek polygons of ``points`` (468, 2)
+    (vertices rounded to whole pixels). ``mask`` is unused (kept for callers passing a reusable buffer)."""
+    verts = np.round(points[_POLY_INDEX]).astype(np.int32)
+    return masked_mean_rgb(frame, np.split(verts, _POLY_SPLITS))
+
+
+def hull_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the convex hull of all landmarks ``points`` (468, 2),
+    leaving out the convex hulls of each eye with its eyebrow and of the lips."""
+    pix = np.round(points).astype(np.int32)
+    drop = tuple(cv2.convexHull(pix[list(part)])[:, 0] for part in HULL_EXCLUDED)
+    return masked_mean_rgb(frame, [cv2.convexHull(pix)[:, 0]], drop)
+
+
+#: per-frame skin colour of each landmark-based ROI kind
+ROI_MEANS = {"mediapipe": roi_mean_rgb, "mediapipe_hull": hull_mean_rgb}
 
 
 def face_square(points: np.ndarray, scale: float = 1.3) -> np.ndarray:
@@ -252,6 +282,7 @@ def compute_products(video: Recording, params: FaceParams = FaceParams()) -> Vid
         from .face_haar import compute_haar_products
 
         return compute_haar_products(video, params)
+    mean_rgb = ROI_MEANS[params.roi]
     rgb, boxes, found, crops = [], [], [], []
     last_points: np.ndarray | None = None
     with _face_mesh(params) as mesh:
@@ -264,7 +295,7 @@ def compute_products(video: Recording, params: FaceParams = FaceParams()) -> Vid
                 boxes.append(np.zeros(4, np.int32))
                 crops.append(None)
                 continue
-            rgb.append(roi_mean_rgb(frame, last_points))
+            rgb.append(mean_rgb(frame, last_points))
             boxes.append(face_square(last_points, params.crop_scale))
             crops.append(crop_square(frame, boxes[-1], params.crop_size) if params.crop_size else None)
     n = len(found)
@@ -339,10 +370,13 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
         del fields["roi"]
         key = cache_key(source=rec.products["source_sha"], params=fields, version=FACE_CODE_VERSION,
                         roi=ROI_POLYGONS)
-    else:
+    elif fields["roi"] == "haar_box":
         from .face_haar import HAAR_CODE_VERSION
 
         key = cache_key(source=rec.products["source_sha"], params=fields, version=HAAR_CODE_VERSION)
+    else:
+        key = cache_key(source=rec.products["source_sha"], params=fields, version=FACE_CODE_VERSION,
+                        excluded=HULL_EXCLUDED)
     return Path(cache_dir) / "products" / f"{key}.npz"
 
 

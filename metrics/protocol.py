@@ -22,9 +22,10 @@ class Protocol:
     lambda applied to the reference PPG before waveform metrics.
 
     Preprocessing and method settings (applied by the runner):
-    roi: face preprocessing, ``"mediapipe"`` (skin polygons of tracked
-    landmarks, ``methods.face``) or ``"haar_box"`` (one Haar face box from the
-    first frame, ``methods.face_haar``). method_band (Hz) and
+    roi: face preprocessing, ``"mediapipe"`` (forehead and cheek polygons of
+    tracked landmarks, ``methods.face``), ``"mediapipe_hull"`` (the
+    landmarks' convex hull minus eyes, eyebrows and lips, as pyVHR does) or
+    ``"haar_box"`` (one Haar face box from the first frame, ``methods.face_haar``). method_band (Hz) and
     method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and

@@ -1,0 +1,56 @@
+"""Face regions: forehead and cheek polygons (default) and the whole-face hull minus eyes and lips."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rppg_bench import benchmark
+from rppg_bench.datasets.synthetic import generate_synthetic
+from rppg_bench.datasets.ubfc import load_ubfc
+from rppg_bench.methods.face import FaceParams, masked_mean_rgb, products_cache_file, video_products
+
+
+def square(x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], np.int32)
+
+
+def test_masked_mean_keeps_inside_and_drops_the_holes():
+    frame = np.zeros((60, 80, 3), np.uint8)
+    frame[10:50, 10:70] = (100, 110, 120)
+    frame[20:30, 20:30] = (250, 0, 0)  # an "eye" that must not count
+    mean = masked_mean_rgb(frame, [square(10, 10, 69, 49)], (square(20, 20, 29, 29),))
+    assert np.allclose(mean, (100, 110, 120))
+    assert np.isnan(masked_mean_rgb(frame, [square(200, 200, 220, 220)])).all()  # outside the frame
+
+
+@pytest.fixture(scope="module")
+def ubfc_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("roi")
+    generate_synthetic(root, seed=3, n_easy=1, n_hard=0, duration=8.0, n_pure=0)
+    return root / "ubfc"
+
+
+def test_hull_is_a_different_region_with_its_own_cache_entry(ubfc_root, tmp_path):
+    (rec,) = [r for r in load_ubfc(ubfc_root)]
+    polygons = video_products(rec, FaceParams())
+    hull = video_products(rec, FaceParams(roi="mediapipe_hull"))
+    assert hull.rgb.shape == polygons.rgb.shape and np.isfinite(hull.rgb).all()
+    assert not np.allclose(hull.rgb, polygons.rgb)
+    assert np.array_equal(hull.times, polygons.times)
+    assert products_cache_file(rec, FaceParams(roi="mediapipe_hull"), tmp_path) != \
+        products_cache_file(rec, FaceParams(), tmp_path)
+    with pytest.raises(ValueError, match="unknown face roi"):
+        FaceParams(roi="nose")
+
+
+def test_benchmark_with_the_hull_recovers_the_heart_rate_and_records_the_roi(ubfc_root, tmp_path):
+    out = tmp_path / "run"
+    assert benchmark.main(["--datasets", f"ubfc={ubfc_root}", "--methods", "pos", "chrom", "--roi", "mediapipe_hull",
+                           "--quiet", "--no-cache", "--out", str(out)]) == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert (rows["hr_abs_error"] < 2).all()
+    assert json.loads((out / "results.json").read_text())["record"]["protocol"]["roi"] == "mediapipe_hull"
