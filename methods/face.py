@@ -276,6 +276,37 @@ def decoded_ahead(frames: Iterator[np.ndarray], depth: int = 4) -> Iterator[np.n
         worker.join()
 
 
+def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.ndarray, np.ndarray | None,
+                                                                           np.ndarray | None]]:
+    """``(frame, points, face)`` per decoded frame of ``video``: the RGB frame, its FaceMesh
+    landmarks (468, 2) px or None, and the face to use (the last one found; None before the first)."""
+    face: np.ndarray | None = None
+    with _face_mesh(params) as mesh:
+        for frame in decoded_ahead(video.frames()):
+            points = frame_landmarks(mesh, frame)
+            face = points if points is not None else face
+            yield frame, points, face
+
+
+def iter_face_crops(video: Recording, params: FaceParams) -> Iterator[np.ndarray]:
+    """Face crops (S, S, 3) uint8 RGB of ``video`` (S = ``params.crop_size``), one per frame, in order,
+    equal to :func:`compute_products`' crops, without holding the video: only the frames before the
+    first face wait (they take its crop). Raises ``RecordingError`` when no frame has a face."""
+    if params.roi == "haar_box" or not params.crop_size:
+        raise ValueError("iter_face_crops needs a landmark ROI and crop_size > 0")
+    waiting = 0
+    for frame, _, face in tracked_frames(video, params):
+        if face is None:
+            waiting += 1
+            continue
+        crop = crop_square(frame, face_square(face, params.crop_scale), params.crop_size)
+        for _ in range(waiting + 1):
+            yield crop
+        waiting = 0
+    if waiting:
+        raise RecordingError(video.path, f"no face found in any of its {waiting} frames")
+
+
 def compute_products(video: Recording, params: FaceParams = FaceParams()) -> VideoProducts:
     """Decode ``video`` once and derive trace, boxes and (optionally) crops."""
     if params.roi == "haar_box":
@@ -284,20 +315,16 @@ def compute_products(video: Recording, params: FaceParams = FaceParams()) -> Vid
         return compute_haar_products(video, params)
     mean_rgb = ROI_MEANS[params.roi]
     rgb, boxes, found, crops = [], [], [], []
-    last_points: np.ndarray | None = None
-    with _face_mesh(params) as mesh:
-        for frame in decoded_ahead(video.frames()):
-            points = frame_landmarks(mesh, frame)
-            found.append(points is not None)
-            last_points = points if points is not None else last_points
-            if last_points is None:  # no face yet: filled from the first face below
-                rgb.append(np.full(3, np.nan))
-                boxes.append(np.zeros(4, np.int32))
-                crops.append(None)
-                continue
-            rgb.append(mean_rgb(frame, last_points))
-            boxes.append(face_square(last_points, params.crop_scale))
-            crops.append(crop_square(frame, boxes[-1], params.crop_size) if params.crop_size else None)
+    for frame, points, face in tracked_frames(video, params):
+        found.append(points is not None)
+        if face is None:  # no face yet: filled from the first face below
+            rgb.append(np.full(3, np.nan))
+            boxes.append(np.zeros(4, np.int32))
+            crops.append(None)
+            continue
+        rgb.append(mean_rgb(frame, face))
+        boxes.append(face_square(face, params.crop_scale))
+        crops.append(crop_square(frame, boxes[-1], params.crop_size) if params.crop_size else None)
     n = len(found)
     if n == 0:
         raise RecordingError(video.path, "video has no decodable frames")
@@ -311,7 +338,7 @@ def compute_products(video: Recording, params: FaceParams = FaceParams()) -> Vid
     if params.crop_size:
         crops[:first] = [crops[first]] * first
         crops_arr = np.stack(crops)
-    return VideoProducts(times=_frame_times(video, n), fps=float(video.fps), rgb=_fill_nan_forward(rgb_arr),
+    return VideoProducts(times=decoded_frame_times(video, n), fps=float(video.fps), rgb=_fill_nan_forward(rgb_arr),
                          boxes=boxes_arr, face_found=found_arr, crops=crops_arr)
 
 
@@ -325,7 +352,7 @@ def _fill_nan_forward(x: np.ndarray) -> np.ndarray:
     return x[idx]
 
 
-def _frame_times(video: Recording, n: int) -> np.ndarray:
+def decoded_frame_times(video: Recording, n: int) -> np.ndarray:
     """Times (s) of the ``n`` decoded frames: the source's times, extended at 1/fps if short."""
     t = np.asarray(video.frame_times, dtype=float)[:n]
     if t.size < n:

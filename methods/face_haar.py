@@ -87,7 +87,7 @@ def compute_haar_products(video: Recording, params: FaceParams) -> VideoProducts
     ``boxes`` hold the fixed box as ``x0, y0, x1, y1`` (clipped to the frame)
     for every frame; ``face_found`` is the first frame's detection for all.
     """
-    from .face import VideoProducts, _frame_times
+    from .face import VideoProducts, decoded_frame_times
 
     rgb, crops = [], []
     box = None
@@ -106,6 +106,6 @@ def compute_haar_products(video: Recording, params: FaceParams) -> VideoProducts
         raise RecordingError(video.path, "video has no decodable frames")
     x, y, w, h = (int(v) for v in box)
     square = np.array([max(x, 0), max(y, 0), min(x + w, shape[1]), min(y + h, shape[0])], dtype=np.int32)
-    return VideoProducts(times=_frame_times(video, n), fps=float(video.fps), rgb=np.array(rgb, dtype=float),
+    return VideoProducts(times=decoded_frame_times(video, n), fps=float(video.fps), rgb=np.array(rgb, dtype=float),
                          boxes=np.tile(square, (n, 1)), face_found=np.full(n, found),
                          crops=np.stack(crops) if params.crop_size else None)

@@ -178,7 +178,7 @@ class OpenRPPGMethod(Method):
         return model
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
-        from .face import _frame_times, as_recording
+        from .face import decoded_frame_times, as_recording
 
         rec = as_recording(video)
         model = self._new_model()
@@ -195,7 +195,7 @@ class OpenRPPGMethod(Method):
             model.face_resampling_pool.shutdown()
         if n == 0:
             raise RecordingError(rec.path, "video has no decodable frames")
-        frame_t = _frame_times(rec, n)
+        frame_t = decoded_frame_times(rec, n)
         stats = model.statistic
         if stats["frames"] and stats["null"] >= stats["frames"]:
             raise RecordingError(rec.path, f"open-rppg's face detector found no face in any of its {n} frames")

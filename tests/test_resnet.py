@@ -39,7 +39,13 @@ from rppg_bench.methods.resnet.data import (
     recording_arrays,
     recording_subject,
 )
-from rppg_bench.methods.resnet.infer import chunk_starts, overlap_weights, predict_crops
+from rppg_bench.methods.resnet.infer import (
+    chunk_starts,
+    extract_with_model,
+    overlap_weights,
+    predict_crop_stream,
+    predict_crops,
+)
 from rppg_bench.methods.resnet.loss import peak_hr, rppg_loss, soft_hr, zscore
 from rppg_bench.methods.resnet.model import normalize_clip
 from rppg_bench.methods.resnet.train import make_config, save_checkpoint
@@ -349,6 +355,37 @@ def test_predict_crops_is_chunk_consistent(checkpoint):
     assert raw.shape == (40,) and np.isfinite(raw).all()
     single = predict_crops(loaded.model, crops[:16], 16)
     assert np.allclose(single, (single - single.mean()) / single.std(), atol=1e-6)  # one chunk: z-scored
+
+
+@pytest.mark.parametrize("n", [9, 16, 17, 40, 41])
+def test_streamed_chunks_are_the_chunks_of_the_whole_video(checkpoint, n):
+    """predict_crops / predict_crop_stream overlap-add exactly the chunks chunk_starts names."""
+    loaded = load_checkpoint(checkpoint, "cpu")
+    crops = np.random.default_rng(n).integers(0, 256, (n, SIZE, SIZE, 3), dtype=np.uint8)
+    acc, wsum = np.zeros(n), np.zeros(n)
+    for s in chunk_starts(n, 16):
+        with torch.inference_mode():
+            y = loaded.model(torch.from_numpy(crops[s:s + 16]).permute(0, 3, 1, 2)[None])[0].numpy().astype(float)
+        w = overlap_weights(len(y))
+        acc[s:s + len(y)] += w * (y - y.mean()) / (y.std() + 1e-8)
+        wsum[s:s + len(y)] += w
+    np.testing.assert_allclose(predict_crop_stream(loaded.model, iter(crops), 16), acc / wsum, atol=1e-9)
+
+
+def test_scoring_while_decoding_equals_scoring_precomputed_crops(video_dir, checkpoint):
+    """A video scored straight from decoding (bounded memory) gives the benchmark path's numbers."""
+    from rppg_bench.methods.face import FaceParams, iter_face_crops, video_products
+    from rppg_bench.methods.face import recording_from_video
+
+    loaded = load_checkpoint(checkpoint, "cpu")
+    path = video_dir / "subject0_1.avi"
+    t_stream, s_stream = extract_with_model(path, loaded)
+    rec = recording_from_video(path)
+    prod = video_products(rec, FaceParams(crop_size=SIZE))
+    assert np.array_equal(np.stack(list(iter_face_crops(rec, FaceParams(crop_size=SIZE)))), prod.crops)
+    t_pre, s_pre = extract_with_model(rec, loaded)  # uses the memoised crops
+    np.testing.assert_allclose(t_stream, t_pre)
+    np.testing.assert_allclose(s_stream, s_pre, atol=1e-9)
 
 
 def test_extract_returns_one_value_per_frame_in_unit_range(video_dir, checkpoint):

@@ -6,8 +6,10 @@
   ``torch.load(..., weights_only=True)``: no code in a checkpoint ever runs.
 - :func:`predict_crops`: face crops (N, S, S, 3) -> raw pulse (N,), in chunks
   of ``frames`` frames overlapping by half, each chunk's output z-scored and
-  overlap-added with Hann weights (so memory is bounded by the chunk length,
-  not the video length, and chunk borders leave no seams).
+  overlap-added with Hann weights (chunk borders leave no seams);
+  :func:`predict_crop_stream` does the same on crops arriving one at a time,
+  holding one chunk, so a video scored straight from decoding needs memory
+  bounded by the chunk length, not the video length.
 - :func:`extract_rppg_signal_resnet` (published API): video -> ``(times,
   signal)``, the signal detrended, band-passed and scaled to [0, 1] with
   :func:`rppg_bench.metrics.signal.signal_postprocess`.
@@ -20,6 +22,8 @@
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +31,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...datasets.errors import RecordingError
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
-from ..face import as_recording
-from .data import face_crops
+from ..face import (
+    FaceParams,
+    as_recording,
+    cached_products,
+    decoded_frame_times,
+    iter_face_crops,
+)
 from .model import ARCHITECTURE, ARCHITECTURE_VERSION, ResNetTCN
 from .train import pick_device
 
@@ -126,54 +136,92 @@ def overlap_weights(n: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2 * np.pi * (np.arange(n) + 0.5) / n) + 1e-3
 
 
-@torch.inference_mode()
 def predict_crops(model: ResNetTCN, crops: np.ndarray, frames: int, device: torch.device | str = "cpu",
                   *, amp: bool = False) -> np.ndarray:
     """Raw pulse (N,) float64 of face crops ``crops`` (N, S, S, 3) uint8 RGB.
 
     The video is cut into chunks of ``frames`` frames overlapping by half
-    (a video shorter than that is one chunk); each chunk's output is z-scored
-    and the chunks are overlap-added with Hann weights. Only one chunk is on
-    ``device`` at a time. ``amp``: float16 autocast (CUDA only).
+    (a video shorter than that is one chunk; :func:`chunk_starts`); each
+    chunk's output is z-scored and the chunks are overlap-added with Hann
+    weights. Only one chunk is on ``device`` at a time. ``amp``: float16
+    autocast (CUDA only).
     """
     if crops.ndim != 4 or crops.shape[-1] != 3:
         raise ValueError(f"expected crops of shape (N, S, S, 3), got {crops.shape}")
-    n = len(crops)
-    if n < 2:
-        raise ValueError(f"need at least 2 frames, got {n}")
+    return predict_crop_stream(model, iter(crops), frames, device, amp=amp)
+
+
+@torch.inference_mode()
+def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: int,
+                        device: torch.device | str = "cpu", *, amp: bool = False) -> np.ndarray:
+    """:func:`predict_crops` over crops (S, S, 3) arriving one at a time, holding at most one chunk
+    (``frames`` crops): the same chunks, the same numbers, memory bounded whatever the video's length."""
+    frames = int(frames)
+    step = max(1, frames // 2)
     device = torch.device(device)
-    model.eval()
-    acc, wsum = np.zeros(n), np.zeros(n)
     use_amp = amp and device.type == "cuda"
-    for s in chunk_starts(n, int(frames)):
-        chunk = np.ascontiguousarray(crops[s:s + frames])
-        x = torch.from_numpy(chunk).to(device).permute(0, 3, 1, 2).unsqueeze(0)  # (1, T, 3, S, S) uint8
+    model.eval()
+    buffer: deque[np.ndarray] = deque(maxlen=frames)
+    acc: list[float] = []
+    wsum: list[float] = []
+
+    def run(start: int) -> None:
+        x = torch.from_numpy(np.stack(buffer)).to(device).permute(0, 3, 1, 2).unsqueeze(0)  # (1, T, 3, S, S)
         with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
             y = model(x)[0].float().cpu().numpy().astype(np.float64)
         y = (y - y.mean()) / (y.std() + 1e-8)
         w = overlap_weights(len(y))
-        acc[s:s + len(y)] += w * y
-        wsum[s:s + len(y)] += w
-    return acc / wsum
+        for k in range(len(y)):
+            acc[start + k] += w[k] * y[k]
+            wsum[start + k] += w[k]
+
+    n, next_start, last_end = 0, 0, 0
+    for crop in crops:
+        buffer.append(crop)
+        acc.append(0.0)
+        wsum.append(0.0)
+        n += 1
+        if n == next_start + frames:  # the buffer holds frames [next_start, n)
+            run(next_start)
+            last_end, next_start = n, next_start + step
+    if n < 2:
+        raise ValueError(f"need at least 2 frames, got {n}")
+    if last_end == 0:  # shorter than one chunk: one chunk of all frames
+        run(0)
+    elif last_end < n:  # a last chunk flush with the end
+        run(n - frames)
+    return np.asarray(acc) / np.asarray(wsum)
 
 
 def extract_with_model(video: Recording | str | Path, loaded: LoadedModel, frames: int | None = None,
                        verbose: bool = False, amp: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """``(times, signal)`` of ``video`` with an already loaded model (see :func:`extract_rppg_signal_resnet`)."""
+    """``(times, signal)`` of ``video`` with an already loaded model (see :func:`extract_rppg_signal_resnet`).
+
+    Uses the face crops already computed for the recording (the benchmark's
+    shared pass) when there are; otherwise decodes the video once, cropping and
+    scoring chunk by chunk, so memory does not grow with the video's length.
+    """
     rec = as_recording(video)
     frames = int(frames or loaded.frames)
     if frames < 2:
         raise ValueError(f"frames must be >= 2, got {frames}")
     t0 = time.perf_counter()
-    crops, times, fps = face_crops(rec, loaded.size)
+    prod = cached_products(rec, None)
+    if prod is not None and prod.crops is not None and prod.crops.shape[1] == loaded.size:
+        raw = predict_crops(loaded.model, prod.crops, frames, loaded.device, amp=amp)
+        times, fps, how = prod.times, prod.fps, "precomputed face crops"
+    else:
+        crops = iter_face_crops(rec, FaceParams(crop_size=loaded.size))
+        try:
+            raw = predict_crop_stream(loaded.model, crops, frames, loaded.device, amp=amp)
+        except ValueError as exc:
+            raise RecordingError(rec.path, f"cannot run the model: {exc}") from exc
+        times, fps, how = decoded_frame_times(rec, len(raw)), float(rec.fps), "cropped while decoding"
     t1 = time.perf_counter()
-    raw = predict_crops(loaded.model, crops, frames, loaded.device, amp=amp)
-    t2 = time.perf_counter()
     signal = signal_postprocess(raw, fps)
     if verbose:
-        print(f"{rec.path}: {len(crops)} frames at {fps:.2f} fps, {len(chunk_starts(len(crops), frames))} "
-              f"chunk(s) of {frames}; face crops {1e3 * (t1 - t0):.0f} ms, model {1e3 * (t2 - t1):.0f} ms "
-              f"on {loaded.device}")
+        print(f"{rec.path}: {len(raw)} frames at {fps:.2f} fps, {len(chunk_starts(len(raw), frames))} "
+              f"chunk(s) of {frames} ({how}); {1e3 * (t1 - t0):.0f} ms on {loaded.device}")
     return np.asarray(times, float), signal
 
 
