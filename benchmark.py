@@ -194,11 +194,20 @@ class VideoTask:
         return {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
 
 
-def face_params(instances: Iterable[Any], face_confidence: float, protocol: Protocol):
-    """The face-processing parameters one decoding pass needs for all ``instances`` (largest crop any asks for)."""
+#: the shared face pass keeps a video's face crops only up to this size (bytes); beyond it
+#: (e.g. 10 min at 128 px is 885 MB) learned methods crop while scoring, holding one chunk
+#: (bounded memory for one more decoding pass)
+CROPS_IN_MEMORY_BYTES = 256 * 2**20
+
+
+def face_params(instances: Iterable[Any], face_confidence: float, protocol: Protocol, n_frames: int = 0):
+    """The face-processing parameters one decoding pass needs for all ``instances``: the largest
+    crop any asks for, none when ``n_frames`` such crops would exceed :data:`CROPS_IN_MEMORY_BYTES`."""
     from .methods.face import FaceParams
 
     crop = max((getattr(inst, "required_crop_size", 0) for inst in instances), default=0)
+    if n_frames * crop * crop * 3 > CROPS_IN_MEMORY_BYTES:
+        crop = 0
     return FaceParams(min_detection_confidence=face_confidence, crop_size=crop, roi=protocol.roi)
 
 
@@ -216,8 +225,8 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
         fingerprint = recording_fingerprint(rec, task.cache_dir)
         instances = {m: create_method(m, **task.methods[m]) for m in todo}
         t0 = time.perf_counter()
-        products = video_products(rec, face_params(instances.values(), task.face_confidence, task.protocol),
-                                  cache_dir=task.cache_dir)
+        face = face_params(instances.values(), task.face_confidence, task.protocol, len(rec.frame_times))
+        products = video_products(rec, face, cache_dir=task.cache_dir)
         preprocess_s = time.perf_counter() - t0
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
         return [failed_row(base, m, exc) for m in todo]
