@@ -126,6 +126,13 @@ def test_output_has_one_value_per_frame(model, size, frames):
     assert torch.isfinite(y).all()
 
 
+def test_trunk_in_slices_gives_the_same_output(model):
+    x = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (2, 20, 3, SIZE, SIZE), dtype=np.uint8))
+    model.eval()
+    with torch.inference_mode():
+        torch.testing.assert_close(model(x, frames_per_pass=7), model(x), atol=1e-5, rtol=1e-5)
+
+
 def test_model_rejects_wrong_input_shape(model):
     with pytest.raises(ValueError, match=r"\(B, T, 3, S, S\)"):
         model(torch.zeros(2, 3, SIZE, SIZE))

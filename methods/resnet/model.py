@@ -115,13 +115,23 @@ class ResNetTCN(nn.Module):
         layers.append(nn.Conv1d(128, 1, kernel_size=3, padding=1))
         self.temporal = nn.Sequential(*layers)
 
-    def frame_features(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, 3, S, S) normalised clips -> (B, 512, T) per-frame features."""
+    def frame_features(self, x: torch.Tensor, frames_per_pass: int | None = None) -> torch.Tensor:
+        """(B, T, 3, S, S) normalised clips -> (B, 512, T) per-frame features.
+
+        ``frames_per_pass``: run the trunk on that many frames at a time (same
+        values in eval mode; peak memory bounded by it instead of B x T).
+        """
         b, t = x.shape[:2]
-        f = self.pool(self.trunk(x.flatten(0, 1))).flatten(1)  # (B*T, 512)
+        flat = x.flatten(0, 1)
+        if frames_per_pass is None:
+            f = self.pool(self.trunk(flat)).flatten(1)  # (B*T, 512)
+        else:
+            f = torch.cat([self.pool(self.trunk(flat[i:i + frames_per_pass])).flatten(1)
+                           for i in range(0, flat.shape[0], frames_per_pass)])
         return f.view(b, t, FEATURES).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, frames_per_pass: int | None = None) -> torch.Tensor:
+        """(B, T, 3, S, S) clips -> (B, T) pulse; ``frames_per_pass`` as in :meth:`frame_features`."""
         if x.ndim != 5 or x.shape[2] != 3:
             raise ValueError(f"expected face-crop clips of shape (B, T, 3, S, S), got {tuple(x.shape)}")
-        return self.temporal(self.frame_features(normalize_clip(x))).squeeze(1)
+        return self.temporal(self.frame_features(normalize_clip(x), frames_per_pass)).squeeze(1)
