@@ -60,8 +60,11 @@ def environment(tmp: Path) -> dict[str, str]:
 def start(data: Path, out: Path, tmp: Path, *extra: str) -> Iterator[subprocess.Popen]:
     """The CLI in its own process group (as a shell runs a command: Ctrl-C reaches the whole
     group); whatever is left of that group is killed when the block ends (a failed test)."""
+    # SIGINT back to its default in the child: a test suite started in the background (``cmd &`` in a
+    # script) inherits SIGINT ignored, and Python then never turns Ctrl-C into KeyboardInterrupt
     proc = subprocess.Popen([*command(data, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=environment(tmp), cwd=tmp, start_new_session=True)
+                            text=True, env=environment(tmp), cwd=tmp, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         yield proc
     finally:
