@@ -84,15 +84,10 @@ def test_drop_in_functions_match_the_methods(clips):
 
 
 def test_video_without_face_is_a_clear_error(tmp_path):
-    import cv2
-
     from rppg_bench.datasets.errors import RecordingError
+    from robustness_corpus import write_faceless_video
 
-    path = tmp_path / "wall.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
-    for i in range(30):
-        writer.write(np.full((48, 64, 3), 100 + i, np.uint8))
-    writer.release()
+    path = write_faceless_video(tmp_path / "wall.avi", 30)
     with pytest.raises(RecordingError, match=r"wall\.avi.*no face found in any of its 30 frames"):
         create_method("pos").extract(path)
 

@@ -97,12 +97,8 @@ def test_harness_postprocessing_and_frame_times(clips):
 
 @needs_open_rppg
 def test_video_without_face_is_a_clear_error(tmp_path):
-    import cv2
+    from robustness_corpus import write_faceless_video
 
-    path = tmp_path / "wall.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
-    for i in range(90):
-        writer.write(np.full((48, 64, 3), 100 + i, np.uint8))
-    writer.release()
+    path = write_faceless_video(tmp_path / "wall.avi", 90)
     with pytest.raises(RecordingError, match=r"wall\.avi.*no face in any of its 90 frames"):
         create_method("physnet").extract(path)
