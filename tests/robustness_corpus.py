@@ -101,11 +101,7 @@ def write_good_folder_video(root: Path, stem: str, hr_bpm: float, seed: int) -> 
 @lru_cache(maxsize=1)
 def write_faceless_video(path: Path, n_frames: int) -> Path:
     """A 64x48 MJPG .avi of plain grey frames brightening by one level per frame: no face anywhere."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
-    for i in range(n_frames):
-        writer.write(np.full((48, 64, 3), 100 + i, np.uint8))
-    writer.release()
-    return path
+    return write_video(path, frames=(np.full((48, 64, 3), 100 + i, np.uint8) for i in range(n_frames)))
 
 
 def pattern_avi_bytes() -> bytes:

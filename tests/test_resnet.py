@@ -54,12 +54,7 @@ FPS = 30.0
 SIZE = 64
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def face_video(path: Path, hr_bpm: float, n_frames: int = 60, seed: int = 0) -> Path:

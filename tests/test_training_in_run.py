@@ -134,18 +134,14 @@ def test_training_problems_fail_only_the_learned_method(probe, layouts, tmp_path
     assert all(f["error"] for f in record["training"]["probe"]["folds"])
 
 
-def test_resnet_without_a_checkpoint_is_trained_per_fold(layouts, tmp_path):
+def test_resnet_without_a_checkpoint_is_trained_per_fold(layouts, tmp_path, torch_one_thread):
     """The real model, tiny: one epoch per fold at 64 px; each fold's checkpoint scores its held-out video."""
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        out = tmp_path / "run"
-        rc = run_cli("--datasets", "ubfc", "--data-root", str(layouts), "--methods", "resnet", "--folds", "2",
-                     "--param", "resnet.epochs=1", "--param", "resnet.size=64", "--param", "resnet.clip_frames=32",
-                     "--param", "resnet.batch=4", "--param", "resnet.device='cpu'", "--quiet", "--out", str(out))
-    finally:
-        torch.set_num_threads(threads)
+    import torch
+
+    out = tmp_path / "run"
+    rc = run_cli("--datasets", "ubfc", "--data-root", str(layouts), "--methods", "resnet", "--folds", "2",
+                 "--param", "resnet.epochs=1", "--param", "resnet.size=64", "--param", "resnet.clip_frames=32",
+                 "--param", "resnet.batch=4", "--param", "resnet.device='cpu'", "--quiet", "--out", str(out))
     assert rc == 0
     rows, record = results(out)
     assert len(rows) == 2 and (rows["status"] == "ok").all() and rows["hr_pred"].notna().all()
