@@ -20,6 +20,7 @@ from rppg_bench.metrics.compare import (
     nemenyi_cd,
     paired_tests,
     q_alpha,
+    wilcoxon_signed_rank,
 )
 from scipy import stats
 
@@ -64,6 +65,20 @@ def test_wilcoxon_by_hand():
     assert r["p"] == pytest.approx(0.0625) and r["statistic"] == 0 and r["median_diff"] == 3.0
     same = paired_tests(pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})).iloc[0]
     assert same["p"] == 1.0 and not same["significant"]  # identical errors: no evidence of a difference
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_wilcoxon_with_ties_and_zeros_equals_scipy(seed):
+    # errors on a 0.5 bpm grid (as FFT bins give): ties and zero differences, where scipy runs
+    # its exact permutation test; ours runs the same test vectorised and must give the same p
+    rng = np.random.default_rng(seed)
+    for n in (3, 6, 9, 13, 20):
+        d = np.round(rng.normal(0.3, 1.5, size=n) * 2) / 2
+        d[0] = 0.0
+        d[1] = d[2] = 0.5
+        ref = stats.wilcoxon(d)
+        stat, p = wilcoxon_signed_rank(d)
+        assert stat == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue, rel=1e-12)
 
 
 def test_pairs_use_the_videos_both_methods_finished():
