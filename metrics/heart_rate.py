@@ -34,6 +34,7 @@ minute (bpm).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -126,7 +127,11 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
         n_win = n
     else:
         starts = np.arange(0, n - n_win + 1, n_step)
-    hr = np.array([hr_estimate(x[s:s + n_win], fs, band=band, method=method) for s in starts])
+    if method == "harmonic":  # all windows preprocessed and transformed at once: same values, ~3x faster
+        windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
+        hr = _hr_harmonic_rows(_check_signals(windows, fs), float(fs), _check_band(band, fs))
+    else:
+        hr = np.array([hr_estimate(x[s:s + n_win], fs, band=band, method=method) for s in starts])
     times = (starts + (n_win - 1) / 2.0) / fs
     return times, hr
 
@@ -155,20 +160,28 @@ def _check_fs(fs: float) -> None:
 
 
 def _check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
-    """Validated float copy of ``signal`` scaled to max |x| = 1 and zero mean."""
-    _check_fs(fs)
+    """Validated float copy of ``signal`` (N,) scaled to max |x| = 1 and zero mean."""
     x = np.asarray(signal, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"signal must be 1-D, got shape {x.shape}")
-    if x.size / fs < MIN_DURATION_S or x.size < 8:
-        raise ValueError(f"signal too short for a heart rate: {x.size} samples at {fs:g} Hz "
+    return _check_signals(x[None], fs)[0]
+
+
+def _check_signals(rows: np.ndarray, fs: float) -> np.ndarray:
+    """``_check_signal`` of every row of ``rows`` (W, N): validated, each row scaled to
+    max |x| = 1 and zero mean; a ValueError if any row fails."""
+    _check_fs(fs)
+    x = np.asarray(rows, dtype=float)
+    n = x.shape[-1]
+    if n / fs < MIN_DURATION_S or n < 8:
+        raise ValueError(f"signal too short for a heart rate: {n} samples at {fs:g} Hz "
                          f"(need at least {MIN_DURATION_S:g} s and 8 samples)")
     if not np.all(np.isfinite(x)):
         raise ValueError("signal contains non-finite values (NaN or inf)")
-    scale = float(np.max(np.abs(x)))
-    x = x / scale if scale > 0 else x
-    x = x - x.mean()
-    if float(np.ptp(x)) <= 1e-12:
+    scale = np.max(np.abs(x), axis=-1, keepdims=True)
+    x = x / np.where(scale > 0, scale, 1.0)
+    x = x - x.mean(axis=-1, keepdims=True)
+    if np.any(np.ptp(x, axis=-1) <= 1e-12):
         raise ValueError("signal is constant: no heart rate can be estimated")
     return x
 
@@ -199,10 +212,11 @@ def _detrend_lambda(fs: float, cutoff_hz: float) -> float:
 
 
 def _preprocess(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
-    """Detrend (smoothness priors, cut-off ``band[0] / 2``) and band-pass ``x`` to ``band`` (Hz)."""
+    """Detrend (smoothness priors, cut-off ``band[0] / 2``) and band-pass ``x`` to ``band`` (Hz),
+    along the last axis of ``x`` (N,) or (W, N); a ValueError if any signal has no power left."""
     y = signal_detrend(x, lam=_detrend_lambda(fs, 0.5 * band[0]))
     y = signal_bandpass(y, fs, band)
-    if not np.all(np.isfinite(y)) or float(np.ptp(y)) <= 1e-12 * max(1.0, float(np.ptp(x))):
+    if not np.all(np.isfinite(y)) or np.any(np.ptp(y, axis=-1) <= 1e-12 * np.maximum(1.0, np.ptp(x, axis=-1))):
         raise ValueError("signal has no power in the heart-rate band")
     return y
 
@@ -333,12 +347,12 @@ def _hann_and_freqs(n: int, nfft: int, fs: float) -> tuple[np.ndarray, float, np
 
 def _hann_periodogram(y: np.ndarray, fs: float, nfft: int) -> tuple[np.ndarray, np.ndarray]:
     """``scipy.signal.periodogram(y, fs, window="hann", nfft=nfft, detrend=False)`` (one-sided
-    density) for 1-D ``y`` with ``nfft >= y.size``, computed directly: one real FFT, the window
-    and frequency grid cached per length."""
-    win, energy, f = _hann_and_freqs(y.size, int(nfft), float(fs))
-    spec = sp_fft.rfft(win * y, n=nfft)
+    density) along the last axis of ``y`` (N,) or (W, N) with ``nfft >= N``, computed directly:
+    one real FFT, the window and frequency grid cached per length."""
+    win, energy, f = _hann_and_freqs(y.shape[-1], int(nfft), float(fs))
+    spec = sp_fft.rfft(win * y, n=nfft, axis=-1)
     p = (spec.real ** 2 + spec.imag ** 2) / (fs * energy)
-    p[1:-1 if nfft % 2 == 0 else None] *= 2
+    p[..., 1:-1 if nfft % 2 == 0 else None] *= 2
     return f, p
 
 
@@ -376,43 +390,73 @@ def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
     1/f noise at -3 to +3 dB, 10 and 30 s windows, with and without the
     0.7-3 Hz post-processing of the methods).
     """
-    nyq = fs / 2.0
-    y = _preprocess(x, fs, (min(0.5, 0.7 * band[0]), 0.98 * nyq))
-    n = y.size
-    nfft = _nfft(n, fs)
-    f, p = _hann_periodogram(y, fs, nfft)
+    return float(_hr_harmonic_rows(x[None], fs, band, n_harmonics, decay, floor_factor, sub_ratio, sub_score)[0])
+
+
+def _hr_harmonic_rows(rows: np.ndarray, fs: float, band: tuple[float, float], *params: float) -> np.ndarray:
+    """``_hr_harmonic`` of every row of ``rows`` (W, N), bpm (W,): one detrend solve, one
+    band-pass and one FFT for all rows, then the harmonic scoring per row."""
+    y = _preprocess(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
+    f, p = _hann_periodogram(y, fs, _nfft(y.shape[-1], fs))
+    return _harmonic_pick(f, p, y.shape[-1], fs, band, *params)
+
+
+def _harmonic_pick(f: np.ndarray, p: np.ndarray, n: int, fs: float, band: tuple[float, float],
+                   n_harmonics: int = 3, decay: float = 0.7, floor_factor: float = 2.0,
+                   sub_ratio: float = 0.12, sub_score: float = 0.6) -> np.ndarray:
+    """Steps 2-5 of ``_hr_harmonic`` on the spectra ``p`` (W, F) over ``f`` (F,) Hz of ``n``-sample
+    signals at ``fs`` Hz: the heart rates in bpm (W,). Steps 2-3 run on all rows at once."""
     df = f[1] - f[0]
+    base_tol = 1.0 / (n / fs)  # Hz; half of it plus 0.03 k Hz is the tolerance of tooth k
     in_band = (f >= band[0]) & (f <= band[1])
-    peak = float(p[in_band].max()) if np.any(in_band) else 0.0
-    if not peak > 0:
+    if np.any(in_band):  # only bins up to the 4th harmonic of the band's top (plus its tolerance) are read
+        top = max(n_harmonics, 4)
+        keep = top * int(np.flatnonzero(in_band)[-1]) + _tooth_halfwidth(top, base_tol, df) + 2
+        f, p, in_band = f[:keep], p[:, :keep], in_band[:keep]
+    peak = p[:, in_band].max(axis=1) if np.any(in_band) else np.zeros(len(p))
+    if not np.all(peak > 0):
         raise ValueError("signal has no power in the heart-rate band")
-    p = p / peak
-    floor = float(np.median(p[in_band]))
-    pc = np.clip(p - floor_factor * floor, 0.0, None)
+    p = p / peak[:, None]
+    floor = np.median(p[:, in_band], axis=1)
+    pc = np.clip(p - floor_factor * floor[:, None], 0.0, None)
     # only local maxima count: a tooth on the slope of a neighbouring peak's
     # main lobe is not a harmonic (matters for short windows, broad lobes)
-    is_peak = np.r_[False, (p[1:-1] >= p[:-2]) & (p[1:-1] >= p[2:]), False]
+    is_peak = np.zeros(p.shape, dtype=bool)
+    is_peak[:, 1:-1] = (p[:, 1:-1] >= p[:, :-2]) & (p[:, 1:-1] >= p[:, 2:])
     pc = np.where(is_peak, pc, 0.0)
 
-    base_tol = 1.0 / (n / fs)  # Hz; half of it plus 0.03 k Hz is the tolerance of tooth k
     halfwidth = [_tooth_halfwidth(k, base_tol, df) for k in range(1, n_harmonics + 1)]
     idx = np.flatnonzero(in_band)
-    score = np.zeros(idx.size)
-    teeth = []
+    score = np.zeros((len(p), idx.size))
+    teeth = np.zeros((n_harmonics, len(p), idx.size))
     for k in range(1, n_harmonics + 1):
-        mk = maximum_filter1d(pc, size=2 * halfwidth[k - 1] + 1, mode="constant")
+        mk = maximum_filter1d(pc, size=2 * halfwidth[k - 1] + 1, axis=-1, mode="constant")
         j = k * idx
         valid = j < f.size
-        tooth = np.zeros(idx.size)
-        tooth[valid] = mk[j[valid]]
-        teeth.append(tooth)
-        score += decay ** (k - 1) * tooth
+        teeth[k - 1][:, valid] = mk[:, j[valid]]
+        score += decay ** (k - 1) * teeth[k - 1]
+    comb = _Comb(f, idx, halfwidth, base_tol, df, band)
+    return np.array([60.0 * comb.pick(p[w], pc[w], teeth[:, w], score[w], sub_ratio, sub_score)
+                     for w in range(len(p))])
 
-    def refine(i: int) -> float:
+
+@dataclass(frozen=True)
+class _Comb:
+    """The frequency grid and harmonic tolerances shared by the rows of ``_harmonic_pick``."""
+
+    f: np.ndarray  # (F,) Hz
+    idx: np.ndarray  # bins of the candidate fundamentals (in band)
+    halfwidth: list[int]  # tooth half-width in bins per harmonic
+    base_tol: float  # Hz
+    df: float  # Hz per bin
+    band: tuple[float, float]  # Hz
+
+    def refine(self, p: np.ndarray, pc: np.ndarray, i: int) -> float:
         """Exact peak (Hz) of the strongest tooth of candidate bin ``i``, over its harmonic number."""
+        f = self.f
         top, best_f = -1.0, float(f[i])
-        for k in range(1, n_harmonics + 1):
-            lo, hi = k * i - halfwidth[k - 1], k * i + halfwidth[k - 1] + 1  # the max-filter window
+        for k, hw in enumerate(self.halfwidth, start=1):
+            lo, hi = k * i - hw, k * i + hw + 1  # the max-filter window
             if lo >= f.size:
                 break
             j = max(lo, 0) + int(np.argmax(p[max(lo, 0):min(hi, f.size)]))
@@ -420,20 +464,25 @@ def _hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
                 top, best_f = float(pc[j]), float(f[j]) / k
         return best_f
 
-    best = int(np.argmax(score))
-    f_hat = refine(int(idx[best]))
-    # sub-harmonic check: f/m (m = 3, 2) explains peaks that the comb of f misses
-    for m in (3, 2):
-        fc = f_hat / m
-        if fc < band[0] - 0.5 * base_tol:
-            continue
-        c = int(np.argmin(np.abs(f[idx] - max(fc, band[0]))))
-        extra = sum(teeth[j - 1][c] if j <= n_harmonics else _tooth(pc, df, idx[c], j, base_tol)
-                    for j in range(1, m + 2) if j % m)
-        if extra > 0 and extra >= sub_ratio * teeth[0][best] and score[c] >= sub_score * score[best]:
-            f_hat = refine(int(idx[c]))
-            break
-    return 60.0 * float(np.clip(f_hat, band[0], band[1]))
+    def pick(self, p: np.ndarray, pc: np.ndarray, teeth: np.ndarray, score: np.ndarray,
+             sub_ratio: float, sub_score: float) -> float:
+        """Steps 4-5 for one spectrum: the refined winner (Hz), replaced by its third or half
+        when the sub-harmonic check passes; clipped to the band."""
+        f, idx, band, n_harmonics = self.f, self.idx, self.band, len(self.halfwidth)
+        best = int(np.argmax(score))
+        f_hat = self.refine(p, pc, int(idx[best]))
+        # sub-harmonic check: f/m (m = 3, 2) explains peaks that the comb of f misses
+        for m in (3, 2):
+            fc = f_hat / m
+            if fc < band[0] - 0.5 * self.base_tol:
+                continue
+            c = int(np.argmin(np.abs(f[idx] - max(fc, band[0]))))
+            extra = sum(teeth[j - 1][c] if j <= n_harmonics else _tooth(pc, self.df, idx[c], j, self.base_tol)
+                        for j in range(1, m + 2) if j % m)
+            if extra > 0 and extra >= sub_ratio * teeth[0][best] and score[c] >= sub_score * score[best]:
+                f_hat = self.refine(p, pc, int(idx[c]))
+                break
+        return float(np.clip(f_hat, band[0], band[1]))
 
 
 def _tooth_halfwidth(k: int, base_tol: float, df: float) -> int:

@@ -20,17 +20,18 @@ DEFAULT_BAND_HZ = (0.7, 3.0)
 
 
 def signal_detrend(x: np.ndarray, lam: float = 100.0) -> np.ndarray:
-    """Remove slow trends with smoothness priors (Tarvainen 2002), shape (N,) -> (N,).
+    """Remove slow trends with smoothness priors (Tarvainen 2002), shape (N,) -> (N,), or
+    (W, N) -> (W, N) detrending each row.
 
     Solves ``(I + lam^2 D2'D2) z = x`` (``D2`` the second-difference matrix)
     with the Cholesky factor of that symmetric positive-definite pentadiagonal
     matrix (O(N), cached per ``(N, lam)``) and returns ``x - z``.
     """
     x = np.asarray(x, dtype=float)
-    n = x.size
+    n = x.shape[-1] if x.ndim else 0
     if n < 3:
-        return x - x.mean() if n else x.copy()
-    trend = cho_solve_banded((_detrend_factor(n, float(lam)), False), x, check_finite=False)
+        return x - x.mean(axis=-1, keepdims=True) if n else x.copy()
+    trend = cho_solve_banded((_detrend_factor(n, float(lam)), False), x.T, check_finite=False).T
     return x - trend
 
 
@@ -73,14 +74,15 @@ def _sosfiltfilt(sos: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) ->
 
 def signal_bandpass(x: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
                     order: int = 3) -> np.ndarray:
-    """Zero-phase Butterworth band-pass of ``x`` (N,) sampled at ``fs`` Hz, band in Hz."""
+    """Zero-phase Butterworth band-pass of ``x`` (N,), or of each row of (W, N), at ``fs`` Hz; band in Hz."""
     x = np.asarray(x, dtype=float)
     nyq = fs / 2.0
     lo, hi = band[0] / nyq, min(band[1] / nyq, 0.99)
     sos, zi = _bandpass_sos(int(order), float(lo), float(hi))
-    padlen = min(x.size - 1, 3 * (2 * len(sos) + 1) * 3)
-    if x.size < 4:
-        return x - x.mean()
+    n = x.shape[-1]
+    padlen = min(n - 1, 3 * (2 * len(sos) + 1) * 3)
+    if n < 4:
+        return x - x.mean(axis=-1, keepdims=True)
     if x.ndim != 1:
         return sps.sosfiltfilt(sos, x, padlen=max(padlen, 0))
     return _sosfiltfilt(sos, zi, x, max(padlen, 0))

@@ -158,6 +158,19 @@ def test_hr_windowed_times_and_values():
     assert np.allclose(hr, true, atol=1.5)
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("band", [(0.7, 3.0), (0.8, 1.3)])
+def test_hr_windowed_batch_equals_window_by_window(seed, band):
+    # the windowed default scores all windows in one batch; it must give exactly what
+    # hr_estimate gives on each window alone (noisy, harmonic-rich, drifting, odd fs)
+    fs = 29.97
+    x, _ = harmonic_pulse(50 + 25 * seed, 40.0, snr_db=-2.0 + seed, seed=seed, fs=fs)
+    t, hr = hr_windowed(x, fs, window=10.0, step=1.0, band=band)
+    n_win, n_step = round(10.0 * fs), round(fs)
+    expected = [hr_estimate(x[s:s + n_win], fs, band=band) for s in range(0, x.size - n_win + 1, n_step)]
+    assert hr.tolist() == expected
+
+
 def test_hr_windowed_short_signal_gives_one_window():
     x = sinusoid(80, 6.0)
     t, hr = hr_windowed(x, FS, window=10.0)
