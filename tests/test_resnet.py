@@ -47,7 +47,11 @@ from rppg_bench.methods.resnet.infer import (
     predict_crops,
 )
 from rppg_bench.methods.resnet.loss import peak_hr, rppg_loss, soft_hr, zscore
-from rppg_bench.methods.resnet.model import normalize_clip
+from rppg_bench.methods.resnet.model import (
+    clip_moments,
+    normalize_clip,
+    standardize,
+)
 from rppg_bench.methods.resnet.train import make_config, save_checkpoint
 
 FPS = 30.0
@@ -126,6 +130,29 @@ def test_trunk_in_slices_gives_the_same_output(model):
     model.eval()
     with torch.inference_mode():
         torch.testing.assert_close(model(x, frames_per_pass=7), model(x), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("frames_per_pass", [1, 7, 32])
+def test_memory_lean_path_equals_forward_on_the_whole_clip(model, frames_per_pass):
+    """forward(x, frames_per_pass): moments accumulated and frames normalised and run through the trunk
+    slice by slice (what inference uses) -- the same numbers as normalising the whole clip at once."""
+    x = torch.from_numpy(np.random.default_rng(1).integers(0, 256, (1, 20, 3, SIZE, SIZE), dtype=np.uint8))
+    with torch.inference_mode():
+        whole = model.temporal(model.frame_features(normalize_clip(x))).squeeze(1)
+        torch.testing.assert_close(model(x, frames_per_pass=frames_per_pass), whole, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(model(x), whole, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("frames_per_pass", [None, 1, 6, 24])
+def test_clip_moments_in_slices_are_the_clip_mean_and_std(frames_per_pass):
+    x, _, _ = pulse_clips(b=2, t=24)
+    mean, std = clip_moments(x, frames_per_pass)
+    xf = x.double() / 255
+    assert mean.dtype == std.dtype == torch.float32 and mean.shape == std.shape == (2, 1, 3, SIZE, SIZE)
+    torch.testing.assert_close(mean.double(), xf.mean(dim=1, keepdim=True), atol=1e-6, rtol=0)
+    torch.testing.assert_close(std.double(), xf.std(dim=1, keepdim=True, correction=0), atol=1e-6, rtol=0)
+    sliced = torch.cat([standardize(x[:, i:i + 5], mean, std) for i in range(0, 24, 5)], dim=1)
+    torch.testing.assert_close(sliced, normalize_clip(x), atol=1e-4, rtol=1e-5)
 
 
 def test_model_rejects_wrong_input_shape(model):
@@ -376,8 +403,12 @@ def test_streamed_chunks_are_the_chunks_of_the_whole_video(checkpoint, n):
 
 def test_scoring_while_decoding_equals_scoring_precomputed_crops(video_dir, checkpoint):
     """A video scored straight from decoding (bounded memory) gives the benchmark path's numbers."""
-    from rppg_bench.methods.face import FaceParams, iter_face_crops, video_products
-    from rppg_bench.methods.face import recording_from_video
+    from rppg_bench.methods.face import (
+        FaceParams,
+        iter_face_crops,
+        recording_from_video,
+        video_products,
+    )
 
     loaded = load_checkpoint(checkpoint, "cpu")
     path = video_dir / "subject0_1.avi"

@@ -22,6 +22,14 @@ harmonic first. The ``1e-3`` (a quarter of one 8-bit grey level) keeps
 pixels that never change, e.g. the zero padding of a crop at the image
 border, at zero instead of amplifying their quantisation noise.
 
+Memory: :meth:`ResNetTCN.forward` with ``frames_per_pass`` (what inference
+uses) never holds a floating-point copy of the whole clip: the per-pixel mean
+and standard deviation are accumulated ``frames_per_pass`` frames at a time
+(:func:`clip_moments`), then each slice of frames is standardised
+(:func:`standardize`) and run through the trunk. Without it the clip is
+normalised in one piece (:func:`normalize_clip`, the same two functions), as
+in training and in the ONNX export.
+
 Weights are never downloaded: the trunk starts from scratch unless
 ``pretrained_path`` names a local torchvision ResNet-18 ImageNet state dict
 (e.g. ``resnet18-f37072fd.pth``).
@@ -48,20 +56,53 @@ FEATURES = 512
 NORM_EPS = 1e-3
 
 
+def to_unit_range(x: torch.Tensor) -> torch.Tensor:
+    """Face crops as float32 in [0, 1]: ``uint8`` (0-255) divided by 255, floating point as is (any shape)."""
+    return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+
+
+def clip_moments(x: torch.Tensor, frames_per_pass: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-pixel mean and (population) standard deviation of each clip over time.
+
+    ``x``: (B, T, C, H, W) face crops, ``uint8`` (0-255) or floating point in
+    [0, 1]. Returns ``(mean, std)``, each float32 (B, 1, C, H, W) in [0, 1]
+    units: two passes (the mean, then the mean squared deviation from it),
+    each over ``frames_per_pass`` frames at a time (None: all T at once), so
+    at most that many frames are ever converted to floating point together.
+    """
+    t = x.shape[1]
+    blocks = [x] if frames_per_pass is None else list(x.split(int(frames_per_pass), dim=1))
+    total = to_unit_range(blocks[0]).sum(dim=1, keepdim=True)
+    for block in blocks[1:]:
+        total = total + to_unit_range(block).sum(dim=1, keepdim=True)
+    mean = total / t
+    sq = (to_unit_range(blocks[0]) - mean).square().sum(dim=1, keepdim=True)
+    for block in blocks[1:]:
+        sq = sq + (to_unit_range(block) - mean).square().sum(dim=1, keepdim=True)
+    return mean, (sq / t).sqrt()
+
+
+def standardize(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, eps: float = NORM_EPS) -> torch.Tensor:
+    """``(x - mean) / (std + eps)``, float32, same shape as ``x``.
+
+    ``x``: (B, t, C, H, W) frames of a clip (all T or a slice), ``uint8`` or
+    float in [0, 1]; ``mean``, ``std``: (B, 1, C, H, W) from :func:`clip_moments`
+    over the whole clip.
+    """
+    return (to_unit_range(x) - mean) / (std + eps)
+
+
 def normalize_clip(x: torch.Tensor, eps: float = NORM_EPS) -> torch.Tensor:
     """Standardise every pixel of each clip over time.
 
     ``x``: (B, T, C, H, W) face crops, ``uint8`` (0-255) or floating point in
     [0, 1]. Returns float32 (B, T, C, H, W) ``(x - mean_t) / (std_t + eps)``
     with mean and (population) standard deviation taken over the T frames of
-    each clip, per pixel and channel.
+    each clip, per pixel and channel (:func:`clip_moments`, :func:`standardize`).
     """
     if x.ndim != 5:
         raise ValueError(f"expected clips of shape (B, T, C, H, W), got {tuple(x.shape)}")
-    x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-    mean = x.mean(dim=1, keepdim=True)
-    std = x.std(dim=1, keepdim=True, correction=0)
-    return (x - mean) / (std + eps)
+    return standardize(x, *clip_moments(x), eps)
 
 
 def resnet18_trunk(pretrained_path: str | Path | None = None) -> nn.Sequential:
@@ -130,8 +171,25 @@ class ResNetTCN(nn.Module):
                            for i in range(0, flat.shape[0], frames_per_pass)])
         return f.view(b, t, FEATURES).transpose(1, 2)
 
+    def clip_features(self, x: torch.Tensor, frames_per_pass: int | None = None) -> torch.Tensor:
+        """(B, T, 3, S, S) raw clips (``uint8`` or float in [0, 1]) -> (B, 512, T) per-frame features.
+
+        Without ``frames_per_pass`` the clip is normalised in one piece
+        (:func:`normalize_clip`). With it, no floating-point copy of the whole
+        clip is made: the clip's moments are accumulated and the frames
+        standardised and run through the trunk ``frames_per_pass`` at a time
+        (same values as without, up to float rounding).
+        """
+        if frames_per_pass is None:
+            return self.frame_features(normalize_clip(x))
+        n = int(frames_per_pass)
+        mean, std = clip_moments(x, n)
+        return torch.cat([self.frame_features(standardize(x[:, i:i + n], mean, std), n)
+                          for i in range(0, x.shape[1], n)], dim=2)
+
     def forward(self, x: torch.Tensor, frames_per_pass: int | None = None) -> torch.Tensor:
-        """(B, T, 3, S, S) clips -> (B, T) pulse; ``frames_per_pass`` as in :meth:`frame_features`."""
+        """(B, T, 3, S, S) clips -> (B, T) pulse; ``frames_per_pass`` as in :meth:`clip_features`
+        (bounds the memory of normalisation and trunk alike)."""
         if x.ndim != 5 or x.shape[2] != 3:
             raise ValueError(f"expected face-crop clips of shape (B, T, 3, S, S), got {tuple(x.shape)}")
-        return self.temporal(self.frame_features(normalize_clip(x), frames_per_pass)).squeeze(1)
+        return self.temporal(self.clip_features(x, frames_per_pass)).squeeze(1)
