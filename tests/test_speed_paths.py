@@ -220,6 +220,19 @@ def test_decoded_ahead_keeps_order_errors_and_stops_the_thread():
     assert len(closed) == 3 and closed[-1] < 10
 
 
+def test_opencv_runs_on_one_thread_during_the_face_pass_and_is_restored_after():
+    import cv2
+    from rppg_bench.methods.face import opencv_threads
+
+    before = cv2.getNumThreads()
+    with opencv_threads(1):
+        assert cv2.getNumThreads() == 1
+    assert cv2.getNumThreads() == before
+    with pytest.raises(KeyError), opencv_threads(1):
+        raise KeyError("an error inside the block")
+    assert cv2.getNumThreads() == before
+
+
 def test_landmarks_read_from_the_wire_format_equal_the_per_landmark_values():
     landmark_pb2 = pytest.importorskip("mediapipe.framework.formats.landmark_pb2")
     from rppg_bench.methods.face import landmarks_to_pixels
