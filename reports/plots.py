@@ -70,6 +70,12 @@ def _scatter_by_dataset(ax, g: pd.DataFrame, x: pd.Series, y: pd.Series, dataset
         ax.legend(fontsize=7, loc="lower right")
 
 
+def _title(ax, text: str, **kwargs: Any) -> None:
+    """Axes title at its default height, given explicitly: matplotlib then skips placing it
+    above any top-side tick labels (there are none here), a quarter of a panel's drawing time."""
+    ax.set_title(text, y=1.0, **kwargs)
+
+
 def _save(fig, path: Path, dpi: int = 110) -> Path:
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
@@ -92,7 +98,7 @@ def plot_bland_altman(df: pd.DataFrame, path: Path) -> Path:
             ax.axhline(lim, color="k", lw=0.8, ls="--")
         ax.text(0.02, 0.97, f"bias {bias:+.2f}\nLoA [{bias - 1.96 * sd:.2f}, {bias + 1.96 * sd:.2f}]",
                 transform=ax.transAxes, va="top", fontsize=8)
-        ax.set_title(m)
+        _title(ax, m)
         ax.set_xlabel("mean of estimated and true HR (bpm)")
         ax.set_ylabel("estimated - true HR (bpm)")
     return _save(fig, path)
@@ -111,7 +117,7 @@ def plot_hr_scatter(df: pd.DataFrame, path: Path) -> Path:
         _scatter_by_dataset(ax, g, g["hr_true"], g["hr_pred"], datasets, legend=ax is axes[0])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
-        ax.set_title(m)
+        _title(ax, m)
         ax.set_xlabel("true HR (bpm)")
         ax.set_ylabel("estimated HR (bpm)")
     return _save(fig, path)
@@ -129,7 +135,7 @@ def plot_error_distribution(df: pd.DataFrame, path: Path) -> Path:
         ax.scatter(np.full(e.size, i) + np.linspace(-0.15, 0.15, e.size), e, s=10, alpha=0.7)
     ax.set_ylabel("|estimated - true HR| (bpm)")
     ax.set_xlabel("method")
-    ax.set_title("per-video HR error")
+    _title(ax, "per-video HR error")
     return _save(fig, path)
 
 
@@ -147,7 +153,7 @@ def plot_waveforms(rows: list[dict[str, Any]], path: Path, seconds: float = 10.0
         ax.plot(t[keep], np.asarray(w["ref"])[keep], color="k", lw=1, label="ground truth")
         ax.plot(t[keep], np.asarray(w["pred"])[keep], color="tab:red", lw=1, label=r["method"])
         ax.set_ylabel("[0, 1]")
-        ax.set_title(f"{r['dataset']} / {r['video']} / {r['method']}", fontsize=9)
+        _title(ax, f"{r['dataset']} / {r['video']} / {r['method']}", fontsize=9)
         ax.legend(fontsize=7, loc="upper right")
     axes[-1, 0].set_xlabel("time (s)")
     return _save(fig, path, dpi=100)
@@ -183,7 +189,7 @@ def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
         ax.set_ylim(mid - half, mid + half)
         if len(w0["t"]) == 1:  # one window (a video not longer than the window): centre it
             ax.set_xlim(w0["t"][0] - 5, w0["t"][0] + 5)
-        ax.set_title(f"{dataset} / {group[0]['video']}: windowed heart rate", fontsize=10)
+        _title(ax, f"{dataset} / {group[0]['video']}: windowed heart rate", fontsize=10)
         ax.set_xlabel("time (s, window centre)")
         ax.set_ylabel("heart rate (bpm)")
         ax.grid(alpha=0.3)
@@ -229,7 +235,7 @@ def plot_cd_diagram(ranks: dict[str, float], cd: float, groups: list[list[str]],
     ax.set_ylim(top - 0.32 * (half - 1) - 0.3, 1.35)
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=9)
+        _title(ax, title, fontsize=9)
     return _save(fig, path)
 
 

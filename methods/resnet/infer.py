@@ -47,8 +47,8 @@ from .train import pick_device
 RULE = "-" * 62
 #: frames normalised and run through the ResNet trunk at once during inference (bounds peak memory:
 #: a whole 300-frame chunk at 128 px needs about 1.5 GB of activations and 0.2 GB to normalise,
-#: 16 frames under 0.05 GB in all; only the chunk's uint8 crops are held whole)
-TRUNK_FRAMES = 16
+#: 8 frames about 0.02 GB in all; only the chunk's uint8 crops are held whole)
+TRUNK_FRAMES = 8
 
 
 @dataclass
