@@ -40,6 +40,7 @@ from rppg_bench.methods.resnet.data import (
     recording_subject,
 )
 from rppg_bench.methods.resnet.infer import (
+    TRUNK_FRAMES,
     chunk_starts,
     extract_with_model,
     overlap_weights,
@@ -394,7 +395,8 @@ def test_streamed_chunks_are_the_chunks_of_the_whole_video(checkpoint, n):
     acc, wsum = np.zeros(n), np.zeros(n)
     for s in chunk_starts(n, 16):
         with torch.inference_mode():
-            y = loaded.model(torch.from_numpy(crops[s:s + 16]).permute(0, 3, 1, 2)[None])[0].numpy().astype(float)
+            clip = torch.from_numpy(crops[s:s + 16]).permute(0, 3, 1, 2)[None]
+            y = loaded.model(clip, frames_per_pass=TRUNK_FRAMES)[0].numpy().astype(float)
         w = overlap_weights(len(y))
         acc[s:s + len(y)] += w * (y - y.mean()) / (y.std() + 1e-8)
         wsum[s:s + len(y)] += w
