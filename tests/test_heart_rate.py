@@ -171,6 +171,21 @@ def test_hr_windowed_batch_equals_window_by_window(seed, band):
     assert hr.tolist() == expected
 
 
+def test_hr_windowed_memory_does_not_grow_with_the_signal():
+    # windows are scored in batches: a 10-minute signal (591 windows) must not hold all their
+    # zero-padded spectra at once (that took about 300 MB)
+    import tracemalloc
+
+    x, _ = harmonic_pulse(70, 600.0, seed=1)
+    tracemalloc.start()
+    try:
+        hr_windowed(x, FS, window=10.0, step=1.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 80e6
+
+
 def test_hr_windowed_short_signal_gives_one_window():
     x = sinusoid(80, 6.0)
     t, hr = hr_windowed(x, FS, window=10.0)
