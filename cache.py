@@ -15,7 +15,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -38,6 +39,20 @@ def cache_key(**parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
+def _replace_atomically(path: Path, write: Callable[[BinaryIO], Any], suffix: str = "") -> Path:
+    """Write ``path`` with ``write(file)`` into a temporary sibling, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def save_arrays_atomic(path: Path, arrays: Mapping[str, np.ndarray]) -> Path:
     """Write ``arrays`` as an uncompressed ``.npz`` at ``path`` atomically.
 
@@ -45,18 +60,14 @@ def save_arrays_atomic(path: Path, arrays: Mapping[str, np.ndarray]) -> Path:
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return _replace_atomically(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")
     except OSError as exc:
         raise OSError(exc.errno, f"cannot write cache file {path}: {exc.strerror or exc}") from exc
-    return path
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) at ``path`` atomically: readers see the old file or the whole new one."""
+    return _replace_atomically(Path(path), lambda fh: fh.write(text.encode()))
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray] | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import write_text_atomic
 from .datasets.recording import Recording
 from .datasets.splits import subject_folds, subject_key
 from .methods.registry import create_method
@@ -98,9 +99,7 @@ def read_fitted(folder: Path) -> dict[str, Any] | None:
 
 def write_fitted(folder: Path, content: dict[str, Any]) -> None:
     """Write ``fitted.json`` atomically (it appears only once training has finished)."""
-    tmp = folder / (FITTED_FILE + ".tmp")
-    tmp.write_text(json.dumps(content, indent=1, sort_keys=True))
-    tmp.replace(folder / FITTED_FILE)
+    write_text_atomic(folder / FITTED_FILE, json.dumps(content, indent=1, sort_keys=True))
 
 
 def fold_identity(method: str, params: dict[str, Any], fold: Fold, seed: int) -> dict[str, Any]:

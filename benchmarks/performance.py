@@ -34,9 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -100,18 +98,30 @@ def _times(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
 
+def run_child(argv: list[str], what: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``argv`` in a new process, output captured; on failure print its tail and stop the script."""
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"{what} returned {proc.returncode}")
+    return proc
+
+
+def child_peak_and_wall(stderr: str) -> tuple[float, float]:
+    """(peak RSS in MiB, wall seconds) from a memory child's ``MAXRSS_KB`` and ``WALL`` lines."""
+    values = {line.split()[0]: line.split()[1] for line in stderr.splitlines()
+              if line.startswith(("WALL", "MAXRSS_KB"))}
+    return int(values["MAXRSS_KB"]) / 1024, float(values["WALL"])  # Linux: ru_maxrss in KiB
+
+
 def run_cli(ubfc: Path, tmp: Path, *extra: str) -> float:
     """Wall seconds of ``python benchmark.py --methods pos --no-cache`` on ``ubfc`` in a new process."""
     _RUN_COUNTER[0] += 1
     argv = [sys.executable, str(Path(__file__).resolve().parents[1] / "benchmark.py"), "--datasets", f"ubfc={ubfc}",
             "--methods", "pos", "--out", str(tmp / f"cli{_RUN_COUNTER[0]}"), "--quiet", "--no-cache", *extra]
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, check=False, capture_output=True, text=True)
-    dt = time.perf_counter() - t0
-    if proc.returncode != 0:
-        print(proc.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"{' '.join(argv)} returned {proc.returncode}")
-    return dt
+    run_child(argv, " ".join(argv))
+    return time.perf_counter() - t0
 
 
 _MEM_CHILD = """
@@ -126,21 +136,11 @@ sys.exit(rc)
 
 
 def peak_memory(ubfc: Path, tmp: Path) -> tuple[float, float]:
-    """(peak RSS in MB, wall seconds) of a subprocess running all classical methods, --jobs 1."""
+    """(peak RSS in MiB, wall seconds) of a subprocess running all classical methods, --jobs 1."""
     argv = [sys.executable, "-c", _MEM_CHILD, "--datasets", f"ubfc={ubfc}", "--methods", *CLASSICAL,
             "--out", str(tmp / "mem_run"), "--quiet", "--no-cache", "--jobs", "1"]
-    proc = subprocess.run(argv, check=False, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
-    if proc.returncode != 0:
-        print(proc.stdout[-2000:], proc.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"long-video run returned {proc.returncode}")
-    rss = wall = float("nan")
-    for line in proc.stderr.splitlines():
-        if line.startswith("MAXRSS_KB"):
-            rss = int(line.split()[1]) / 1024  # Linux: kilobytes
-        elif line.startswith("WALL"):
-            wall = float(line.split()[1])
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return (children if math.isnan(rss) else rss), wall
+    proc = run_child(argv, "long-video run", env={**os.environ, "TQDM_DISABLE": "1"})
+    return child_peak_and_wall(proc.stderr)
 
 
 _RESNET_MEM_CHILD = """
@@ -162,16 +162,10 @@ print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.
 
 
 def resnet_peak_memory(video: Path, tmp: Path) -> tuple[float, float]:
-    """(peak RSS in MB, wall seconds) of a subprocess scoring ``video`` with an (untrained) 128 px
+    """(peak RSS in MiB, wall seconds) of a subprocess scoring ``video`` with an (untrained) 128 px
     ResNet-18 + TCN through ``extract_rppg_signal_resnet`` on the CPU."""
     argv = [sys.executable, "-c", _RESNET_MEM_CHILD, str(video), str(tmp / "resnet_mem.pth")]
-    proc = subprocess.run(argv, check=False, capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(proc.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"ResNet long-video run returned {proc.returncode}")
-    values = {line.split()[0]: line.split()[1] for line in proc.stderr.splitlines()
-              if line.startswith(("WALL", "MAXRSS_KB"))}
-    return int(values["MAXRSS_KB"]) / 1024, float(values["WALL"])
+    return child_peak_and_wall(run_child(argv, "ResNet long-video run").stderr)
 
 
 def resnet_speed(seconds: float, size: int = 128, chunk: int = 300) -> dict[str, float]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from ..cache import cache_key
+from ..cache import cache_key, write_text_atomic
 from .errors import RecordingError
 
 
@@ -229,25 +228,13 @@ def source_fingerprint(source: FrameSource, cache_dir: Path | None = None) -> st
                     h.update(chunk)
         digest = h.hexdigest()[:24]
         if memo is not None:
-            _write_small_atomic(memo, digest)
+            try:
+                write_text_atomic(memo, digest)
+            except OSError:  # a full or read-only cache only loses the memo
+                pass
     if ident is not None:
         _FINGERPRINTS[ident] = digest
     return digest
-
-
-def _write_small_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename; a failure only loses the memo."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def recording_fingerprint(recording: Recording, cache_dir: Path | None = None) -> str:

@@ -166,9 +166,9 @@ def masked_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.nd
     return np.array(cv2.mean(frame[y0:y1, x0:x1], mask=sub)[:3])
 
 
-def roi_mean_rgb(frame: np.ndarray, points: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+def roi_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Mean RGB (3,) of ``frame`` (H, W, 3) inside the forehead and cheek polygons of ``points`` (468, 2)
-    (vertices rounded to whole pixels). ``mask`` is unused (kept for callers passing a reusable buffer)."""
+    (vertices rounded to whole pixels)."""
     verts = np.round(points[_POLY_INDEX]).astype(np.int32)
     return masked_mean_rgb(frame, np.split(verts, _POLY_SPLITS))
 

@@ -42,14 +42,12 @@ def _margins(fig, nrows: int = 1, ncols: int = 1, left: float = 0.75, right: flo
                         wspace=wgap / ax_w, hspace=hgap / ax_h)
 
 
-def _panels(n: int, width: float = 3.6, height: float = 3.2, sharey: bool = False):
-    """Figure with ``n`` panels, at most 4 per row, sharing the x axis (and the y axis when
-    ``sharey``); only the outer panels carry the shared axes' tick labels."""
+def _panels(n: int, width: float = 3.6, height: float = 3.2):
+    """Figure with ``n`` panels, at most 4 per row, sharing the x axis, each with its x tick labels."""
     cols = min(n, 4)
     nrows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(nrows, cols, figsize=(width * cols, height * nrows), squeeze=False,
-                             sharex=True, sharey=sharey)
-    _margins(fig, nrows, cols, wgap=0.85 if not sharey else 0.25, hgap=0.8)
+    fig, axes = plt.subplots(nrows, cols, figsize=(width * cols, height * nrows), squeeze=False, sharex=True)
+    _margins(fig, nrows, cols)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes.flat[:n]:

@@ -72,13 +72,8 @@ def clip_moments(x: torch.Tensor, frames_per_pass: int | None = None) -> tuple[t
     """
     t = x.shape[1]
     blocks = [x] if frames_per_pass is None else list(x.split(int(frames_per_pass), dim=1))
-    total = to_unit_range(blocks[0]).sum(dim=1, keepdim=True)
-    for block in blocks[1:]:
-        total = total + to_unit_range(block).sum(dim=1, keepdim=True)
-    mean = total / t
-    sq = (to_unit_range(blocks[0]) - mean).square().sum(dim=1, keepdim=True)
-    for block in blocks[1:]:
-        sq = sq + (to_unit_range(block) - mean).square().sum(dim=1, keepdim=True)
+    mean = sum(to_unit_range(block).sum(dim=1, keepdim=True) for block in blocks) / t
+    sq = sum((to_unit_range(block) - mean).square().sum(dim=1, keepdim=True) for block in blocks)
     return mean, (sq / t).sqrt()
 
 
