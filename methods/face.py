@@ -296,7 +296,7 @@ def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.nd
     OpenCV runs on one thread meanwhile: its per-frame calls (colour conversion,
     ROI mean, crop) are too small to gain from its pool, whose threads spin
     after each call on the cores that decoding and FaceMesh's threads need
-    (measured: 2.5 s less CPU and about 8 % less wall time on 8 20-s videos).
+    (measured: about 3 s less CPU and 4-8 % less wall time on 8 20-s videos).
     """
     face: np.ndarray | None = None
     with opencv_threads(1), _face_mesh(params) as mesh:
