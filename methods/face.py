@@ -400,6 +400,13 @@ def _memo_key(params: FaceParams) -> tuple:
     return key if params.roi == "mediapipe" else key + (params.roi,)
 
 
+def memoise_products(rec: Recording, params: FaceParams, prod: VideoProducts) -> VideoProducts:
+    """Keep ``prod`` on ``rec`` as its products under ``params``: every method asking for them gets
+    these (e.g. crops computed elsewhere) instead of decoding the video."""
+    rec.products[_memo_key(params)] = prod
+    return prod
+
+
 #: bump when a change here alters the products (invalidates the disk cache)
 FACE_CODE_VERSION = "1"
 _ARRAYS = ("times", "fps", "rgb", "boxes", "face_found", "crops")
@@ -464,8 +471,7 @@ def video_products(video: Recording | str | Path, params: FaceParams | None = No
                     save_products(products_cache_file(rec, replace(params, crop_size=0), cache_dir), trace_only)
             except OSError as exc:  # a full or read-only cache never costs a result
                 warnings.warn(f"{exc}; continuing without caching {rec.path}", RuntimeWarning, stacklevel=2)
-    rec.products[_memo_key(params)] = prod
-    return prod
+    return memoise_products(rec, params, prod)
 
 
 def rgb_trace(video: Recording | str | Path, params: FaceParams | None = None) -> VideoProducts:
