@@ -60,16 +60,19 @@ def _bandpass_sos(order: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndar
 
 
 def _sosfiltfilt(sos: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
-    """``scipy.signal.sosfiltfilt(sos, x, padlen=padlen)`` (odd padding) for 1-D ``x``, with the
-    initial conditions ``zi = sosfilt_zi(sos)`` given instead of solved for on every call."""
+    """``scipy.signal.sosfiltfilt(sos, x, padlen=padlen)`` (odd padding) along the last axis of ``x``
+    (N,) or (W, N), with the initial conditions ``zi = sosfilt_zi(sos)`` given instead of solved for
+    on every call."""
     if padlen > 0:
-        if x.size <= padlen:
+        if x.shape[-1] <= padlen:
             raise ValueError(f"The length of the input vector x must be greater than padlen, which is {padlen}.")
-        x = np.concatenate([2 * x[:1] - x[padlen:0:-1], x, 2 * x[-1:] - x[-2:-(padlen + 2):-1]])
-    y, _ = sps.sosfilt(sos, x, zi=zi * x[:1])
-    y, _ = sps.sosfilt(sos, y[::-1], zi=zi * y[-1:])
-    y = y[::-1]
-    return y[padlen:-padlen] if padlen > 0 else y
+        x = np.concatenate([2 * x[..., :1] - x[..., padlen:0:-1], x,
+                            2 * x[..., -1:] - x[..., -2:-(padlen + 2):-1]], axis=-1)
+    zi = zi.reshape(zi.shape[0], *([1] * (x.ndim - 1)), 2)  # (sections, 1.., 2): one state per row
+    y, _ = sps.sosfilt(sos, x, zi=zi * x[None, ..., :1])
+    y, _ = sps.sosfilt(sos, y[..., ::-1], zi=zi * y[None, ..., -1:])
+    y = y[..., ::-1]
+    return y[..., padlen:-padlen] if padlen > 0 else y
 
 
 def signal_bandpass(x: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
@@ -83,8 +86,6 @@ def signal_bandpass(x: np.ndarray, fs: float, band: tuple[float, float] = DEFAUL
     padlen = min(n - 1, 3 * (2 * len(sos) + 1) * 3)
     if n < 4:
         return x - x.mean(axis=-1, keepdims=True)
-    if x.ndim != 1:
-        return sps.sosfiltfilt(sos, x, padlen=max(padlen, 0))
     return _sosfiltfilt(sos, zi, x, max(padlen, 0))
 
 

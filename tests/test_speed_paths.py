@@ -70,10 +70,12 @@ def test_bandpass_is_scipys_sosfiltfilt():
     rng = np.random.default_rng(1)
     for n in (4, 20, 28, 29, 600):
         for fs, band in ((30.0, (0.7, 3.0)), (25.0, (0.49, 12.0)), (60.0, (0.75, 2.5))):
-            x = rng.normal(size=n).cumsum()
-            sos = sps.butter(3, [band[0] / (fs / 2), min(band[1] / (fs / 2), 0.99)], btype="bandpass", output="sos")
-            expected = sps.sosfiltfilt(sos, x, padlen=min(n - 1, 3 * (2 * len(sos) + 1) * 3))
-            np.testing.assert_array_equal(signal_bandpass(x, fs, band), expected)
+            for shape in ((n,), (3, n)):  # one signal, or one per row (windows)
+                x = rng.normal(size=shape).cumsum(axis=-1)
+                sos = sps.butter(3, [band[0] / (fs / 2), min(band[1] / (fs / 2), 0.99)], btype="bandpass",
+                                 output="sos")
+                expected = sps.sosfiltfilt(sos, x, padlen=min(n - 1, 3 * (2 * len(sos) + 1) * 3))
+                np.testing.assert_array_equal(signal_bandpass(x, fs, band), expected)
 
 
 def test_hann_periodogram_is_scipys():
