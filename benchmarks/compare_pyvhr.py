@@ -2,7 +2,7 @@
 
     /tmp/venv-pyvhr/bin/python benchmarks/compare_pyvhr.py [--methods pos chrom green ...]
         [--limit N] [--repeats R] [--ubfc-root DIR] [--out DIR] [--check-pipeline] [--cross]
-        [--omit-from-wheel pyVHR-2.0-py3-none-any.whl] [--numba-threads 1]
+        [--omit-from-wheel pyVHR-2.0-py3-none-any.whl] [--numba-threads 1] [--roi mediapipe_hull]
 
 Runs, for every video and every method, (a) pyVHR's usual holistic pipeline
 (``pyVHR.analysis.pipeline.Pipeline.run_on_video`` with its defaults, step by
@@ -236,13 +236,16 @@ def run_pyvhr(pv, rec, methods: list[str]) -> tuple[float, float, dict[str, tupl
     return time.perf_counter() - t0, time.process_time() - c0, out
 
 
-def run_ours(rec, methods: list[str], truth: VideoTruth, protocol):
+def run_ours(rec, methods: list[str], truth: VideoTruth, protocol, roi: str = "mediapipe"):
     """Wall and CPU seconds, and {method: (times, signal, video HR, window HRs)}: products memo cleared
-    first, so the first method decodes and tracks the face; later ones reuse the products (as the runner)."""
+    first, then one face pass with the ``roi`` kind (decoding and face tracking), which every method
+    reuses (as the runner)."""
+    from rppg_bench.methods.face import FaceParams, rgb_trace
     from rppg_bench.methods.registry import create_method
 
     rec.products.clear()
     t0, c0 = time.perf_counter(), time.process_time()
+    rgb_trace(rec, FaceParams(roi=roi))
     out = {}
     for m in methods:
         times, signal = create_method(m).extract(rec)
@@ -334,6 +337,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="threads of pyVHR's numba kernels (default 1, its fastest here; 0: numba's default)")
     p.add_argument("--cross", action="store_true",
                    help="also (untimed) run each side's processing on the other side's face ROI trace")
+    p.add_argument("--roi", default="mediapipe", choices=("mediapipe", "mediapipe_hull"),
+                   help="rppg-bench's face ROI: its default forehead and cheek polygons, or the landmarks' "
+                        "convex hull minus eyes, eyebrows and lips (pyVHR's choice)")
     p.add_argument("--out", help="folder for results.json and table.md")
     return p.parse_args(argv)
 
@@ -373,7 +379,7 @@ def run(args: argparse.Namespace, pv) -> int:
     import numba
 
     print(f"methods:  {', '.join(args.methods)}; repeats {args.repeats} (median); product cache off ({cache}); "
-          f"pyVHR numba threads {numba.config.NUMBA_NUM_THREADS}\n")
+          f"pyVHR numba threads {numba.config.NUMBA_NUM_THREADS}; rppg-bench face ROI {args.roi}\n")
 
     truths = {r.name: video_truth(r, protocol) for r in videos}
 
@@ -395,7 +401,7 @@ def run(args: argparse.Namespace, pv) -> int:
     run_pyvhr(pv, videos[0], args.methods[:1])
     t_warm_pv = time.perf_counter() - t0
     t0 = time.perf_counter()
-    run_ours(videos[0], args.methods[:1], truths[videos[0].name], protocol)
+    run_ours(videos[0], args.methods[:1], truths[videos[0].name], protocol, args.roi)
     t_warm_ours = time.perf_counter() - t0
     print(f"warm-up on {videos[0].name} (untimed in the table): pyVHR {t_warm_pv:.1f} s, ours {t_warm_ours:.1f} s\n")
 
@@ -419,7 +425,7 @@ def run(args: argparse.Namespace, pv) -> int:
                         pv_times.append(dt)
                         pv_cpu.append(dc)
                     else:
-                        dt, dc, our_out = run_ours(rec, todo, truth, protocol)
+                        dt, dc, our_out = run_ours(rec, todo, truth, protocol, args.roi)
                         our_times.append(dt)
                         our_cpu.append(dc)
             pv_res[m].seconds.append(statistics.median(pv_times))
@@ -464,13 +470,14 @@ def run(args: argparse.Namespace, pv) -> int:
              f"video (pyVHR: median of its window HRs).")
     if args.cross:
         notes += "\n\n" + cross_accuracy(pv, videos, truths, args.methods, protocol)
-    print("\n" + header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + "\n\n" + table + "\n\n" + notes)
+    print("\n" + header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + f"\nours:     face ROI {args.roi}\n\n" + table + "\n\n" + notes)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "table.md").write_text(header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + "\n\n" + table + "\n\n" + notes + "\n")
+        (out / "table.md").write_text(header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + f"\nours:     face ROI {args.roi}\n\n" + table + "\n\n" + notes + "\n")
         (out / "results.json").write_text(json.dumps({"header": header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")), "rows": per_video,
-                                                      "warmup_s": {"pyvhr": t_warm_pv, "ours": t_warm_ours}},
+                                                      "warmup_s": {"pyvhr": t_warm_pv, "ours": t_warm_ours},
+                                                      "ours_roi": args.roi, "repeats": args.repeats},
                                                      indent=1))
         print(f"\nwrote {out / 'table.md'} and {out / 'results.json'}")
     return 0
