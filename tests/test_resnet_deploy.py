@@ -12,6 +12,7 @@ import math
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -225,6 +226,60 @@ def test_realtime_stream_is_paced_at_the_video_rate(sessions, video):
     assert result.frames == 24 and len(result.signal) == 24
     assert result.fps <= FPS * 1.05  # never faster than the source
     assert result.latency.n == 24 - result.warmup and np.isfinite(result.latency.p95_ms)
+
+
+class FakeCamera:
+    """Stands in for ``cv2.VideoCapture(index)`` of a live camera: ``frames`` (RGB), each returned
+    by ``read()`` no sooner than its time at ``fps`` after the first (as a camera delivers them),
+    then ``(False, None)`` as when the camera is unplugged."""
+
+    def __init__(self, frames: list[np.ndarray], fps: float):
+        import time
+
+        self._time = time
+        self._frames = frames
+        self._fps, self._next, self._t0 = fps, 0, None
+        self.released = False
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def read(self):
+        if self._next >= len(self._frames):
+            return False, None
+        now = self._time.perf_counter()
+        self._t0 = now if self._t0 is None else self._t0
+        wait = self._t0 + self._next / self._fps - now
+        if wait > 0:
+            self._time.sleep(wait)
+        rgb = self._frames[self._next]
+        self._next += 1
+        return True, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_camera_stream_times_frames_by_arrival_and_releases_the_camera(sessions, video, monkeypatch):
+    """A camera index (int or digits) reads the camera until it stops: times are seconds since the
+    first frame, the rate is the measured one, every frame gets a value, and the camera is released."""
+    from rppg_bench.methods.resnet import stream as stream_module
+
+    frames = list(as_recording(video).frames())  # decoded before cv2.VideoCapture is replaced
+    opened: list[FakeCamera] = []
+
+    def capture(index):
+        assert index == 0
+        opened.append(FakeCamera(frames, FPS))
+        return opened[-1]
+
+    monkeypatch.setattr(stream_module.cv2, "VideoCapture", capture)
+    result = stream("0", sessions["fp32"], hop=8, print_summary=False)
+    assert result.source == "camera 0" and opened[0].released
+    assert result.frames == N_FRAMES and len(result.signal) == N_FRAMES and result.skipped == 0
+    assert result.times[0] == 0.0 and np.all(np.diff(result.times) > 0)
+    assert result.source_fps == pytest.approx(FPS, rel=0.15)  # measured from the arrivals
+    assert result.fps <= FPS * 1.05 and result.latency.n == N_FRAMES - result.warmup
 
 
 # ---------------------------------------------------------------- command line
