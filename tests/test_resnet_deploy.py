@@ -278,7 +278,9 @@ def test_camera_stream_times_frames_by_arrival_and_releases_the_camera(sessions,
     assert result.source == "camera 0" and opened[0].released
     assert result.frames == N_FRAMES and len(result.signal) == N_FRAMES and result.skipped == 0
     assert result.times[0] == 0.0 and np.all(np.diff(result.times) > 0)
-    assert result.source_fps == pytest.approx(FPS, rel=0.15)  # measured from the arrivals
+    # arrival times: never sooner than the camera delivers (later when scoring falls behind)
+    assert result.times[-1] >= 0.95 * (N_FRAMES - 1) / FPS
+    assert 0 < result.source_fps <= FPS * 1.05  # the rate measured from the arrivals
     assert result.fps <= FPS * 1.05 and result.latency.n == N_FRAMES - result.warmup
 
 
