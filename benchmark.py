@@ -187,6 +187,9 @@ class VideoTask:
     keep_waveforms: bool = False
     cache_dir: Path | None = None
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)  # per method: fields added to its row
+    #: per method, where its class comes from (``METHODS.source``): a worker process registers the
+    #: methods it does not know yet from these (plugins registered at run time in the main process)
+    method_sources: dict[str, str] = field(default_factory=dict)
 
     def recording_base(self) -> dict[str, Any]:
         """The fields every row of this recording starts with."""
@@ -219,17 +222,26 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
 
     rec = task.recording
     base = task.recording_base()
-    todo = [m for m in task.methods if m not in task.skip]
     rows: list[dict[str, Any]] = []
+    instances = {}
+    for m in (m for m in task.methods if m not in task.skip):
+        try:  # a method this process cannot load fails alone
+            if m in task.method_sources:
+                METHODS.ensure(m, task.method_sources[m])
+            instances[m] = create_method(m, **task.methods[m])
+        except Exception as exc:
+            rows.append(failed_row(base, m, exc))
+    todo = list(instances)
+    if not todo:
+        return rows
     try:
         fingerprint = recording_fingerprint(rec, task.cache_dir)
-        instances = {m: create_method(m, **task.methods[m]) for m in todo}
         t0 = time.perf_counter()
         face = face_params(instances.values(), task.face_confidence, task.protocol, len(rec.frame_times))
         products = video_products(rec, face, cache_dir=task.cache_dir)
         preprocess_s = time.perf_counter() - t0
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
-        return [failed_row(base, m, exc) for m in todo]
+        return rows + [failed_row(base, m, exc) for m in todo]
     n_frames = len(products.times)
     for name, method in instances.items():
         row = {**base, "method": name, **task.extras.get(name, {}), "input_sha256": fingerprint, "n_frames": n_frames,
@@ -460,7 +472,8 @@ def run(args: argparse.Namespace) -> int:
         keep = rec.dataset not in examples
         examples.add(rec.dataset)
         tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
-                               args.face_confidence, skip, keep, None if args.no_cache else cache_dir))
+                               args.face_confidence, skip, keep, None if args.no_cache else cache_dir,
+                               method_sources={m: METHODS.source(m) for m in methods}))
     trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
     training_record: dict[str, Any] = {}
     if trainable and recordings:

@@ -114,6 +114,30 @@ class Registry:
             obj = self._entries[key]
         return obj
 
+    def source(self, name: str) -> str:
+        """Where the entry ``name`` comes from, as ``"module:attr"`` (a lazy target as given, an object
+        by its module and qualified name): what another process needs to register it (:meth:`ensure`)."""
+        obj = self._entries[self.canonical(name)]
+        return obj if isinstance(obj, str) else f"{obj.__module__}:{obj.__qualname__}"
+
+    def ensure(self, name: str, source: str) -> None:
+        """Make ``name`` known in this process as :meth:`source` gave it in another (e.g. a worker
+        evaluating videos for the process where a plugin was registered at run time): nothing if
+        it is known; else the source's module is imported (its own decorators may register it),
+        then ``name`` is added as the source's object. Raises ``UnknownNameError`` saying so when
+        the source cannot be imported here (a class defined in a notebook or inside a function)."""
+        if name in self:
+            return
+        try:
+            importlib.import_module(source.partition(":")[0])
+            if name not in self:
+                self.add(name, _import_target(source))
+        except (ImportError, AttributeError) as exc:
+            raise UnknownNameError(
+                f"{self.kind} {name!r} was registered as {source!r} in the process that started this one, "
+                f"and cannot be imported here ({exc}); define it in an importable module (or an entry "
+                f"point), or run in one process (--jobs 1)") from exc
+
     def __contains__(self, name: str) -> bool:
         try:
             self.canonical(name)

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
 
 from rppg_bench import benchmark
 from rppg_bench.datasets.synthetic import generate_synthetic
+from rppg_bench.methods.base import ClassicalMethod
+from rppg_bench.methods.registry import METHODS
+
+
+@dataclass
+class RuntimeGreen(ClassicalMethod):
+    """A method whose class lives in an importable module but is registered at run time (as from a
+    notebook or a script's main block), not by importing that module."""
+
+    name = "runtimegreen"
+    kind = "classical"
+    paper = "test"
+
+    def pulse(self, rgb, fps):
+        return rgb[:, 1]
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +76,32 @@ def test_same_command_twice_and_in_parallel_gives_identical_numbers(data_root, t
               for x in "abc"]
     pd.testing.assert_frame_equal(frames[0], frames[1])
     pd.testing.assert_frame_equal(frames[0], frames[2])
+
+
+def test_methods_registered_at_run_time_reach_worker_processes(data_root, tmp_path):
+    """--jobs 2: the worker process registers what the main process registered at run time, from
+    the class's module; a class it cannot import (defined inside a function) fails alone, saying why."""
+
+    @dataclass
+    class LocalGreen(RuntimeGreen):
+        name = "localgreen"
+
+    METHODS.add("runtimegreen", RuntimeGreen)
+    METHODS.add("localgreen", LocalGreen)
+    out = tmp_path / "run"
+    try:
+        rc = run_cli("--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "runtimegreen", "localgreen", "pos",
+                     "--quiet", "--no-cache", "--jobs", "2", "--out", str(out))
+    finally:
+        METHODS.remove("runtimegreen")
+        METHODS.remove("localgreen")
+    rows = pd.read_csv(out / "results.csv")
+    assert (rows.loc[rows["method"] != "localgreen", "status"] == "ok").all()
+    local = rows[rows["method"] == "localgreen"]
+    failed = local[local["status"] == "failed"]
+    assert rc == 1 and 1 <= len(failed) < len(local)  # the worker's videos fail, this process's do not
+    assert failed["error"].str.contains("cannot be imported here").all()
+    assert failed["error"].str.contains("--jobs 1", regex=False).all()
 
 
 def test_cached_rerun_does_not_decode_again(data_root, tmp_path, monkeypatch):

@@ -103,3 +103,25 @@ def test_a_foreign_top_level_datasets_package_does_not_shadow_ours(tmp_path):
     env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert "folder" in out
+
+
+def test_source_and_ensure_carry_a_registration_to_another_process():
+    """What a worker process needs: ``source`` says where an entry comes from; ``ensure`` registers
+    it from there unless known, and says plainly when it cannot be imported."""
+    assert METHODS.source("pos") == "rppg_bench.methods.pos:POS"  # a lazy built-in, as given
+    reg = Registry("thing", "rppg_bench.test-none")
+    reg.add("dumps", __import__("json").dumps)
+    assert reg.source("dumps") == "json:dumps"
+    fresh = Registry("thing", "rppg_bench.test-none")  # "another process"
+    fresh.ensure("dumps", reg.source("dumps"))
+    assert fresh.get("dumps") is __import__("json").dumps
+    fresh.ensure("dumps", "json:loads")  # known: left as it is
+    assert fresh.get("dumps") is __import__("json").dumps
+
+    def local():
+        pass
+
+    with pytest.raises(UnknownNameError, match=r"'local' was registered as .*<locals>.* cannot be imported here"):
+        fresh.ensure("local", f"{local.__module__}:{local.__qualname__}")
+    with pytest.raises(UnknownNameError, match="--jobs 1"):
+        fresh.ensure("gone", "no_such_module_here:Thing")
