@@ -150,27 +150,28 @@ def resolve_cache_dir(path: str | None) -> Path:
 # ---------------------------------------------------------------- listing
 def list_registered(data_root: str | None = None) -> str:
     """Datasets (summary, root, parameters) and methods (kind, paper, parameters), as text."""
+    w = max(10, *(len(n) for n in (*DATASETS.names(), *METHODS.names())))  # the name column
     lines = ["Datasets:"]
     for name in DATASETS.names():
         try:
             info = dataset_info(name, data_root)
         except Exception as exc:  # a broken plugin must not hide the others
-            lines.append(f"  {name:<10} (cannot be loaded: {exc})")
+            lines.append(f"  {name:<{w}} (cannot be loaded: {exc})")
             continue
         params = ", ".join(f"{k}={v!r}" for k, v in info["parameters"].items())
-        lines.append(f"  {name:<10} {info['summary']}")
-        lines.append(f"  {'':<10} root: {info['root'] or info['root_hint']}")
-        lines.append(f"  {'':<10} parameters: {params or 'none'}")
+        lines.append(f"  {name:<{w}} {info['summary']}")
+        lines.append(f"  {'':<{w}} root: {info['root'] or info['root_hint']}")
+        lines.append(f"  {'':<{w}} parameters: {params or 'none'}")
     lines.append("\nMethods:")
     for name in METHODS.names():
         try:
             info = method_info(name)
         except Exception as exc:  # a broken plugin must not hide the others
-            lines.append(f"  {name:<10} (cannot be loaded: {exc})")
+            lines.append(f"  {name:<{w}} (cannot be loaded: {exc})")
             continue
         params = ", ".join(f"{k}={v!r}" for k, v in info["parameters"].items())
-        lines.append(f"  {name:<10} {info['kind']:<9} {info['paper']}")
-        lines.append(f"  {'':<10} parameters: {params or 'none'}")
+        lines.append(f"  {name:<{w}} {info['kind']:<9} {info['paper']}")
+        lines.append(f"  {'':<{w}} parameters: {params or 'none'}")
     return "\n".join(lines)
 
 

@@ -161,6 +161,8 @@ def test_list_shows_methods_with_kind_paper_and_parameters(capsys):
     text = capsys.readouterr().out
     assert "pos" in text and "classical" in text and "window=1.6" in text and "ubfc" in text
     assert "n_easy=4" in text and "$RPPG_PURE_ROOT" in text  # datasets: parameters and where the root comes from
+    # one name column, wide enough for the longest name (e.g. efficientphys)
+    assert len({line.index("parameters:") for line in text.splitlines() if "parameters:" in line}) == 1
     assert run_cli("--list", "--data-root", "/data") == 0
     assert "root: /data/pure" in capsys.readouterr().out
 
