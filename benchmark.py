@@ -464,6 +464,7 @@ def run(args: argparse.Namespace) -> int:
             store.append({**row, "method": m})
         print(f"LOAD ERROR {row['dataset']}: {row['error']}", file=sys.stderr)
     done = store.done_keys()
+    sources = {m: METHODS.source(m) for m in methods}  # where worker processes find each method
     examples: set[str] = set()
     tasks = []
     for rec in recordings:
@@ -474,7 +475,7 @@ def run(args: argparse.Namespace) -> int:
         examples.add(rec.dataset)
         tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
                                args.face_confidence, skip, keep, None if args.no_cache else cache_dir,
-                               method_sources={m: METHODS.source(m) for m in methods}))
+                               method_sources=sources))
     trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
     training_record: dict[str, Any] = {}
     if trainable and recordings:

@@ -189,12 +189,7 @@ def resnet_speed(seconds: float, size: int = 128, chunk: int = 300) -> dict[str,
     import torch
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from resnet_speed import timed, write_face_video
-    from rppg_bench.methods.face import (
-        FaceParams,
-        compute_products,
-        recording_from_video,
-    )
+    from resnet_speed import face_crops, timed, write_face_video
     from rppg_bench.methods.resnet.infer import predict_crops
     from rppg_bench.methods.resnet.model import ResNetTCN
 
@@ -203,8 +198,7 @@ def resnet_speed(seconds: float, size: int = 128, chunk: int = 300) -> dict[str,
     model = ResNetTCN().eval()
     with tempfile.TemporaryDirectory() as tmp:
         video = write_face_video(Path(tmp) / "face.avi", n)
-        prod, t_crop = timed(lambda: compute_products(recording_from_video(video), FaceParams(crop_size=size)))
-    crops = prod.crops
+        crops, t_crop = timed(lambda: face_crops(video, size, "mediapipe"))
     predict_crops(model, crops[: min(n, 32)], min(chunk, 32))  # warm-up
     _, t_model = timed(lambda: predict_crops(model, crops, chunk))
     return {"frames": n, "threads": torch.get_num_threads(), "crop": n / t_crop, "model": n / t_model,

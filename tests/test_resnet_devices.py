@@ -20,24 +20,21 @@ from rppg_bench.methods.face import FaceParams, VideoProducts, memoise_products,
 from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint, train
 from rppg_bench.methods.resnet.infer import TRUNK_FRAMES, default_trunk_frames, extract_with_model, predict_crops
 from rppg_bench.methods.resnet.train import make_config, save_checkpoint
+from test_resnet import FPS, SIZE, pulse_clips
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
-FPS = 30.0
-SIZE = 64
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 DEVICES = ["cpu", pytest.param("cuda", marks=CUDA)]
 
 
 def recording_with_crops(name: str, subject: str, hr_bpm: float, n: int = 90, seed: int = 0) -> Recording:
-    """A recording whose face crops (n, SIZE, SIZE, 3) are memoised on it: a random skin texture whose
-    colour follows a sinusoidal pulse of ``hr_bpm``, with the same pulse as ground-truth PPG."""
-    rng = np.random.default_rng(seed)
+    """A recording whose face crops (n, SIZE, SIZE, 3) are memoised on it: ``test_resnet``'s random skin
+    texture whose colour follows a sinusoidal pulse of ``hr_bpm``, that pulse also its ground-truth PPG."""
+    clips, ppg, _ = pulse_clips(b=1, t=n, hrs=(hr_bpm,), seed=seed)
+    crops = clips[0].permute(0, 2, 3, 1).numpy()  # (n, SIZE, SIZE, 3) uint8
+    ppg = ppg[0].numpy().astype(float)
     times = np.arange(n) / FPS
-    ppg = np.sin(2 * np.pi * hr_bpm / 60 * times)
-    base = rng.uniform(80, 200, (1, SIZE, SIZE, 3))
-    gain = 1 + 0.02 * ppg[:, None, None, None] * np.array([0.3, 1.0, 0.5])
-    crops = np.clip(base * gain + rng.normal(0, 0.5, (n, SIZE, SIZE, 3)), 0, 255).astype(np.uint8)
     rec = Recording(name=name, dataset="memory", subject=subject, ppg=ppg, ppg_times=times,
                     source=ImageSequence(path=f"memory/{name}", files=(), times=tuple(times)))
     prod = VideoProducts(times=times, fps=FPS, rgb=crops.mean(axis=(1, 2)), boxes=np.zeros((n, 4), np.int32),
