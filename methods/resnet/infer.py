@@ -54,7 +54,7 @@ TRUNK_FRAMES = 8
 def default_trunk_frames(device: torch.device | str) -> int | None:
     """Frames run through the trunk at once on ``device``: ``TRUNK_FRAMES`` on the CPU (bounded memory,
     same speed), the whole chunk (None) on a GPU, where 8-frame passes leave it idle between kernel
-    launches (H200, 128 px, 300-frame chunks: 2.5k frames/s in 8-frame passes, 21k whole, float32)."""
+    launches (H200, 128 px, 300-frame chunks, float32: 2.6-2.7k frames/s in 8-frame passes, 21-22k whole)."""
     return None if torch.device(device).type == "cuda" else TRUNK_FRAMES
 
 
