@@ -41,17 +41,27 @@ missing. Not a test: pytest does not collect it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from machine import REPO, header
+from sidebyside import (
+    Speeds,
+    cold_cache,
+    interleaved,
+    load_videos,
+    summary_table,
+    timed,
+    timing_row,
+    timing_text,
+    warm_up,
+    warn_if_written,
+    write_outputs,
+)
 
 INSTALL = """\
 pyVHR is not installed in this Python ({python}).
@@ -89,6 +99,7 @@ PYVHR_METHODS: dict[str, tuple[str, dict]] = {
 # extract_holistic, Welch and run_on_video steps are the same as 1.0.2's).
 
 # Pipeline.run_on_video's settings (pyVHR_cpu 1.0.2, analysis/pipeline.py)
+LIBS = ("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")
 PYVHR_WINSIZE_S = 6
 PYVHR_STRIDE_S = 1
 PYVHR_RGB_TH = (75, 230)
@@ -220,9 +231,7 @@ def ours_hr(times: np.ndarray, signal: np.ndarray, truth: VideoTruth, protocol) 
 
 
 @dataclass
-class Result:
-    seconds: list[float] = field(default_factory=list)         # wall, one per video
-    cpu_seconds: list[float] = field(default_factory=list)     # process CPU time (all threads), one per video
+class Result(Speeds):
     win_abs_err: list[float] = field(default_factory=list)     # per window, all videos pooled
     video_abs_err: list[float] = field(default_factory=list)   # one per video
     video_win_mae: list[float] = field(default_factory=list)   # per-window MAE of each video
@@ -230,10 +239,11 @@ class Result:
 
 def run_pyvhr(pv, rec, methods: list[str]) -> tuple[float, float, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Wall and CPU seconds, and (times, BPM per window) per method: one extraction, then every method."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    sig, fps = pyvhr_extract(pv, str(rec.path))
-    out = {m: pyvhr_bpm(pv, sig, fps, m) for m in methods}
-    return time.perf_counter() - t0, time.process_time() - c0, out
+    def work() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        sig, fps = pyvhr_extract(pv, str(rec.path))
+        return {m: pyvhr_bpm(pv, sig, fps, m) for m in methods}
+
+    return timed(work)
 
 
 def run_ours(rec, methods: list[str], truth: VideoTruth, protocol, roi: str = "mediapipe"):
@@ -243,14 +253,16 @@ def run_ours(rec, methods: list[str], truth: VideoTruth, protocol, roi: str = "m
     from rppg_bench.methods.face import FaceParams, rgb_trace
     from rppg_bench.methods.registry import create_method
 
+    def work() -> dict:
+        rgb_trace(rec, FaceParams(roi=roi))
+        out = {}
+        for m in methods:
+            times, signal = create_method(m).extract(rec)
+            out[m] = (times, signal, *ours_hr(times, signal, truth, protocol))
+        return out
+
     rec.products.clear()
-    t0, c0 = time.perf_counter(), time.process_time()
-    rgb_trace(rec, FaceParams(roi=roi))
-    out = {}
-    for m in methods:
-        times, signal = create_method(m).extract(rec)
-        out[m] = (times, signal, *ours_hr(times, signal, truth, protocol))
-    return time.perf_counter() - t0, time.process_time() - c0, out
+    return timed(work)
 
 
 def score(res: Result, truth: VideoTruth, video_true: float, video_pred: float, win_pred: np.ndarray) -> tuple[float, float]:
@@ -300,23 +312,9 @@ def cross_accuracy(pv, videos: list, truths: dict[str, VideoTruth], methods: lis
 
 
 # --------------------------------------------------------------------------- main
-def load_videos(args) -> list:
-    from rppg_bench.datasets.recording import Recording, VideoFile
-
-    if args.ubfc_root:
-        from rppg_bench.datasets.ubfc import load_ubfc
-
-        loaded = load_ubfc(args.ubfc_root)
-    else:
-        from rppg_bench.datasets.synthetic import load_synthetic
-
-        loaded = load_synthetic()
-    recs = [r for r in loaded if isinstance(r, Recording)]
-    videos = [r for r in recs if isinstance(r.source, VideoFile)]
-    skipped = [r.name for r in recs if not isinstance(r.source, VideoFile)]
-    if skipped:
-        print(f"skipped (image sequences; pyVHR reads video files through cv2.VideoCapture): {', '.join(skipped)}")
-    return videos[:args.limit] if args.limit else videos
+def accuracy_cells(p: Result, o: Result) -> list[str]:
+    """HR MAE (bpm) per window (all windows pooled) and per video, pyVHR then ours."""
+    return [f"{np.mean(r):.2f}" for r in (p.win_abs_err, o.win_abs_err, p.video_abs_err, o.video_abs_err)]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -366,14 +364,12 @@ def run(args: argparse.Namespace, pv) -> int:
     from rppg_bench.metrics.protocol import Protocol
 
     protocol = Protocol()
-    videos = load_videos(args)
+    videos = load_videos(args.ubfc_root, args.limit)
     if not videos:
         print("no videos", file=sys.stderr)
         return 2
-    # no disk cache of products from here on: an empty cache folder, checked empty at the end
-    cache = tempfile.mkdtemp(prefix="rppg-compare-cache-")
-    os.environ["RPPG_CACHE_DIR"] = cache
-    print(header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")))
+    cache = cold_cache()
+    print(header(LIBS))
     print(f"videos:   {len(videos)} ({', '.join(r.name for r in videos)}), "
           f"{videos[0].fps:g} fps, {len(videos[0].frame_times)} frames each (first)")
     import numba
@@ -397,12 +393,9 @@ def run(args: argparse.Namespace, pv) -> int:
                 return 1
 
     # untimed warm-up: imports, numba JIT, first MediaPipe graph, file in the page cache
-    t0 = time.perf_counter()
-    run_pyvhr(pv, videos[0], args.methods[:1])
-    t_warm_pv = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    run_ours(videos[0], args.methods[:1], truths[videos[0].name], protocol, args.roi)
-    t_warm_ours = time.perf_counter() - t0
+    t_warm_pv, t_warm_ours = warm_up(partial(run_pyvhr, pv, videos[0], args.methods[:1]),
+                                     partial(run_ours, videos[0], args.methods[:1], truths[videos[0].name], protocol,
+                                             args.roi))
     print(f"warm-up on {videos[0].name} (untimed in the table): pyVHR {t_warm_pv:.1f} s, ours {t_warm_ours:.1f} s\n")
 
     rows = [*args.methods] + ([] if args.no_all_row else ["all"])
@@ -415,26 +408,11 @@ def run(args: argparse.Namespace, pv) -> int:
         video_true = None
         for m in rows:
             todo = args.methods if m == "all" else [m]
-            pv_times, our_times, pv_cpu, our_cpu = [], [], [], []
-            for _ in range(args.repeats):
-                first_pv = turn % 2 == 0
-                turn += 1
-                for side in (("pv", "ours") if first_pv else ("ours", "pv")):
-                    if side == "pv":
-                        dt, dc, pv_out = run_pyvhr(pv, rec, todo)
-                        pv_times.append(dt)
-                        pv_cpu.append(dc)
-                    else:
-                        dt, dc, our_out = run_ours(rec, todo, truth, protocol, args.roi)
-                        our_times.append(dt)
-                        our_cpu.append(dc)
-            pv_res[m].seconds.append(statistics.median(pv_times))
-            our_res[m].seconds.append(statistics.median(our_times))
-            pv_res[m].cpu_seconds.append(statistics.median(pv_cpu))
-            our_res[m].cpu_seconds.append(statistics.median(our_cpu))
-            line = {"video": rec.name, "method": m, "pyvhr_s": pv_res[m].seconds[-1],
-                    "ours_s": our_res[m].seconds[-1], "pyvhr_cpu_s": pv_res[m].cpu_seconds[-1],
-                    "ours_cpu_s": our_res[m].cpu_seconds[-1], "loadavg_1min": os.getloadavg()[0]}
+            pv_t, our_t, turn = interleaved(args.repeats, turn, partial(run_pyvhr, pv, rec, todo),
+                                            partial(run_ours, rec, todo, truth, protocol, args.roi),
+                                            record=(pv_res[m], our_res[m]))
+            pv_out, our_out = pv_t.output, our_t.output
+            line = timing_row(rec.name, m, "pyvhr", pv_t, our_t)
             if m != "all":
                 times, signal, _, our_win = our_out[m]
                 # the runner's numbers (untimed; its HR runs over the span shared with the ground truth)
@@ -449,20 +427,17 @@ def run(args: argparse.Namespace, pv) -> int:
                             pyvhr_video_err=pv_vid_err, ours_video_err=our_vid_err,
                             ours_runner_win10_mae=ev["win_hr_mae"],
                             win_true=truth.win_true.tolist(), pyvhr_win=pv_bpm.tolist(), ours_win=our_win.tolist())
-                print(f"{rec.name:16s} {m:6s} pyVHR {line['pyvhr_s']:6.2f} s  ours {line['ours_s']:6.2f} s  "
-                      f"| win MAE pyVHR {pv_win_mae:6.2f} ours {our_win_mae:6.2f} | video HR true {video_true:6.1f} "
+                print(timing_text(line, "pyvhr", "pyVHR") + f"| win MAE pyVHR {pv_win_mae:6.2f} ours {our_win_mae:6.2f} | video HR true {video_true:6.1f} "
                       f"pyVHR {line['pyvhr_video_hr']:6.1f} ours {our_video:6.1f}", flush=True)
             else:
-                print(f"{rec.name:16s} {'all':6s} pyVHR {line['pyvhr_s']:6.2f} s  ours {line['ours_s']:6.2f} s  "
-                      f"({len(todo)} methods, one face pass each)", flush=True)
+                print(timing_text(line, "pyvhr", "pyVHR") + f"({len(todo)} methods, one face pass each)", flush=True)
             per_video.append(line)
 
-    leftover = [p for p in Path(cache).rglob("*") if p.is_file()]
-    if leftover:
-        print(f"WARNING: the product cache was written ({len(leftover)} files): timings may not be cold",
-              file=sys.stderr)
+    warn_if_written(cache)
 
-    table = summary_table(rows, pv_res, our_res, args.methods)
+    table = summary_table(rows, pv_res, our_res, args.methods, "pyVHR",
+                          ["pyVHR HR MAE win", "ours HR MAE win", "pyVHR HR MAE video", "ours HR MAE video"],
+                          accuracy_cells)
     notes = (f"{len(videos)} videos; s/video = mean wall seconds per video (cold: decode + face + ROI + method + HR);"
              f" ratio = pyVHR / ours; pyVHR's numba kernels on {numba.config.NUMBA_NUM_THREADS} thread(s)."
              f" HR MAE (bpm) against the harness's HR of the ground-truth PPG: 'win' on "
@@ -470,36 +445,13 @@ def run(args: argparse.Namespace, pv) -> int:
              f"video (pyVHR: median of its window HRs).")
     if args.cross:
         notes += "\n\n" + cross_accuracy(pv, videos, truths, args.methods, protocol)
-    print("\n" + header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + f"\nours:     face ROI {args.roi}\n\n" + table + "\n\n" + notes)
+    report = header(LIBS) + f"\nours:     face ROI {args.roi}\n\n" + table + "\n\n" + notes
+    print("\n" + report)
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "table.md").write_text(header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")) + f"\nours:     face ROI {args.roi}\n\n" + table + "\n\n" + notes + "\n")
-        (out / "results.json").write_text(json.dumps({"header": header(("pyVHR_cpu", "rppg-bench", "numpy", "scipy", "mediapipe", "opencv-contrib-python", "numba", "torch")), "rows": per_video,
-                                                      "warmup_s": {"pyvhr": t_warm_pv, "ours": t_warm_ours},
-                                                      "ours_roi": args.roi, "repeats": args.repeats},
-                                                     indent=1))
-        print(f"\nwrote {out / 'table.md'} and {out / 'results.json'}")
+        write_outputs(Path(args.out), report, {"header": header(LIBS), "rows": per_video,
+                                               "warmup_s": {"pyvhr": t_warm_pv, "ours": t_warm_ours},
+                                               "ours_roi": args.roi, "repeats": args.repeats})
     return 0
-
-
-def summary_table(rows: list[str], pv_res: dict[str, Result], our_res: dict[str, Result], methods: list[str]) -> str:
-    lines = [("| method | pyVHR s/video | ours s/video | speed ratio (median per video) | pyVHR CPU s/video "
-              "| ours CPU s/video | pyVHR HR MAE win | ours HR MAE win | pyVHR HR MAE video | ours HR MAE video |"),
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for m in rows:
-        p, o = pv_res[m], our_res[m]
-        ps, os_ = float(np.mean(p.seconds)), float(np.mean(o.seconds))
-        ratio_med = float(np.median(np.asarray(p.seconds) / np.asarray(o.seconds)))
-        name = f"all {len(methods)} (one face pass)" if m == "all" else m
-        if m == "all":
-            acc = "| - | - | - | - |"
-        else:
-            acc = (f"| {np.mean(p.win_abs_err):.2f} | {np.mean(o.win_abs_err):.2f} "
-                   f"| {np.mean(p.video_abs_err):.2f} | {np.mean(o.video_abs_err):.2f} |")
-        lines.append(f"| {name} | {ps:.2f} | {os_:.2f} | {ps / os_:.2f}x ({ratio_med:.2f}x) "
-                     f"| {np.mean(p.cpu_seconds):.2f} | {np.mean(o.cpu_seconds):.2f} " + acc)
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,166 @@
+"""What the side-by-side scripts (``compare_pyvhr.py``, ``compare_toolbox.py``) share: timing two
+pipelines fairly on the same video and writing their results.
+
+Imported by those scripts (run as ``python benchmarks/<script>.py``, which puts this folder on
+``sys.path``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# a timed run: () -> (wall seconds, CPU seconds, its output)
+TimedRun = Callable[[], "tuple[float, float, Any]"]
+
+
+@dataclass
+class Timing:
+    """One side's medians over the repeats on one video, and its last run's output."""
+
+    wall: float     # s
+    cpu: float      # s, process CPU time (all threads)
+    output: Any
+
+
+def load_videos(ubfc_root: str | None = None, limit: int | None = None) -> list:
+    """The recordings to compare, video files only: ``ubfc_root``'s (a UBFC-rPPG layout) or the synthetic
+    default's UBFC-layout ones; the first ``limit`` when given."""
+    from rppg_bench.datasets.recording import Recording, VideoFile
+
+    if ubfc_root:
+        from rppg_bench.datasets.ubfc import load_ubfc
+
+        loaded = load_ubfc(ubfc_root)
+    else:
+        from rppg_bench.datasets.synthetic import load_synthetic
+
+        loaded = load_synthetic()
+    recs = [r for r in loaded if isinstance(r, Recording)]
+    videos = [r for r in recs if isinstance(r.source, VideoFile)]
+    skipped = [r.name for r in recs if not isinstance(r.source, VideoFile)]
+    if skipped:
+        print(f"skipped (image sequences: the comparison reads video files through cv2.VideoCapture): "
+              f"{', '.join(skipped)}")
+    return videos[:limit] if limit else videos
+
+
+def cold_cache() -> Path:
+    """An empty product-cache folder, made this process's ``$RPPG_CACHE_DIR``: nothing cached before
+    is read (check it with :func:`warn_if_written` at the end)."""
+    cache = Path(tempfile.mkdtemp(prefix="rppg-compare-cache-"))
+    os.environ["RPPG_CACHE_DIR"] = str(cache)
+    return cache
+
+
+def warn_if_written(cache: Path) -> None:
+    """Warn on stderr when something wrote to the product cache: the timings would not all be cold."""
+    written = [p for p in cache.rglob("*") if p.is_file()]
+    if written:
+        print(f"WARNING: the product cache was written ({len(written)} files): timings may not be cold",
+              file=sys.stderr)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, process CPU seconds, result) of calling ``fn``."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def interleaved(repeats: int, turn: int, first: TimedRun, second: TimedRun,
+                record: tuple[Speeds, Speeds] | None = None) -> tuple[Timing, Timing, int]:
+    """Run both sides ``repeats`` times each, alternating which goes first (``turn`` even: ``first``;
+    it advances by one per repeat and is returned) so that machine load hits both alike. The two
+    medians are added to ``record`` (first's, second's) when given."""
+    walls: tuple[list[float], list[float]] = ([], [])
+    cpus: tuple[list[float], list[float]] = ([], [])
+    outs: list[Any] = [None, None]
+    for _ in range(repeats):
+        order = (0, 1) if turn % 2 == 0 else (1, 0)
+        turn += 1
+        for side in order:
+            wall, cpu, outs[side] = (first, second)[side]()
+            walls[side].append(wall)
+            cpus[side].append(cpu)
+    a, b = (Timing(statistics.median(walls[s]), statistics.median(cpus[s]), outs[s]) for s in (0, 1))
+    if record:
+        record[0].add(a)
+        record[1].add(b)
+    return a, b, turn
+
+
+def warm_up(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[float, float]:
+    """Wall seconds of one untimed-in-the-table run of each side (imports, JIT, first graphs, page cache)."""
+    return timed(first)[0], timed(second)[0]
+
+
+def timing_row(video: str, method: str, name: str, theirs: Timing, ours: Timing) -> dict:
+    """The timing part of one per-video row of ``results.json`` (seconds; ``name``: the other side)."""
+    return {"video": video, "method": method, f"{name}_s": theirs.wall, "ours_s": ours.wall,
+            f"{name}_cpu_s": theirs.cpu, "ours_cpu_s": ours.cpu, "loadavg_1min": os.getloadavg()[0]}
+
+
+def timing_text(row: dict, name: str, label: str) -> str:
+    """Start of a per-video progress line: video, method, both sides' seconds (``label``: the other
+    side's display name, ``name``: its key in ``row``)."""
+    return (f"{row['video']:16s} {row['method']:6s} {label} {row[name + '_s']:6.2f} s  "
+            f"ours {row['ours_s']:6.2f} s  ")
+
+
+def write_outputs(out_dir: Path, table: str, results: dict) -> None:
+    """``table.md`` (the printed report) and ``results.json`` (every per-video row) in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "table.md").write_text(table + "\n")
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1))
+    print(f"\nwrote {out_dir / 'table.md'} and {out_dir / 'results.json'}")
+
+
+@dataclass
+class Speeds:
+    """Per-video medians of one side for one table row."""
+
+    seconds: list[float] = field(default_factory=list)       # wall, one per video
+    cpu_seconds: list[float] = field(default_factory=list)   # process CPU time (all threads), one per video
+
+    def add(self, t: Timing) -> None:
+        self.seconds.append(t.wall)
+        self.cpu_seconds.append(t.cpu)
+
+
+def row_name(method: str, methods: list[str]) -> str:
+    """A table row's name: the method, or the all-methods row."""
+    return f"all {len(methods)} (one pass each)" if method == "all" else method
+
+
+def speed_cells(theirs: Speeds, ours: Speeds) -> list[str]:
+    """Cells theirs s, ours s, ratio (median per video), theirs CPU s, ours CPU s: means over the
+    videos; ratio = theirs / ours."""
+    ts, os_ = float(np.mean(theirs.seconds)), float(np.mean(ours.seconds))
+    ratio_med = float(np.median(np.asarray(theirs.seconds) / np.asarray(ours.seconds)))
+    return [f"{ts:.2f}", f"{os_:.2f}", f"{ts / os_:.2f}x ({ratio_med:.2f}x)",
+            f"{np.mean(theirs.cpu_seconds):.2f}", f"{np.mean(ours.cpu_seconds):.2f}"]
+
+
+def summary_table(rows: list[str], theirs: dict[str, Speeds], ours: dict[str, Speeds], methods: list[str],
+                  name: str, accuracy_heads: list[str],
+                  accuracy_cells: Callable[[Speeds, Speeds], list[str]]) -> str:
+    """Markdown table, one row per method (and the all-methods row): speed of both sides, then the
+    accuracy cells that ``accuracy_cells(theirs, ours)`` gives (``-`` on the all-methods row)."""
+    heads = ["method", f"{name} s/video", "ours s/video", "speed ratio (median per video)",
+             f"{name} CPU s/video", "ours CPU s/video", *accuracy_heads]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for m in rows:
+        acc = ["-"] * len(accuracy_heads) if m == "all" else accuracy_cells(theirs[m], ours[m])
+        lines.append("| " + " | ".join([row_name(m, methods), *speed_cells(theirs[m], ours[m]), *acc]) + " |")
+    return "\n".join(lines)
