@@ -204,6 +204,18 @@ class VideoTask:
 CROPS_IN_MEMORY_BYTES = 256 * 2**20
 
 
+def protocol_method_params(method: str, protocol: Protocol, given: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Keyword parameters of ``method`` in a run: those ``given`` (``--param``), then the run's ``seed``
+    and the protocol's method band and detrend lambda where the method has such a parameter."""
+    kw = dict(given)
+    known = METHODS.get(method).parameters()
+    for key, value in (("seed", seed), ("band", protocol.method_band),
+                       ("detrend_lambda", protocol.method_detrend_lambda)):
+        if value is not None and key in known:
+            kw.setdefault(key, value)  # --param wins
+    return kw
+
+
 def face_params(instances: Iterable[Any], face_confidence: float, protocol: Protocol, n_frames: int = 0):
     """The face-processing parameters one decoding pass needs for all ``instances``: the largest
     crop any asks for, none when ``n_frames`` such crops would exceed :data:`CROPS_IN_MEMORY_BYTES`."""
@@ -444,12 +456,7 @@ def run(args: argparse.Namespace) -> int:
     methods = [METHODS.canonical(m) for m in args.methods]
     method_params = {}
     for m in methods:
-        kw = dict(params.get(m, {}))
-        if "seed" in METHODS.get(m).parameters():
-            kw.setdefault("seed", args.seed)
-        for key, value in (("band", protocol.method_band), ("detrend_lambda", protocol.method_detrend_lambda)):
-            if value is not None and key in METHODS.get(m).parameters():
-                kw.setdefault(key, value)  # the protocol's post-processing, unless given with --param
+        kw = protocol_method_params(m, protocol, params.get(m, {}), args.seed)
         create_method(m, **kw)  # fail fast on bad parameters, before any video is decoded
         method_params[m] = kw
     specs = parse_dataset_specs(args.datasets)

@@ -1,7 +1,8 @@
 """Side by side with rPPG-Toolbox's unsupervised path on the same videos (issue 7, last target).
 
     python benchmarks/compare_toolbox.py --toolbox-root PATH [--methods pos chrom ...] [--limit N]
-        [--repeats R] [--ubfc-root DIR] [--out DIR] [--detrend-frames 600 1800 3600]
+        [--repeats R] [--ubfc-root DIR] [--roi haar_box] [--out DIR] [--detrend-frames 600 1800 3600]
+        [--check-preset]
 
 rPPG-Toolbox (github.com/ubicomplab/rPPG-Toolbox) is not on PyPI: point
 ``--toolbox-root`` (or ``$RPPG_TOOLBOX_ROOT``) at a checkout of it. Its code is
@@ -31,6 +32,9 @@ warm-up of each pays imports and first-call costs.
 Accuracy, one ground truth for both: the harness's whole-video HR of the
 ground-truth PPG (``evaluate_prediction``'s ``hr_true``). The toolbox's own
 figure (its prediction against its FFT HR of the label) is printed beside it.
+``--check-preset`` (untimed; ``--repeats 0`` skips the timing) checks the
+harness's ``toolbox`` protocol against the toolbox's code on each video: the
+face trace (mean RGB of the 72x72 crops) and every method's whole-video HR.
 ``--detrend-frames`` times the toolbox's dense detrend (an N x N inverse) and the
 harness's sparse one on signals of N frames: the part of the toolbox's cost
 that grows with video length.
@@ -125,11 +129,7 @@ def import_toolbox(root: Path, methods: list[str]) -> Toolbox:
 def run_toolbox(tb: Toolbox, video: Path, truth_file: Path, methods: list[str]):
     """Wall and CPU seconds, and {method: (label HR, predicted HR, SNR)}: one read and crop, then every method."""
     def work() -> dict:
-        frames = tb.loader.read_video(str(video))
-        bvps = tb.loader.read_wave(str(truth_file))
-        loader = object.__new__(tb.loader)  # its __init__ would preprocess a whole dataset folder into .npy files
-        frames_clips, bvps_clips = loader.preprocess(frames, bvps, TOOLBOX_PREPROCESS)
-        data, labels = np.float32(frames_clips[0]), np.float32(bvps_clips[0])  # as BaseLoader.__getitem__ gives
+        data, labels = toolbox_clip(tb, video, truth_file)
         out = {}
         for m in methods:
             fn, takes_fs = tb.methods[m]
@@ -157,6 +157,56 @@ def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe"):
 
     rec.products.clear()
     return sbs.timed(work)
+
+
+def toolbox_clip(tb: Toolbox, video: Path, truth_file: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The toolbox's preprocessed clip (N, 72, 72, 3) float32 and label (N,), as its data loader gives them."""
+    frames = tb.loader.read_video(str(video))
+    bvps = tb.loader.read_wave(str(truth_file))
+    loader = object.__new__(tb.loader)  # its __init__ would preprocess a whole dataset folder into .npy files
+    frames_clips, bvps_clips = loader.preprocess(frames, bvps, TOOLBOX_PREPROCESS)
+    return np.float32(frames_clips[0]), np.float32(bvps_clips[0])  # as BaseLoader.__getitem__ gives them
+
+
+def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
+    """Untimed: the harness's ``toolbox`` protocol beside the toolbox's own code on each video. The
+    face trace (mean RGB of the 72x72 crops, grey levels) and, per method, the whole-video HR of both
+    (and of the ground truth) in units of the toolbox's FFT bin, ``60 fs / nfft`` bpm."""
+    from rppg_bench.benchmark import protocol_method_params
+    from rppg_bench.methods.face import FaceParams, rgb_trace
+    from rppg_bench.methods.registry import create_method
+    from rppg_bench.metrics.evaluate import evaluate_prediction
+    from rppg_bench.metrics.heart_rate import next_power_of_2
+    from rppg_bench.metrics.protocol import TOOLBOX
+
+    lines = ["| video | frames toolbox / ours | trace max abs diff (grey levels) | label HR toolbox / harness "
+             "| " + " | ".join(f"{m} HR toolbox / preset" for m in methods) + " |",
+             "|---" * (4 + len(methods)) + "|"]
+    agree = dict.fromkeys(methods, 0)
+    for rec in videos:
+        data, labels = toolbox_clip(tb, rec.path, rec.path.parent / "ground_truth.txt")
+        rec.products.clear()
+        ours = np.asarray(rgb_trace(rec, FaceParams(roi=TOOLBOX.roi)).rgb, float)
+        theirs = data.mean(axis=(1, 2), dtype=np.float64)  # the methods' process_video
+        n = min(len(ours), len(theirs))
+        bin_bpm = 60.0 * FS / next_power_of_2(len(labels))
+        cells, label_cell = [], ""
+        for m in methods:
+            fn, takes_fs = tb.methods[m]
+            label_hr, their_hr, _ = tb.metric(fn(data, FS) if takes_fs else fn(data), labels, diff_flag=False,
+                                              fs=FS, hr_method="FFT")
+            times, signal = create_method(m, **protocol_method_params(m, TOOLBOX, {}, 0)).extract(rec)
+            ev = evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, TOOLBOX, rec.hr, rec.hr_times)
+            same = abs(float(their_hr) - ev["hr_pred"]) <= 0.5 * bin_bpm
+            agree[m] += same
+            cells.append(f"{float(their_hr):.1f} / {ev['hr_pred']:.1f}" + ("" if same else " (differs)"))
+            label_cell = f"{float(label_hr):.1f} / {ev['hr_true']:.1f}"
+        lines.append(f"| {rec.name} | {len(theirs)} / {len(ours)} | {np.abs(ours[:n] - theirs[:n]).max():.3f} "
+                     f"| {label_cell} | " + " | ".join(cells) + " |")
+    summary = ", ".join(f"{m} {agree[m]}/{len(videos)}" for m in methods)
+    return ("Cross-check (untimed): the harness's `toolbox` protocol against the toolbox's code, per video; "
+            f"HRs in bpm, 'differs' when more than half an FFT bin apart. Same HR: {summary}.\n\n"
+            + "\n".join(lines))
 
 
 def detrend_seconds(fn, n: int, repeats: int = 1) -> float:
@@ -205,7 +255,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="a checkout of github.com/ubicomplab/rPPG-Toolbox (default $RPPG_TOOLBOX_ROOT)")
     p.add_argument("--methods", nargs="+", default=list(TOOLBOX_METHODS), choices=list(TOOLBOX_METHODS))
     p.add_argument("--limit", type=int, help="first N videos only")
-    p.add_argument("--repeats", type=int, default=3, help="cold runs per side and video (median kept)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="cold runs per side and video (median kept); 0 skips the timed comparison")
     p.add_argument("--ubfc-root", help="a UBFC-rPPG-layout folder (default: the synthetic default's videos)")
     p.add_argument("--no-all-row", action="store_true", help="skip the all-methods-in-one-pass row")
     p.add_argument("--detrend-frames", type=int, nargs="*", default=[600, 1800, 3600],
@@ -213,6 +264,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--roi", default="mediapipe", choices=("mediapipe", "mediapipe_hull", "haar_box"),
                    help="rppg-bench's face region: its default forehead and cheek polygons, the landmarks' hull "
                         "(pyVHR's), or the toolbox's own first-frame Haar box (the same region design on both sides)")
+    p.add_argument("--check-preset", action="store_true",
+                   help="also (untimed) compare the harness's `toolbox` protocol with the toolbox's code per video: "
+                        "face trace and each method's HR")
     p.add_argument("--out", help="folder for results.json and table.md")
     a = p.parse_args(argv)
     if not a.toolbox_root:
@@ -228,9 +282,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     root = Path(args.toolbox_root).resolve()
     tb = import_toolbox(root, args.methods)
-    from rppg_bench.metrics.protocol import Protocol
-
-    protocol = Protocol()
     videos = sbs.load_videos(args.ubfc_root, args.limit)
     if not videos:
         print("no videos", file=sys.stderr)
@@ -244,12 +295,34 @@ def main(argv: list[str] | None = None) -> int:
              f"rppg-bench face region {args.roi}")
     print(intro + "\n")
 
+    report, results = intro, {"header": intro, "repeats": args.repeats, "ours_roi": args.roi,
+                              "toolbox_preprocess": json.loads(json.dumps(TOOLBOX_PREPROCESS, default=vars))}
+    if args.repeats > 0:
+        table, per_video, warm = timed_comparison(tb, videos, args)
+        sbs.warn_if_written(cache)
+        report += "\n\n" + table
+        results.update(rows=per_video, warmup_s=warm)
+    if args.check_preset:
+        report += "\n\n" + check_preset(tb, videos, args.methods)
+    if args.detrend_frames:
+        print("\ndetrend cost by signal length:")
+        report += "\n\nDetrend of one signal (lambda 100), by length:\n\n" + detrend_table(tb, args.detrend_frames)
+    print("\n" + report)
+    if out_dir:
+        sbs.write_outputs(out_dir, report, results)
+    return 0
+
+
+def timed_comparison(tb: Toolbox, videos: list, args: argparse.Namespace) -> tuple[str, list[dict], dict]:
+    """The timed side by side: (summary table with notes, per-video rows, warm-up seconds)."""
+    from rppg_bench.metrics.protocol import Protocol
+
+    protocol = Protocol()
     rows = [*args.methods] + ([] if args.no_all_row else ["all"])
     warm_tb, warm_ours = sbs.warm_up(
         partial(run_toolbox, tb, videos[0].path, videos[0].path.parent / "ground_truth.txt", args.methods[:1]),
         partial(run_ours, videos[0], args.methods[:1], protocol, args.roi))
     print(f"warm-up on {videos[0].name} (untimed): toolbox {warm_tb:.1f} s, ours {warm_ours:.1f} s\n")
-
     tb_res = {m: Result() for m in rows}
     our_res = {m: Result() for m in rows}
     per_video, turn = [], 0
@@ -257,45 +330,34 @@ def main(argv: list[str] | None = None) -> int:
         truth_file = rec.path.parent / "ground_truth.txt"
         for m in rows:
             todo = args.methods if m == "all" else [m]
-            tb_t, our_t, turn = sbs.interleaved(args.repeats, turn, partial(run_toolbox, tb, rec.path, truth_file, todo),
-                                            partial(run_ours, rec, todo, protocol, args.roi),
-                                            record=(tb_res[m], our_res[m]))
-            tb_out, our_out = tb_t.output, our_t.output
+            tb_t, our_t, turn = sbs.interleaved(args.repeats, turn,
+                                                partial(run_toolbox, tb, rec.path, truth_file, todo),
+                                                partial(run_ours, rec, todo, protocol, args.roi),
+                                                record=(tb_res[m], our_res[m]))
             line = sbs.timing_row(rec.name, m, "toolbox", tb_t, our_t)
             if m != "all":
-                ev = our_out[m]
-                label_hr, tb_hr, snr = (float(v) for v in tb_out[m])
+                ev = our_t.output[m]
+                label_hr, tb_hr, snr = (float(v) for v in tb_t.output[m])
                 true = ev["hr_true"]
                 tb_res[m].abs_err.append(abs(tb_hr - true))
                 tb_res[m].own_err.append(abs(tb_hr - label_hr))
                 our_res[m].abs_err.append(abs(ev["hr_pred"] - true))
                 line.update(hr_true=true, toolbox_hr=tb_hr, toolbox_label_hr=label_hr, toolbox_snr_db=snr,
                             ours_hr=ev["hr_pred"])
-                print(sbs.timing_text(line, "toolbox", "toolbox") + f"| HR true {true:6.1f} toolbox {tb_hr:6.1f} (its label {label_hr:6.1f}) "
-                      f"ours {ev['hr_pred']:6.1f}", flush=True)
+                print(sbs.timing_text(line, "toolbox", "toolbox") + f"| HR true {true:6.1f} toolbox {tb_hr:6.1f} "
+                      f"(its label {label_hr:6.1f}) ours {ev['hr_pred']:6.1f}", flush=True)
             else:
-                print(sbs.timing_text(line, "toolbox", "toolbox") + f"({len(todo)} methods, one read / face pass each)", flush=True)
+                print(sbs.timing_text(line, "toolbox", "toolbox")
+                      + f"({len(todo)} methods, one read / face pass each)", flush=True)
             per_video.append(line)
-
-    sbs.warn_if_written(cache)
     table = sbs.summary_table(rows, tb_res, our_res, args.methods, "toolbox",
-                          ["HR MAE toolbox / ours", "toolbox HR MAE, own"], accuracy_cells)
+                              ["HR MAE toolbox / ours", "toolbox HR MAE, own"], accuracy_cells)
     notes = (f"{len(videos)} videos; s/video: mean wall seconds per video, cold (toolbox: read all frames, "
              "Haar box, crop and resize, method, calculate_metric_per_video; ours: decode, face region "
-             f"{args.roi}, method, evaluate_prediction); speed ratio = toolbox / ours. HR MAE (bpm), whole video, against the "
-             "harness's HR of the ground-truth PPG; 'own' is the toolbox's prediction against its own FFT HR "
-             "of the label, the figure it reports.")
-    report = intro + "\n\n" + table + "\n\n" + notes
-    if args.detrend_frames:
-        print("\ndetrend cost by signal length:")
-        report += "\n\nDetrend of one signal (lambda 100), by length:\n\n" + detrend_table(tb, args.detrend_frames)
-    print("\n" + report)
-    if out_dir:
-        sbs.write_outputs(out_dir, report, {
-            "header": intro, "rows": per_video, "warmup_s": {"toolbox": warm_tb, "ours": warm_ours},
-            "repeats": args.repeats, "ours_roi": args.roi,
-            "toolbox_preprocess": json.loads(json.dumps(TOOLBOX_PREPROCESS, default=vars))})
-    return 0
+             f"{args.roi}, method, evaluate_prediction); speed ratio = toolbox / ours. HR MAE (bpm), whole "
+             "video, against the harness's HR of the ground-truth PPG; 'own' is the toolbox's prediction "
+             "against its own FFT HR of the label, the figure it reports.")
+    return table + "\n\n" + notes, per_video, {"toolbox": warm_tb, "ours": warm_ours}
 
 
 if __name__ == "__main__":

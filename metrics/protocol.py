@@ -90,8 +90,9 @@ Remaining differences (what this harness does not change for this preset):
    oximeter signal over the frames and ignores the clocks.
 2. Sampling rate: the true frame rate (median frame interval) is used; the
    toolbox uses the configured ``FS`` (30) for every video.
-3. The toolbox drops the last frame of every video (``DATA_TYPE: Raw`` keeps
-   ``frames[:-1]``); the harness keeps all frames (1 frame in ~1000-2000).
+3. Older toolbox versions drop the last frame of every video (``DATA_TYPE: Raw``
+   kept ``frames[:-1]``, e.g. ``BaseLoader`` at 0059781); the current one (at
+   09945e1) keeps every frame, as the harness does.
 4. The methods are this harness's implementations (``methods/``), not the
    toolbox's: e.g. the toolbox's POS band-passes its own output to
    0.75-3 Hz with a first-order filter, its CHROM filters each window with
