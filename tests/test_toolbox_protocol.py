@@ -55,6 +55,16 @@ def test_toolbox_preset_settings():
     assert "toolbox_fft" in COMPAT_HR_METHODS and "toolbox_fft" not in HR_METHODS
 
 
+def test_protocol_sets_method_post_processing_unless_given():
+    from rppg_bench.benchmark import protocol_method_params
+
+    toolbox = get_protocol("toolbox")
+    assert protocol_method_params("pos", toolbox, {}, seed=7) == {"band": (0.75, 2.5), "detrend_lambda": 100.0}
+    assert protocol_method_params("pos", toolbox, {"band": (0.7, 3.0)}, seed=7)["band"] == (0.7, 3.0)  # --param wins
+    assert protocol_method_params("ica", PROTOCOLS["default"], {}, seed=7) == {"seed": 7}  # only where it applies
+    assert protocol_method_params("green", PROTOCOLS["default"], {}, seed=7) == {}
+
+
 def test_next_power_of_2():
     assert [next_power_of_2(n) for n in (1, 2, 3, 300, 512, 513, 900, 1024)] == [1, 2, 4, 512, 512, 1024, 1024, 1024]
 
