@@ -51,6 +51,7 @@ import numpy as np
 from machine import REPO, header
 from sidebyside import (
     Speeds,
+    add_video_args,
     cold_cache,
     interleaved,
     load_videos,
@@ -323,9 +324,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    choices=sorted(PYVHR_METHODS), help="omit needs --omit-from-wheel")
     p.add_argument("--omit-from-wheel", metavar="WHEEL",
                    help="pyVHR-2.0-py3-none-any.whl: take its cpu_OMIT for method omit")
-    p.add_argument("--limit", type=int, default=0, help="first N videos only (0: all)")
     p.add_argument("--repeats", type=int, default=1, help="timed runs per video and method (median reported)")
-    p.add_argument("--ubfc-root", help="a UBFC-rPPG folder instead of the synthetic default")
+    add_video_args(p)
     p.add_argument("--no-all-row", action="store_true",
                    help="skip the 'all methods, one face pass per video' runs")
     p.add_argument("--check-pipeline", action="store_true",
@@ -364,7 +364,7 @@ def run(args: argparse.Namespace, pv) -> int:
     from rppg_bench.metrics.protocol import Protocol
 
     protocol = Protocol()
-    videos = load_videos(args.ubfc_root, args.limit)
+    videos = load_videos(args)
     if not videos:
         print("no videos", file=sys.stderr)
         return 2

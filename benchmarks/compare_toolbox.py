@@ -1,8 +1,8 @@
 """Side by side with rPPG-Toolbox's unsupervised path on the same videos (issue 7, last target).
 
     python benchmarks/compare_toolbox.py --toolbox-root PATH [--methods pos chrom ...] [--limit N]
-        [--repeats R] [--ubfc-root DIR] [--roi haar_box] [--out DIR] [--detrend-frames 600 1800 3600]
-        [--check-preset]
+        [--repeats R] [--ubfc-root DIR | --synthetic-seconds S --synthetic-size W H ...]
+        [--roi haar_box] [--out DIR] [--detrend-frames 600 1800 3600] [--check-preset]
 
 rPPG-Toolbox (github.com/ubicomplab/rPPG-Toolbox) is not on PyPI: point
 ``--toolbox-root`` (or ``$RPPG_TOOLBOX_ROOT``) at a checkout of it. Its code is
@@ -254,10 +254,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--toolbox-root", default=os.environ.get("RPPG_TOOLBOX_ROOT"),
                    help="a checkout of github.com/ubicomplab/rPPG-Toolbox (default $RPPG_TOOLBOX_ROOT)")
     p.add_argument("--methods", nargs="+", default=list(TOOLBOX_METHODS), choices=list(TOOLBOX_METHODS))
-    p.add_argument("--limit", type=int, help="first N videos only")
     p.add_argument("--repeats", type=int, default=3,
                    help="cold runs per side and video (median kept); 0 skips the timed comparison")
-    p.add_argument("--ubfc-root", help="a UBFC-rPPG-layout folder (default: the synthetic default's videos)")
+    sbs.add_video_args(p)
     p.add_argument("--no-all-row", action="store_true", help="skip the all-methods-in-one-pass row")
     p.add_argument("--detrend-frames", type=int, nargs="*", default=[600, 1800, 3600],
                    help="signal lengths (frames) at which to time the two detrends; none to skip")
@@ -282,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     root = Path(args.toolbox_root).resolve()
     tb = import_toolbox(root, args.methods)
-    videos = sbs.load_videos(args.ubfc_root, args.limit)
+    videos = sbs.load_videos(args)
     if not videos:
         print("no videos", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ Imported by those scripts (run as ``python benchmarks/<script>.py``, which puts 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -33,26 +34,43 @@ class Timing:
     output: Any
 
 
-def load_videos(ubfc_root: str | None = None, limit: int | None = None) -> list:
-    """The recordings to compare, video files only: ``ubfc_root``'s (a UBFC-rPPG layout) or the synthetic
-    default's UBFC-layout ones; the first ``limit`` when given."""
+def add_video_args(p: argparse.ArgumentParser) -> None:
+    """The options choosing the videos of a comparison (read by :func:`load_videos`)."""
+    p.add_argument("--ubfc-root", help="a UBFC-rPPG-layout folder (default: synthetic videos, see --synthetic-*)")
+    p.add_argument("--limit", type=int, default=0, help="first N videos only (0: all)")
+    p.add_argument("--synthetic-seconds", type=float, default=20.0, help="synthetic videos' length (s)")
+    p.add_argument("--synthetic-size", type=int, nargs=2, default=(320, 240), metavar=("W", "H"),
+                   help="synthetic videos' frame size (pixels)")
+    p.add_argument("--synthetic-easy", type=int, default=4, help="number of easy synthetic videos")
+    p.add_argument("--synthetic-hard", type=int, default=4, help="number of hard synthetic recordings")
+    p.add_argument("--synthetic-pure", type=int, default=None,
+                   help="how many of the hard ones in the PURE layout (images, skipped here; default: the "
+                        "generator's, one)")
+
+
+def load_videos(args: argparse.Namespace) -> list:
+    """The recordings to compare, video files only: ``--ubfc-root``'s (a UBFC-rPPG layout) or the
+    synthetic set the ``--synthetic-*`` options describe (generated once into the cache; with their
+    defaults, the synthetic default); the first ``--limit`` when given."""
     from rppg_bench.datasets.recording import Recording, VideoFile
 
-    if ubfc_root:
+    if args.ubfc_root:
         from rppg_bench.datasets.ubfc import load_ubfc
 
-        loaded = load_ubfc(ubfc_root)
+        loaded = load_ubfc(args.ubfc_root)
     else:
         from rppg_bench.datasets.synthetic import load_synthetic
 
-        loaded = load_synthetic()
+        loaded = load_synthetic(n_easy=args.synthetic_easy, n_hard=args.synthetic_hard,
+                                duration=args.synthetic_seconds, size=tuple(args.synthetic_size),
+                                n_pure=args.synthetic_pure)
     recs = [r for r in loaded if isinstance(r, Recording)]
     videos = [r for r in recs if isinstance(r.source, VideoFile)]
     skipped = [r.name for r in recs if not isinstance(r.source, VideoFile)]
     if skipped:
         print(f"skipped (image sequences: the comparison reads video files through cv2.VideoCapture): "
               f"{', '.join(skipped)}")
-    return videos[:limit] if limit else videos
+    return videos[:args.limit] if args.limit else videos
 
 
 def cold_cache() -> Path:
