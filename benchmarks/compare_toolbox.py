@@ -2,7 +2,7 @@
 
     python benchmarks/compare_toolbox.py --toolbox-root PATH [--methods pos chrom ...] [--limit N]
         [--repeats R] [--ubfc-root DIR | --synthetic-seconds S --synthetic-size W H ...]
-        [--roi haar_box] [--out DIR] [--detrend-frames 600 1800 3600] [--check-preset]
+        [--roi haar_box] [--out DIR] [--detrend-frames 600 1800 3600] [--check-preset] [--memory]
 
 rPPG-Toolbox (github.com/ubicomplab/rPPG-Toolbox) is not on PyPI: point
 ``--toolbox-root`` (or ``$RPPG_TOOLBOX_ROOT``) at a checkout of it. Its code is
@@ -35,7 +35,8 @@ figure (its prediction against its FFT HR of the label) is printed beside it.
 ``--check-preset`` (untimed; ``--repeats 0`` skips the timing) checks the
 harness's ``toolbox`` protocol against the toolbox's code on each video: the
 face trace (mean RGB of the 72x72 crops) and every method's whole-video HR.
-``--detrend-frames`` times the toolbox's dense detrend (an N x N inverse) and the
+``--memory`` runs each side once per video in a fresh process and reports its
+peak resident memory. ``--detrend-frames`` times the toolbox's dense detrend (an N x N inverse) and the
 harness's sparse one on signals of N frames: the part of the toolbox's cost
 that grows with video length.
 
@@ -209,6 +210,45 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
             + "\n".join(lines))
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (MiB): ``VmHWM`` of ``/proc/self/status``. Not ``ru_maxrss``,
+    which a spawned child inherits from its parent's size at the fork (Linux keeps it across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise OSError("no VmHWM in /proc/self/status (Linux only)")
+
+
+def one_side_in_child(side: str, root: str, rec, method: str, roi: str) -> float:
+    """Run one side once on ``rec`` with ``method`` in this (fresh) process; its peak RSS in MiB."""
+    if side == "toolbox":
+        tb = import_toolbox(Path(root), [method])
+        os.chdir(root)
+        run_toolbox(tb, rec.path, rec.path.parent / "ground_truth.txt", [method])
+    else:
+        from rppg_bench.metrics.protocol import Protocol
+
+        run_ours(rec, [method], Protocol(), roi)
+    return peak_rss_mib()
+
+
+def peak_memory_table(root: Path, videos: list, method: str, roi: str) -> str:
+    """Markdown table: peak RSS (MiB) of a fresh process running one side on one video, imports included."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    lines = ["| video | frames | toolbox peak RSS, MiB | ours peak RSS, MiB |", "|---|---|---|---|"]
+    for rec in videos:
+        peaks = []
+        for side in ("toolbox", "ours"):
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                peaks.append(pool.submit(one_side_in_child, side, str(root), rec, method, roi).result())
+        lines.append(f"| {rec.name} | {len(rec.frame_times)} | {peaks[0]:.0f} | {peaks[1]:.0f} |")
+        print(lines[-1], flush=True)
+    return (f"Peak memory ({method}, one video per fresh process, imports included: the toolbox's "
+            f"BaseLoader imports torch; ours, face region {roi}, does not):\n\n" + "\n".join(lines))
+
+
 def detrend_seconds(fn, n: int, repeats: int = 1) -> float:
     """Fastest wall seconds of ``fn`` detrending a random signal of ``n`` samples."""
     x = np.random.default_rng(0).standard_normal(n)
@@ -266,6 +306,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--check-preset", action="store_true",
                    help="also (untimed) compare the harness's `toolbox` protocol with the toolbox's code per video: "
                         "face trace and each method's HR")
+    p.add_argument("--memory", action="store_true",
+                   help="also measure each side's peak RSS on each video (first method) in a fresh process")
     p.add_argument("--out", help="folder for results.json and table.md")
     a = p.parse_args(argv)
     if not a.toolbox_root:
@@ -303,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         results.update(rows=per_video, warmup_s=warm)
     if args.check_preset:
         report += "\n\n" + check_preset(tb, videos, args.methods)
+    if args.memory:
+        report += "\n\n" + peak_memory_table(root, videos, args.methods[0], args.roi)
     if args.detrend_frames:
         print("\ndetrend cost by signal length:")
         report += "\n\nDetrend of one signal (lambda 100), by length:\n\n" + detrend_table(tb, args.detrend_frames)

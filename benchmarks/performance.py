@@ -124,10 +124,13 @@ def run_child(argv: list[str], what: str, env: dict[str, str] | None = None) -> 
 
 
 def child_peak_and_wall(stderr: str) -> tuple[float, float]:
-    """(peak RSS in MiB, wall seconds) from a memory child's ``MAXRSS_KB`` and ``WALL`` lines."""
+    """(peak RSS in MiB, wall seconds) from a memory child's ``VMHWM_KB`` and ``WALL`` lines.
+
+    The child reports ``VmHWM`` (``/proc/self/status``), its own high-water mark: its ``ru_maxrss``
+    would start from this script's size at the fork (Linux carries it across exec)."""
     values = {line.split()[0]: line.split()[1] for line in stderr.splitlines()
-              if line.startswith(("WALL", "MAXRSS_KB"))}
-    return int(values["MAXRSS_KB"]) / 1024, float(values["WALL"])  # Linux: ru_maxrss in KiB
+              if line.startswith(("WALL", "VMHWM_KB"))}
+    return int(values["VMHWM_KB"]) / 1024, float(values["WALL"])  # kB
 
 
 def run_cli(ubfc: Path, tmp: Path, *extra: str) -> float:
@@ -141,12 +144,12 @@ def run_cli(ubfc: Path, tmp: Path, *extra: str) -> float:
 
 
 _MEM_CHILD = """
-import resource, sys, time
+import sys, time
 from rppg_bench.benchmark import main
 t0 = time.perf_counter()
 rc = main(sys.argv[1:])
 print("WALL", time.perf_counter() - t0, file=sys.stderr)
-print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+print("VMHWM_KB", [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")][0], file=sys.stderr)
 sys.exit(rc)
 """
 
@@ -160,7 +163,7 @@ def peak_memory(ubfc: Path, tmp: Path) -> tuple[float, float]:
 
 
 _RESNET_MEM_CHILD = """
-import resource, sys, time, torch
+import sys, time, torch
 from rppg_bench.methods.resnet import extract_rppg_signal_resnet
 from rppg_bench.methods.resnet.model import ResNetTCN
 from rppg_bench.methods.resnet.train import make_config, save_checkpoint
@@ -173,7 +176,7 @@ save_checkpoint(ckpt, ResNetTCN(), config, {"epoch": 0})
 t0 = time.perf_counter()
 times, signal = extract_rppg_signal_resnet(video, str(ckpt), device="cpu")
 print("WALL", time.perf_counter() - t0, len(times), file=sys.stderr)
-print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+print("VMHWM_KB", [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")][0], file=sys.stderr)
 """
 
 
@@ -205,6 +208,21 @@ def resnet_speed(seconds: float, size: int = 128, chunk: int = 300) -> dict[str,
             "both": n / (t_crop + t_model)}
 
 
+def memory_step(tmp: Path, seconds: float) -> tuple[float, float]:
+    """Step 6: peak RSS (MiB) of one ``seconds`` 640x480 video, seven classical methods and ResNet-18 + TCN,
+    each in a new process; printed as it goes."""
+    t0 = time.perf_counter()
+    long_ubfc, _ = make_videos(tmp / "long", 1, seconds)
+    print(f"   generated the {seconds:g} s video in {time.perf_counter() - t0:.1f} s", flush=True)
+    rss_mb, t_long = peak_memory(long_ubfc, tmp)
+    print(f"6. peak RSS, one {seconds:g} s 640x480 video, seven methods: {rss_mb:8.1f} MB "
+          f"(run {t_long:.1f} s, {seconds * 30 / t_long:.1f} frames/s)", flush=True)
+    rss_resnet, t_resnet = resnet_peak_memory(next(long_ubfc.rglob("*.avi")), tmp)
+    print(f"6b. peak RSS, same video, ResNet-18 + TCN 128 px on the CPU: {rss_resnet:8.1f} MB "
+          f"(run {t_resnet:.1f} s)", flush=True)
+    return rss_mb, rss_resnet
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--videos", type=int, default=8, help="number of 640x480 videos")
@@ -214,6 +232,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3,
                     help="interleaved runs of each side of comparisons 2/3 and 5 (the faster kept)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 videos of 4 s, 20 s long video")
+    ap.add_argument("--only-memory", action="store_true", help="step 6 only (peak RSS on the long video)")
     a = ap.parse_args()
     if a.quick:
         a.videos, a.seconds, a.long_seconds, a.resnet_seconds = 2, 4.0, 20.0, 4.0
@@ -227,6 +246,10 @@ def main() -> None:
           + (" [--quick]" if a.quick else ""))
     print(flush=True)
 
+    if a.only_memory:
+        with tempfile.TemporaryDirectory(prefix="rppg-perf-") as tmp_s:
+            memory_step(Path(tmp_s), a.long_seconds)
+        return
     with tempfile.TemporaryDirectory(prefix="rppg-perf-") as tmp_s:
         tmp = Path(tmp_s)
         t0 = time.perf_counter()
@@ -271,16 +294,7 @@ def main() -> None:
         print(f"5. jobs 1 {t_j1:7.2f} s, jobs 2 {t_j2:7.2f} s = {t_j1 / t_j2:.2f}x speedup "
               f"({a.videos} videos, new processes; runs {_times(j1)} / {_times(j2)})", flush=True)
 
-        # 6. peak RSS on one long video
-        t0 = time.perf_counter()
-        long_ubfc, _ = make_videos(tmp / "long", 1, a.long_seconds)
-        print(f"   generated the {a.long_seconds:g} s video in {time.perf_counter() - t0:.1f} s", flush=True)
-        rss_mb, t_long = peak_memory(long_ubfc, tmp)
-        print(f"6. peak RSS, one {a.long_seconds:g} s 640x480 video, seven methods: {rss_mb:8.1f} MB "
-              f"(run {t_long:.1f} s, {a.long_seconds * 30 / t_long:.1f} frames/s)", flush=True)
-        rss_resnet, t_resnet = resnet_peak_memory(next(long_ubfc.rglob("*.avi")), tmp)
-        print(f"6b. peak RSS, same video, ResNet-18 + TCN 128 px on the CPU: {rss_resnet:8.1f} MB "
-              f"(run {t_resnet:.1f} s)", flush=True)
+        rss_mb, rss_resnet = memory_step(tmp, a.long_seconds)
 
     # 7. ResNet on the CPU
     r = resnet_speed(a.resnet_seconds)
