@@ -22,7 +22,7 @@ temporary folder and measures, on this machine's CPU:
    the command a user runs (``python benchmark.py ...`` in a new process, so both pay
    the imports; the faster of ``--repeats`` interleaved runs each);
 6. peak resident memory of a subprocess running all classical methods on one
-   long 640x480 video (``ru_maxrss``);
+   long 640x480 video (its own ``VmHWM``: see ``child_peak_and_wall``);
 7. ResNet-18 + TCN inference frames/s on 128x128 crops on the CPU (untrained
    weights; same cost as trained), with and without the cropping pass.
 
