@@ -117,12 +117,17 @@ def import_toolbox(root: Path, methods: list[str]) -> Toolbox:
     except ImportError:
         sys.modules["retinaface"] = types.SimpleNamespace(RetinaFace=None)  # only the RF backend calls it
         stand_ins.append("retinaface")
-    loader = importlib.import_module("dataset.data_loader.UBFCrPPGLoader").UBFCrPPGLoader
-    post = importlib.import_module("evaluation.post_process")
-    fns = {}
-    for m in methods:
-        module, name, takes_fs = TOOLBOX_METHODS[m]
-        fns[m] = (getattr(importlib.import_module(module), name), takes_fs)
+    try:
+        loader = importlib.import_module("dataset.data_loader.UBFCrPPGLoader").UBFCrPPGLoader
+        post = importlib.import_module("evaluation.post_process")
+        fns = {}
+        for m in methods:
+            module, name, takes_fs = TOOLBOX_METHODS[m]
+            fns[m] = (getattr(importlib.import_module(module), name), takes_fs)
+    except ImportError as exc:  # its data loaders import every dataset's dependencies
+        raise SystemExit(f"--toolbox-root {root}: importing the toolbox failed ({exc}); install its "
+                         f"requirements in this environment: pip install -r {root / 'requirements.txt'} "
+                         "(or the missing module alone)") from exc
     return Toolbox(root=root, loader=loader, metric=post.calculate_metric_per_video,
                    dense_detrend=post._detrend, methods=fns, stand_ins=stand_ins)
 
