@@ -54,7 +54,6 @@ import importlib
 import json
 import os
 import sys
-import time
 import types
 from dataclasses import dataclass, field
 from functools import partial
@@ -63,7 +62,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import sidebyside as sbs
-from machine import header
+from machine import header, peak_rss_mib
 
 FS = 30  # UNSUPERVISED.DATA.FS in the toolbox's unsupervised configs (Hz)
 
@@ -136,30 +135,38 @@ def run_toolbox(tb: Toolbox, video: Path, truth_file: Path, methods: list[str]):
     """Wall and CPU seconds, and {method: (label HR, predicted HR, SNR)}: one read and crop, then every method."""
     def work() -> dict:
         data, labels = toolbox_clip(tb, video, truth_file)
-        out = {}
-        for m in methods:
-            fn, takes_fs = tb.methods[m]
-            bvp = fn(data, FS) if takes_fs else fn(data)
-            out[m] = tb.metric(bvp, labels, diff_flag=False, fs=FS, hr_method="FFT")
-        return out
+        return {m: toolbox_method_hr(tb, m, data, labels) for m in methods}
 
     return sbs.timed(work)
+
+
+def toolbox_method_hr(tb: Toolbox, method: str, data: np.ndarray, labels: np.ndarray) -> tuple:
+    """(label HR, predicted HR, SNR) of the toolbox's ``method`` on its clip, as ``unsupervised_predict``
+    computes them (``calculate_metric_per_video``, FFT, ``diff_flag=False``)."""
+    fn, takes_fs = tb.methods[method]
+    bvp = fn(data, FS) if takes_fs else fn(data)
+    return tb.metric(bvp, labels, diff_flag=False, fs=FS, hr_method="FFT")
+
+
+def evaluate_ours(rec, method: str, protocol) -> dict:
+    """The runner's metrics of ``method`` (with the ``protocol``'s method parameters) on ``rec``'s
+    memoised products."""
+    from rppg_bench.benchmark import protocol_method_params
+    from rppg_bench.methods.registry import create_method
+    from rppg_bench.metrics.evaluate import evaluate_prediction
+
+    times, signal = create_method(method, **protocol_method_params(method, protocol, {}, 0)).extract(rec)
+    return evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, protocol, rec.hr, rec.hr_times)
 
 
 def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe"):
     """Wall and CPU seconds, and {method: evaluate_prediction's metrics}: products memo cleared, one face
     pass with the ``roi`` kind, every method, the runner's evaluation."""
     from rppg_bench.methods.face import FaceParams, rgb_trace
-    from rppg_bench.methods.registry import create_method
-    from rppg_bench.metrics.evaluate import evaluate_prediction
 
     def work() -> dict:
         rgb_trace(rec, FaceParams(roi=roi))
-        out = {}
-        for m in methods:
-            times, signal = create_method(m).extract(rec)
-            out[m] = evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, protocol, rec.hr, rec.hr_times)
-        return out
+        return {m: evaluate_ours(rec, m, protocol) for m in methods}
 
     rec.products.clear()
     return sbs.timed(work)
@@ -178,10 +185,7 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
     """Untimed: the harness's ``toolbox`` protocol beside the toolbox's own code on each video. The
     face trace (mean RGB of the 72x72 crops, grey levels) and, per method, the whole-video HR of both
     (and of the ground truth) in units of the toolbox's FFT bin, ``60 fs / nfft`` bpm."""
-    from rppg_bench.benchmark import protocol_method_params
     from rppg_bench.methods.face import FaceParams, rgb_trace
-    from rppg_bench.methods.registry import create_method
-    from rppg_bench.metrics.evaluate import evaluate_prediction
     from rppg_bench.metrics.heart_rate import next_power_of_2
     from rppg_bench.metrics.protocol import TOOLBOX
 
@@ -198,11 +202,8 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
         bin_bpm = 60.0 * FS / next_power_of_2(len(labels))
         cells, label_cell = [], ""
         for m in methods:
-            fn, takes_fs = tb.methods[m]
-            label_hr, their_hr, _ = tb.metric(fn(data, FS) if takes_fs else fn(data), labels, diff_flag=False,
-                                              fs=FS, hr_method="FFT")
-            times, signal = create_method(m, **protocol_method_params(m, TOOLBOX, {}, 0)).extract(rec)
-            ev = evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, TOOLBOX, rec.hr, rec.hr_times)
+            label_hr, their_hr, _ = toolbox_method_hr(tb, m, data, labels)
+            ev = evaluate_ours(rec, m, TOOLBOX)
             same = abs(float(their_hr) - ev["hr_pred"]) <= 0.5 * bin_bpm
             agree[m] += same
             cells.append(f"{float(their_hr):.1f} / {ev['hr_pred']:.1f}" + ("" if same else " (differs)"))
@@ -213,15 +214,6 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
     return ("Cross-check (untimed): the harness's `toolbox` protocol against the toolbox's code, per video; "
             f"HRs in bpm, 'differs' when more than half an FFT bin apart. Same HR: {summary}.\n\n"
             + "\n".join(lines))
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident memory (MiB): ``VmHWM`` of ``/proc/self/status``. Not ``ru_maxrss``,
-    which a spawned child inherits from its parent's size at the fork (Linux keeps it across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
-    raise OSError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def one_side_in_child(side: str, root: str, rec, method: str, roi: str) -> float:
@@ -257,12 +249,7 @@ def peak_memory_table(root: Path, videos: list, method: str, roi: str) -> str:
 def detrend_seconds(fn, n: int, repeats: int = 1) -> float:
     """Fastest wall seconds of ``fn`` detrending a random signal of ``n`` samples."""
     x = np.random.default_rng(0).standard_normal(n)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(x)
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return min(sbs.timed(lambda: fn(x))[0] for _ in range(repeats))
 
 
 def detrend_table(tb: Toolbox, sizes: list[int]) -> str:

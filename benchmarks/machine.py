@@ -48,3 +48,13 @@ def header(libraries: Iterable[str] = ("rppg-bench", "numpy", "scipy", "mediapip
             f"python:   {platform.python_version()} ({sys.executable})\n"
             f"versions: {libs}\n"
             f"git:      {git_revision(REPO)}")
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (MiB): ``VmHWM`` of ``/proc/self/status``, its own
+    high-water mark. Not ``ru_maxrss``, which a child process starts from its parent's size at the
+    fork (Linux keeps it across exec: a 10 MB child of a 1.2 GB parent reports 1177 MiB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise OSError("no VmHWM in /proc/self/status (Linux only)")

@@ -22,7 +22,7 @@ temporary folder and measures, on this machine's CPU:
    the command a user runs (``python benchmark.py ...`` in a new process, so both pay
    the imports; the faster of ``--repeats`` interleaved runs each);
 6. peak resident memory of a subprocess running all classical methods on one
-   long 640x480 video (its own ``VmHWM``: see ``child_peak_and_wall``);
+   long 640x480 video (its own ``VmHWM``: ``machine.peak_rss_mib``);
 7. ResNet-18 + TCN inference frames/s on 128x128 crops on the CPU (untrained
    weights; same cost as trained), with and without the cropping pass.
 
@@ -40,13 +40,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 
 CLASSICAL = ["green", "ica", "chrom", "pos", "lgi", "pbv", "omit"]
 from machine import header
+from sidebyside import alternating
 
 
 def make_videos(out_dir: Path, n: int, seconds: float) -> tuple[Path, list[Path]]:
@@ -96,20 +96,6 @@ def run_benchmark(ubfc: Path, tmp: Path, methods: list[str], *extra: str, out: P
     return dt
 
 
-def interleaved(repeats: int, first: Callable[[], float], second: Callable[[], float]) -> tuple[list[float], list[float]]:
-    """Seconds of ``repeats`` runs of each of two timed commands, alternating which goes first
-    (machine drift then hits both alike)."""
-    a, b = [], []
-    for i in range(max(1, repeats)):
-        if i % 2 == 0:
-            a.append(first())
-            b.append(second())
-        else:
-            b.append(second())
-            a.append(first())
-    return a, b
-
-
 def _times(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
@@ -124,13 +110,18 @@ def run_child(argv: list[str], what: str, env: dict[str, str] | None = None) -> 
 
 
 def child_peak_and_wall(stderr: str) -> tuple[float, float]:
-    """(peak RSS in MiB, wall seconds) from a memory child's ``VMHWM_KB`` and ``WALL`` lines.
-
-    The child reports ``VmHWM`` (``/proc/self/status``), its own high-water mark: its ``ru_maxrss``
-    would start from this script's size at the fork (Linux carries it across exec)."""
+    """(peak RSS in MiB, wall seconds) from a memory child's ``PEAK_RSS_MIB`` (``machine.peak_rss_mib``:
+    its own high-water mark) and ``WALL`` lines."""
     values = {line.split()[0]: line.split()[1] for line in stderr.splitlines()
-              if line.startswith(("WALL", "VMHWM_KB"))}
-    return int(values["VMHWM_KB"]) / 1024, float(values["WALL"])  # kB
+              if line.startswith(("WALL", "PEAK_RSS_MIB"))}
+    return float(values["PEAK_RSS_MIB"]), float(values["WALL"])
+
+
+def memory_child(code: str) -> str:
+    """``code`` for ``python -c``, with ``machine.peak_rss_mib`` imported first (before the work, so
+    the import does not add to the peak it measures)."""
+    return f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n" \
+           "from machine import peak_rss_mib\n" + code
 
 
 def run_cli(ubfc: Path, tmp: Path, *extra: str) -> float:
@@ -149,14 +140,14 @@ from rppg_bench.benchmark import main
 t0 = time.perf_counter()
 rc = main(sys.argv[1:])
 print("WALL", time.perf_counter() - t0, file=sys.stderr)
-print("VMHWM_KB", [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")][0], file=sys.stderr)
+print("PEAK_RSS_MIB", peak_rss_mib(), file=sys.stderr)
 sys.exit(rc)
 """
 
 
 def peak_memory(ubfc: Path, tmp: Path) -> tuple[float, float]:
     """(peak RSS in MiB, wall seconds) of a subprocess running all classical methods, --jobs 1."""
-    argv = [sys.executable, "-c", _MEM_CHILD, "--datasets", f"ubfc={ubfc}", "--methods", *CLASSICAL,
+    argv = [sys.executable, "-c", memory_child(_MEM_CHILD), "--datasets", f"ubfc={ubfc}", "--methods", *CLASSICAL,
             "--out", str(tmp / "mem_run"), "--quiet", "--no-cache", "--jobs", "1"]
     proc = run_child(argv, "long-video run", env={**os.environ, "TQDM_DISABLE": "1"})
     return child_peak_and_wall(proc.stderr)
@@ -176,14 +167,14 @@ save_checkpoint(ckpt, ResNetTCN(), config, {"epoch": 0})
 t0 = time.perf_counter()
 times, signal = extract_rppg_signal_resnet(video, str(ckpt), device="cpu")
 print("WALL", time.perf_counter() - t0, len(times), file=sys.stderr)
-print("VMHWM_KB", [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")][0], file=sys.stderr)
+print("PEAK_RSS_MIB", peak_rss_mib(), file=sys.stderr)
 """
 
 
 def resnet_peak_memory(video: Path, tmp: Path) -> tuple[float, float]:
     """(peak RSS in MiB, wall seconds) of a subprocess scoring ``video`` with an (untrained) 128 px
     ResNet-18 + TCN through ``extract_rppg_signal_resnet`` on the CPU."""
-    argv = [sys.executable, "-c", _RESNET_MEM_CHILD, str(video), str(tmp / "resnet_mem.pth")]
+    argv = [sys.executable, "-c", memory_child(_RESNET_MEM_CHILD), str(video), str(tmp / "resnet_mem.pth")]
     return child_peak_and_wall(run_child(argv, "ResNet long-video run").stderr)
 
 
@@ -270,8 +261,9 @@ def main() -> None:
             create_method(m)
 
         # 2./3. one method vs seven, cold (interleaved, the faster of each)
-        ones, sevens = interleaved(a.repeats, lambda: run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "1"),
-                                   lambda: run_benchmark(ubfc, tmp, CLASSICAL, "--no-cache", "--jobs", "1"))
+        ones, sevens, _ = alternating(max(1, a.repeats),
+                                      lambda: run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "1"),
+                                      lambda: run_benchmark(ubfc, tmp, CLASSICAL, "--no-cache", "--jobs", "1"))
         t_one, t_seven = min(ones), min(sevens)
         fps_pipe = frames / t_one
         print(f"2. pipeline (pos, cold):     {frames} frames in {t_one:7.2f} s = {fps_pipe:8.1f} frames/s, "
@@ -288,8 +280,8 @@ def main() -> None:
               f"fresh --out with cached products {t_fresh:7.2f} s = {t_cold / t_fresh:.1f}x faster", flush=True)
 
         # 5. --jobs 1 vs --jobs 2 (pos, cold), as commands in new processes
-        j1, j2 = interleaved(a.repeats, lambda: run_cli(ubfc, tmp, "--jobs", "1"),
-                             lambda: run_cli(ubfc, tmp, "--jobs", "2"))
+        j1, j2, _ = alternating(max(1, a.repeats), lambda: run_cli(ubfc, tmp, "--jobs", "1"),
+                                lambda: run_cli(ubfc, tmp, "--jobs", "2"))
         t_j1, t_j2 = min(j1), min(j2)
         print(f"5. jobs 1 {t_j1:7.2f} s, jobs 2 {t_j2:7.2f} s = {t_j1 / t_j2:.2f}x speedup "
               f"({a.videos} videos, new processes; runs {_times(j1)} / {_times(j2)})", flush=True)

@@ -96,22 +96,31 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - t0, time.process_time() - c0, out
 
 
+def alternating(repeats: int, first: Callable[[], Any], second: Callable[[], Any],
+                turn: int = 0) -> tuple[list[Any], list[Any], int]:
+    """Results of ``repeats`` calls of each of ``first`` and ``second``, alternating which goes first
+    (``turn`` even: ``first``; it advances by one per repeat and is returned) so that machine drift
+    hits both alike."""
+    a: list[Any] = []
+    b: list[Any] = []
+    for _ in range(repeats):
+        if turn % 2 == 0:
+            a.append(first())
+            b.append(second())
+        else:
+            b.append(second())
+            a.append(first())
+        turn += 1
+    return a, b, turn
+
+
 def interleaved(repeats: int, turn: int, first: TimedRun, second: TimedRun,
                 record: tuple[Speeds, Speeds] | None = None) -> tuple[Timing, Timing, int]:
-    """Run both sides ``repeats`` times each, alternating which goes first (``turn`` even: ``first``;
-    it advances by one per repeat and is returned) so that machine load hits both alike. The two
+    """:func:`alternating` timed runs of both sides: their medians and last outputs. The two
     medians are added to ``record`` (first's, second's) when given."""
-    walls: tuple[list[float], list[float]] = ([], [])
-    cpus: tuple[list[float], list[float]] = ([], [])
-    outs: list[Any] = [None, None]
-    for _ in range(repeats):
-        order = (0, 1) if turn % 2 == 0 else (1, 0)
-        turn += 1
-        for side in order:
-            wall, cpu, outs[side] = (first, second)[side]()
-            walls[side].append(wall)
-            cpus[side].append(cpu)
-    a, b = (Timing(statistics.median(walls[s]), statistics.median(cpus[s]), outs[s]) for s in (0, 1))
+    runs_a, runs_b, turn = alternating(repeats, first, second, turn)
+    a, b = (Timing(statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), runs[-1][2])
+            for runs in (runs_a, runs_b))
     if record:
         record[0].add(a)
         record[1].add(b)
