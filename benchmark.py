@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roi", choices=["mediapipe", "mediapipe_hull", "haar_box"],
                    help="face region (default: the protocol's): forehead and cheek polygons, the whole-face "
                         "hull minus eyes and lips (pyVHR's), or one Haar box (rPPG-Toolbox's)")
+    p.add_argument("--landmark-every", type=int, metavar="K",
+                   help="run FaceMesh on every K-th frame and interpolate the landmarks between (default 1: "
+                        "every frame; 2 or 3 are faster at a cost in accuracy, see README 'Speed')")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="cache of per-video products and synthetic data (default: $RPPG_CACHE_DIR, "
                         "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")
@@ -224,7 +227,8 @@ def face_params(instances: Iterable[Any], face_confidence: float, protocol: Prot
     crop = max((getattr(inst, "required_crop_size", 0) for inst in instances), default=0)
     if n_frames * crop * crop * 3 > CROPS_IN_MEMORY_BYTES:
         crop = 0
-    return FaceParams(min_detection_confidence=face_confidence, crop_size=crop, roi=protocol.roi)
+    return FaceParams(min_detection_confidence=face_confidence, crop_size=crop, roi=protocol.roi,
+                      landmark_every=protocol.landmark_every)
 
 
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
@@ -451,7 +455,9 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
-        hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi)
+        hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi,
+        landmark_every=args.landmark_every)
+    face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
     methods = [METHODS.canonical(m) for m in args.methods]
     method_params = {}

@@ -6,16 +6,16 @@ RGB over skin polygons on the forehead and both cheeks (MediaPipe FaceMesh,
 face crops for learned methods. Products are memoised on the ``Recording``
 (``recording.products``), so seven methods on one video decode it once.
 
-FaceMesh runs on every frame: it is most of the cost of the pass (about
-3 ms a frame on one CPU core, 2-3 times the decoding of a 640x480 frame), but
-running it on every k-th frame only, with the landmarks interpolated in
-between, was measured to hurt: MediaPipe's tracking then crops each frame
-from landmarks k frames old, and the bias this leaves follows the head's
-motion into the trace (on the synthetic hard set, GREEN and PBV reported half
-the heart rate on two of four videos with k = 2), while interpolating between
-landmarks tracked on every frame does not. Decoding is overlapped with it
-instead: a background thread decodes the next few frames (OpenCV releases the
-GIL) while FaceMesh works on the current one (``decoded_ahead``).
+FaceMesh runs on every frame by default: it is most of the cost of the pass
+(about 2.5 ms a frame on one CPU core, 2-3 times the decoding of a 640x480
+frame). ``FaceParams(landmark_every=k)`` (``--landmark-every k``) runs it on
+every k-th frame only and interpolates the landmarks in between
+(``keyframe_landmarks``): a faster pass, but MediaPipe's tracking then crops
+each keyframe from landmarks k frames old, and the error this leaves follows
+the head's motion into the trace, so the signals are measurably worse on
+moving faces (README, "Speed"). Decoding is overlapped with FaceMesh: a
+background thread decodes the next few frames (OpenCV releases the GIL) while
+FaceMesh works on the current one (``decoded_ahead``).
 
 A frame without a face holds the last face; frames before the first face take
 the first one; a video with no face at all raises ``RecordingError``.
@@ -69,7 +69,10 @@ class FaceParams:
     ``roi``: ``"mediapipe"`` (forehead and cheek polygons of tracked
     landmarks), ``"mediapipe_hull"`` (the landmarks' convex hull minus eyes,
     eyebrows and lips, as pyVHR does) or ``"haar_box"`` (rPPG-Toolbox: first-frame Haar box x1.5, 72x72 mean; the
-    MediaPipe confidences and ``crop_scale`` are then unused).
+    MediaPipe settings and ``crop_scale`` are then unused).
+    ``landmark_every``: FaceMesh on every this many frames (1: every frame, the
+    default), the landmarks of the frames between linearly interpolated: a
+    faster face pass at a measured cost in accuracy (README, "Speed").
     """
 
     min_detection_confidence: float = 0.5
@@ -77,13 +80,19 @@ class FaceParams:
     crop_size: int = 0
     crop_scale: float = 1.3
     roi: str = "mediapipe"
+    landmark_every: int = 1
 
     def __post_init__(self) -> None:
         if self.roi not in ROI_KINDS:
             raise ValueError(f"unknown face roi {self.roi!r}; choose one of {ROI_KINDS}")
+        if not (isinstance(self.landmark_every, int) and self.landmark_every >= 1):
+            raise ValueError(f"landmark_every must be a positive whole number of frames, got {self.landmark_every!r}")
 
-    def tracking_key(self) -> tuple[float, float]:
-        return (self.min_detection_confidence, self.min_tracking_confidence)
+    def tracking_key(self) -> tuple[float, ...]:
+        """The landmark-tracking settings (``landmark_every`` only when not 1, so keys made before it
+        existed still match)."""
+        key = (self.min_detection_confidence, self.min_tracking_confidence)
+        return key if self.landmark_every == 1 else key + (self.landmark_every,)
 
 
 @dataclass
@@ -300,10 +309,32 @@ def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.nd
     """
     face: np.ndarray | None = None
     with opencv_threads(1), _face_mesh(params) as mesh:
-        for frame in decoded_ahead(video.frames()):
-            points = frame_landmarks(mesh, frame)
+        for frame, points in keyframe_landmarks(mesh, decoded_ahead(video.frames()), params.landmark_every):
             face = points if points is not None else face
             yield frame, points, face
+
+
+def keyframe_landmarks(mesh, frames: Iterator[np.ndarray], every: int = 1) -> Iterator[tuple[np.ndarray,
+                                                                                            np.ndarray | None]]:
+    """``(frame, points)`` per frame of ``frames`` (RGB, in order): FaceMesh landmarks (468, 2) px of
+    frames 0, ``every``, 2 ``every``, ...; those of the frames between two such keyframes linearly
+    interpolated (None when either keyframe has no face); frames after the last keyframe hold its
+    landmarks. Holds at most ``every - 1`` frames."""
+    prev: np.ndarray | None = None
+    pending: list[np.ndarray] = []
+    for i, frame in enumerate(frames):
+        if i % every:
+            pending.append(frame)
+            continue
+        points = frame_landmarks(mesh, frame)
+        for j, held in enumerate(pending, start=1):
+            both = prev is not None and points is not None
+            yield held, (prev + (points - prev) * (j / every)) if both else None
+        pending = []
+        yield frame, points
+        prev = points
+    for held in pending:
+        yield held, prev
 
 
 def iter_face_crops(video: Recording, params: FaceParams) -> Iterator[np.ndarray]:
@@ -418,6 +449,8 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
     if "source_sha" not in rec.products:
         rec.products["source_sha"] = source_fingerprint(rec.source, cache_dir)
     fields = asdict(params)
+    if fields["landmark_every"] == 1:  # keeps the keys of caches written before ``landmark_every`` existed
+        del fields["landmark_every"]
     if fields["roi"] == "mediapipe":  # keeps the keys of caches written before ``roi`` existed
         del fields["roi"]
         key = cache_key(source=rec.products["source_sha"], params=fields, version=FACE_CODE_VERSION,

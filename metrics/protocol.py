@@ -25,7 +25,9 @@ class Protocol:
     roi: face preprocessing, ``"mediapipe"`` (forehead and cheek polygons of
     tracked landmarks, ``methods.face``), ``"mediapipe_hull"`` (the
     landmarks' convex hull minus eyes, eyebrows and lips, as pyVHR does) or
-    ``"haar_box"`` (one Haar face box from the first frame, ``methods.face_haar``). method_band (Hz) and
+    ``"haar_box"`` (one Haar face box from the first frame, ``methods.face_haar``). landmark_every:
+    FaceMesh on every this many frames, the landmarks between interpolated (1: every frame;
+    ``methods.face.keyframe_landmarks``). method_band (Hz) and
     method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and
@@ -41,6 +43,7 @@ class Protocol:
     hr_source: str = "ppg"
     detrend_lambda: float = 100.0
     roi: str = "mediapipe"
+    landmark_every: int = 1
     method_band: tuple[float, float] | None = None
     method_detrend_lambda: float | None = None
     standard_errors: bool = False

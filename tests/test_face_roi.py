@@ -54,3 +54,20 @@ def test_benchmark_with_the_hull_recovers_the_heart_rate_and_records_the_roi(ubf
     rows = pd.read_csv(out / "results.csv")
     assert (rows["hr_abs_error"] < 2).all()
     assert json.loads((out / "results.json").read_text())["record"]["protocol"]["roi"] == "mediapipe_hull"
+
+
+def test_landmarks_on_every_second_frame_recover_the_heart_rate_and_are_recorded(ubfc_root, tmp_path):
+    (rec,) = [r for r in load_ubfc(ubfc_root)]
+    every = video_products(rec, FaceParams())
+    second = video_products(rec, FaceParams(landmark_every=2))
+    assert second.rgb.shape == every.rgb.shape and np.array_equal(second.times, every.times)
+    assert not np.array_equal(second.rgb, every.rgb)
+    assert np.abs(second.rgb - every.rgb).max() < 2  # grey levels: the same skin, slightly other pixels
+    out = tmp_path / "run"
+    assert benchmark.main(["--datasets", f"ubfc={ubfc_root}", "--methods", "pos", "--landmark-every", "2",
+                           "--quiet", "--no-cache", "--out", str(out)]) == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert (rows["hr_abs_error"] < 2).all()
+    assert json.loads((out / "results.json").read_text())["record"]["protocol"]["landmark_every"] == 2
+    bad = ["--datasets", f"ubfc={ubfc_root}", "--landmark-every", "0", "--out", str(tmp_path / "x")]
+    assert benchmark.main(bad) == 2

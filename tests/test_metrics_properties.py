@@ -192,8 +192,9 @@ def test_bootstrap_and_mean_se_raise_or_finite(x, seed):
     except ValueError:
         return
     assert math.isfinite(low) and math.isfinite(high) and low <= high
-    # inside the data range, up to rounding of the resample means
-    assert low >= x.min() or math.isclose(low, x.min(), rel_tol=1e-12)
-    assert high <= x.max() or math.isclose(high, x.max(), rel_tol=1e-12)
+    # inside the data range, up to rounding of the resample means (relative to the largest value)
+    tol = 1e-12 * float(np.abs(x).max())
+    assert low >= x.min() or math.isclose(low, x.min(), rel_tol=1e-12, abs_tol=tol)
+    assert high <= x.max() or math.isclose(high, x.max(), rel_tol=1e-12, abs_tol=tol)
     mean, se = mean_se(x)
     assert math.isfinite(mean) and (math.isfinite(se) or x.size == 1)

@@ -248,3 +248,46 @@ def test_landmarks_read_from_the_wire_format_equal_the_per_landmark_values():
     np.testing.assert_array_equal(landmarks_to_pixels(msg, 640, 480), expected)
     msg.landmark[7].visibility = 0.9  # another layout: read one landmark at a time
     np.testing.assert_array_equal(landmarks_to_pixels(msg, 640, 480), expected)
+
+
+# ------------------------------------------------------ landmarks on keyframes
+def test_keyframe_landmarks_interpolate_between_facemesh_frames(monkeypatch):
+    """FaceMesh runs on frames 0, k, 2k, ... only; the frames between get the linear interpolation
+    of their two keyframes, frames next to a keyframe without a face get None, trailing frames hold
+    the last keyframe's landmarks; order and frames are kept."""
+    from rppg_bench.methods import face
+
+    calls = []
+
+    def fake_landmarks(mesh, frame):  # a face at x = y = frame value, none in frames 6..8
+        calls.append(int(frame))
+        return None if 6 <= frame <= 8 else np.full((468, 2), float(frame), np.float32)
+
+    monkeypatch.setattr(face, "frame_landmarks", fake_landmarks)
+    out = list(face.keyframe_landmarks(None, iter(np.arange(11)), every=3))
+    assert calls == [0, 3, 6, 9]
+    assert [int(f) for f, _ in out] == list(range(11))
+    got = {int(f): None if p is None else float(p[0, 0]) for f, p in out}
+    assert got == {0: 0, 1: 1, 2: 2, 3: 3, 4: None, 5: None, 6: None, 7: None, 8: None, 9: 9, 10: 9}
+    every_frame = list(face.keyframe_landmarks(None, iter(np.arange(4)), every=1))
+    assert [None if p is None else float(p[0, 0]) for _, p in every_frame] == [0, 1, 2, 3]
+
+
+def test_landmark_every_is_validated_and_keyed_apart_while_every_frame_keeps_the_old_keys(tmp_path):
+    from rppg_bench.cache import cache_key
+    from rppg_bench.methods.face import (FACE_CODE_VERSION, ROI_POLYGONS, FaceParams, VideoFile, Recording,
+                                         products_cache_file)
+
+    with pytest.raises(ValueError, match="landmark_every"):
+        FaceParams(landmark_every=0)
+    video = tmp_path / "v.avi"
+    video.write_bytes(b"not really a video")
+    rec = Recording(name="v.avi", dataset="file", source=VideoFile(video), ppg=np.empty(0), ppg_times=np.empty(0))
+    default = products_cache_file(rec, FaceParams(), tmp_path)
+    # the key of caches written before ``landmark_every`` existed
+    old = cache_key(source=rec.products["source_sha"], version=FACE_CODE_VERSION, roi=ROI_POLYGONS,
+                    params={"min_detection_confidence": 0.5, "min_tracking_confidence": 0.5, "crop_size": 0,
+                            "crop_scale": 1.3})
+    assert default.stem == old
+    assert products_cache_file(rec, FaceParams(landmark_every=2), tmp_path) != default
+    assert FaceParams().tracking_key() == (0.5, 0.5) and FaceParams(landmark_every=2).tracking_key() == (0.5, 0.5, 2)
