@@ -1,0 +1,104 @@
+"""Accuracy of the face pass with FaceMesh on every K-th frame (``--landmark-every K``).
+
+    python benchmarks/landmark_every.py [--every 1 2 3] [--methods pos chrom ...] [--out DIR]
+                                        [--datasets SPEC ...] [--param NAME.KEY=VALUE ...]
+
+Runs ``benchmark.py`` once per K on the same videos (cold, ``--no-cache``) and
+prints, per method and K, the mean over videos of the whole-video HR error,
+the windowed HR error (10 s windows, bpm) and the SNR (dB), and how many
+videos' windowed error is worse than with FaceMesh on every frame (K = 1).
+By default the videos are a synthetic set other than the harness's default
+one: ``--param synthetic.seed=1`` with 2 easy and 14 hard (moving) videos of
+30 s, 320x240. Wall times of each run are printed too (the speed figures
+proper come from ``performance.py``). Not a test: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+CLASSICAL = ["green", "ica", "chrom", "pos", "lgi", "pbv", "omit"]
+DEFAULT_SET = ["synthetic.seed=1", "synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
+
+
+def run_once(every: int, out: Path, datasets: list[str], methods: list[str], params: list[str]) -> tuple[pd.DataFrame,
+                                                                                                          float]:
+    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with ``--landmark-every every``."""
+    from rppg_bench.benchmark import main
+
+    argv = ["--datasets", *datasets, "--methods", *methods, "--landmark-every", str(every), "--no-cache",
+            "--quiet", "--out", str(out)]
+    for p in params:
+        argv += ["--param", p]
+    sink = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        rc = main(argv)
+    wall = time.perf_counter() - t0
+    if rc not in (0, 1):
+        print(sink.getvalue()[-3000:], file=sys.stderr)
+        raise SystemExit(f"benchmark.main({' '.join(argv)}) returned {rc}")
+    return pd.read_csv(out / "results.csv"), wall
+
+
+def comparison_table(results: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per method (rows) and K (column groups): mean HR error, windowed HR error (bpm), SNR (dB) over
+    the videos every run finished, and the number of videos whose windowed error exceeds K = 1's."""
+    ks = sorted(results)
+    ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
+    common = ok[ks[0]].index
+    for k in ks[1:]:
+        common = common.intersection(ok[k].index)
+    rows = []
+    for method in sorted(common.get_level_values("method").unique()):
+        keys = common[common.get_level_values("method") == method]
+        row = {"method": method, "videos": len(keys)}
+        first = ok[ks[0]].loc[keys]
+        for k in ks:
+            df = ok[k].loc[keys]
+            row[f"HR MAE k={k}"] = df["hr_abs_error"].mean()
+            row[f"win MAE k={k}"] = df["win_hr_mae"].mean()
+            row[f"SNR k={k}"] = df["snr_db"].mean()
+            if k != ks[0]:
+                row[f"worse k={k}"] = int((df["win_hr_mae"].to_numpy() > first["win_hr_mae"].to_numpy()).sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--every", type=int, nargs="+", default=[1, 2, 3], help="values of --landmark-every")
+    ap.add_argument("--methods", nargs="+", default=CLASSICAL)
+    ap.add_argument("--datasets", nargs="+", default=["synthetic"])
+    ap.add_argument("--param", action="append", default=None,
+                    help=f"dataset or method parameter (default: {' '.join(DEFAULT_SET)})")
+    ap.add_argument("--out", default=None, help="folder for the runs (default: a new temporary folder)")
+    a = ap.parse_args()
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from machine import header
+
+    params = DEFAULT_SET if a.param is None else a.param
+    print(header(("rppg-bench", "numpy", "mediapipe", "opencv-contrib-python")))
+    print(f"datasets: {' '.join(a.datasets)}; parameters: {' '.join(params)}; methods: {' '.join(a.methods)}")
+    out = Path(a.out) if a.out else Path(__import__("tempfile").mkdtemp(prefix="rppg-every-"))
+    results = {}
+    for k in a.every:
+        results[k], wall = run_once(k, out / f"every{k}", a.datasets, a.methods, params)
+        print(f"--landmark-every {k}: {wall:.1f} s wall, {len(results[k])} rows -> {out / f'every{k}'}", flush=True)
+    table = comparison_table(results)
+    print()
+    print(table.to_markdown(index=False, floatfmt=".2f"))
+
+
+if __name__ == "__main__":
+    main()
