@@ -23,7 +23,7 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxscript")
 
 from rppg_bench.datasets.errors import RecordingError
-from rppg_bench.methods.face import as_recording
+from rppg_bench.methods.face import FaceParams, as_recording
 from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint
 from rppg_bench.methods.resnet.export import (
     TOLERANCE,
@@ -36,7 +36,7 @@ from rppg_bench.methods.resnet.export import (
     zscore_last,
 )
 from rppg_bench.methods.resnet.infer import extract_with_model, predict_crops
-from rppg_bench.methods.resnet.stream import RingBuffer, StreamScorer, stream
+from rppg_bench.methods.resnet.stream import FaceCropper, RingBuffer, StreamScorer, stream
 from rppg_bench.methods.resnet.train import make_config, save_checkpoint
 from test_resnet import FPS, SIZE, face_video
 
@@ -161,6 +161,8 @@ def test_bad_paths_and_non_models_are_errors_naming_the_file(tmp_path, checkpoin
         stream(tmp_path / "no_video.avi", checkpoint, realtime=False)
     with pytest.raises(RuntimeError, match="camera 97: OpenCV cannot open it"):
         stream(97, checkpoint)
+    with pytest.raises(ValueError, match="streaming runs FaceMesh on every frame"):
+        FaceCropper(FaceParams(crop_size=SIZE, landmark_every=2))
 
 
 # ---------------------------------------------------------------- streaming
