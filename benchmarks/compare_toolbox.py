@@ -159,13 +159,14 @@ def evaluate_ours(rec, method: str, protocol) -> dict:
     return evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, protocol, rec.hr, rec.hr_times)
 
 
-def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe"):
+def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe", landmark_every: int = 1):
     """Wall and CPU seconds, and {method: evaluate_prediction's metrics}: products memo cleared, one face
-    pass with the ``roi`` kind, every method, the runner's evaluation."""
+    pass with the ``roi`` kind (FaceMesh on every ``landmark_every``-th frame), every method, the
+    runner's evaluation."""
     from rppg_bench.methods.face import FaceParams, rgb_trace
 
     def work() -> dict:
-        rgb_trace(rec, FaceParams(roi=roi))
+        rgb_trace(rec, FaceParams(roi=roi, landmark_every=landmark_every))
         return {m: evaluate_ours(rec, m, protocol) for m in methods}
 
     rec.products.clear()
@@ -295,6 +296,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--roi", default="mediapipe", choices=("mediapipe", "mediapipe_hull", "haar_box"),
                    help="rppg-bench's face region: its default forehead and cheek polygons, the landmarks' hull "
                         "(pyVHR's), or the toolbox's own first-frame Haar box (the same region design on both sides)")
+    p.add_argument("--landmark-every", type=int, default=1, metavar="K",
+                   help="rppg-bench runs FaceMesh on every K-th frame (landmark regions; default 1: every frame)")
     p.add_argument("--check-preset", action="store_true",
                    help="also (untimed) compare the harness's `toolbox` protocol with the toolbox's code per video: "
                         "face trace and each method's HR")
@@ -325,10 +328,12 @@ def main(argv: list[str] | None = None) -> int:
     intro = (header(LIBS) + f"\ntoolbox:  {root} (stand-ins: {', '.join(tb.stand_ins) or 'none'})\n"
              f"videos:   {len(videos)} ({', '.join(r.name for r in videos)}), {videos[0].fps:g} fps; "
              f"methods {', '.join(args.methods)}; repeats {args.repeats} (median); product cache off; "
-             f"rppg-bench face region {args.roi}")
+             f"rppg-bench face region {args.roi}"
+             + (f", FaceMesh on every {args.landmark_every}th frame" if args.landmark_every > 1 else ""))
     print(intro + "\n")
 
     report, results = intro, {"header": intro, "repeats": args.repeats, "ours_roi": args.roi,
+                              "ours_landmark_every": args.landmark_every,
                               "toolbox_preprocess": json.loads(json.dumps(TOOLBOX_PREPROCESS, default=vars))}
     if args.repeats > 0:
         table, per_video, warm = timed_comparison(tb, videos, args)
@@ -356,7 +361,7 @@ def timed_comparison(tb: Toolbox, videos: list, args: argparse.Namespace) -> tup
     rows = [*args.methods] + ([] if args.no_all_row else ["all"])
     warm_tb, warm_ours = sbs.warm_up(
         partial(run_toolbox, tb, videos[0].path, videos[0].path.parent / "ground_truth.txt", args.methods[:1]),
-        partial(run_ours, videos[0], args.methods[:1], protocol, args.roi))
+        partial(run_ours, videos[0], args.methods[:1], protocol, args.roi, args.landmark_every))
     print(f"warm-up on {videos[0].name} (untimed): toolbox {warm_tb:.1f} s, ours {warm_ours:.1f} s\n")
     tb_res = {m: Result() for m in rows}
     our_res = {m: Result() for m in rows}
@@ -367,7 +372,7 @@ def timed_comparison(tb: Toolbox, videos: list, args: argparse.Namespace) -> tup
             todo = args.methods if m == "all" else [m]
             tb_t, our_t, turn = sbs.interleaved(args.repeats, turn,
                                                 partial(run_toolbox, tb, rec.path, truth_file, todo),
-                                                partial(run_ours, rec, todo, protocol, args.roi),
+                                                partial(run_ours, rec, todo, protocol, args.roi, args.landmark_every),
                                                 record=(tb_res[m], our_res[m]))
             line = sbs.timing_row(rec.name, m, "toolbox", tb_t, our_t)
             if m != "all":
