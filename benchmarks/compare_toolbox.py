@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
              f"videos:   {len(videos)} ({', '.join(r.name for r in videos)}), {videos[0].fps:g} fps; "
              f"methods {', '.join(args.methods)}; repeats {args.repeats} (median); product cache off; "
              f"rppg-bench face region {args.roi}"
-             + (f", FaceMesh on every {args.landmark_every}th frame" if args.landmark_every > 1 else ""))
+             + (f", FaceMesh on one frame in {args.landmark_every}" if args.landmark_every > 1 else ""))
     print(intro + "\n")
 
     report, results = intro, {"header": intro, "repeats": args.repeats, "ours_roi": args.roi,
