@@ -20,6 +20,7 @@ import contextlib
 import io
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def main() -> None:
     params = DEFAULT_SET if a.param is None else a.param
     print(header(("rppg-bench", "numpy", "mediapipe", "opencv-contrib-python")))
     print(f"datasets: {' '.join(a.datasets)}; parameters: {' '.join(params)}; methods: {' '.join(a.methods)}")
-    out = Path(a.out) if a.out else Path(__import__("tempfile").mkdtemp(prefix="rppg-every-"))
+    out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="rppg-every-"))
     results = {}
     for k in a.every:
         results[k], wall = run_once(k, out / f"every{k}", a.datasets, a.methods, params)
