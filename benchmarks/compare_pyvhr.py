@@ -403,7 +403,7 @@ def run(args: argparse.Namespace, pv) -> int:
     our_res = {m: Result() for m in rows}
     per_video = []
     turn = 0
-    for vi, rec in enumerate(videos):
+    for rec in videos:
         truth = truths[rec.name]
         video_true = None
         for m in rows:
