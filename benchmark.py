@@ -49,10 +49,10 @@ if not __package__:  # run as a script: ``python benchmark.py``
 
 from .datasets.errors import DatasetError, RecordingError
 from .datasets.recording import Recording
-from .datasets.registry import DATASETS, dataset_info, load_dataset, resolve_root
+from .datasets.registry import DATASETS, ROOTLESS, dataset_info, load_dataset, resolve_root
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
-from .reports.results import ResultStore, failed_row, run_record
+from .reports.results import ResultStore, claim_settings, failed_row, run_record, run_settings
 from .registry import UnknownNameError
 
 EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
@@ -286,6 +286,22 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- the run
+def datasets_settings(dataset_record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per dataset of ``load_all``'s record, what its recordings depend on: its parameters and, unless
+    it is generated (``ROOTLESS``), its root folder."""
+    return {name: {"root": None if name in ROOTLESS else rec.get("root"), "params": rec.get("params")}
+            for name, rec in dataset_record.items()}
+
+
+def methods_settings(method_params: dict[str, dict[str, Any]], trainable: Iterable[str],
+                     args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Per method, its parameters; for a method trained inside the run also how (folds, training set)."""
+    out = {m: dict(kw) for m, kw in method_params.items()}
+    for m in trainable:
+        out[m]["trained_in_run"] = {"folds": args.folds, "train_on": args.train_on}
+    return out
+
+
 def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params: dict[str, dict[str, Any]],
              seed: int) -> tuple[list[Recording], list[dict[str, Any]], dict[str, Any]]:
     """Recordings of every dataset, failure rows for what could not load, and the dataset record."""
@@ -300,7 +316,7 @@ def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params:
             loaded = load_dataset(name, root, **kwargs)
         except DatasetError as exc:
             failures.append({"dataset": name, "video": "", "method": "", "status": "failed", "error": str(exc)})
-            record[name] = {"root": str(root) if root else None, "error": str(exc)}
+            record[name] = {"root": str(root) if root else None, "params": kwargs, "error": str(exc)}
             continue
         recordings += loaded.recordings
         for err in loaded.errors:
@@ -471,6 +487,9 @@ def run(args: argparse.Namespace) -> int:
     store = ResultStore(out)  # raises a clear error for an unwritable folder
 
     recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
+    trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
+    claim_settings(out, run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
+                                     datasets_settings(dataset_record), args.seed, args.face_confidence))
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
         for m in methods if row["video"] else [row["method"]]:
@@ -489,7 +508,6 @@ def run(args: argparse.Namespace) -> int:
         tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
                                args.face_confidence, skip, keep, None if args.no_cache else cache_dir,
                                method_sources=sources))
-    trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
     training_record: dict[str, Any] = {}
     if trainable and recordings:
         training_record, train_failures = train_learned_methods(

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 
 ROWS_FILE = "rows.jsonl"
+SETTINGS_FILE = "settings.json"
 KEY = ("dataset", "video", "method")
 VERSIONED_PACKAGES = ("rppg-bench", "numpy", "scipy", "scikit-learn", "opencv-contrib-python", "mediapipe",
                       "pandas", "matplotlib", "torch", "torchvision")
@@ -83,6 +84,57 @@ class ResultStore:
     def done_keys(self) -> set[tuple[str, str, str]]:
         """Keys of results that finished successfully."""
         return {tuple(r.get(k, "") for k in KEY) for r in self.rows() if r.get("status") == "ok"}
+
+
+def run_settings(protocol: dict[str, Any], methods: dict[str, dict[str, Any]], datasets: dict[str, dict[str, Any]],
+                 seed: int, face_confidence: float) -> dict[str, Any]:
+    """What a run's numbers depend on besides the code and the data files, as JSON values: the
+    protocol, each method's and dataset's parameters, the seed and the face-detection confidence."""
+    settings = {"protocol": protocol, "methods": methods, "datasets": datasets, "seed": seed,
+                "face_confidence": face_confidence}
+    return json.loads(json.dumps(_jsonable(settings), sort_keys=True))
+
+
+def settings_conflicts(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The settings of ``current`` that differ from ``stored`` (both :func:`run_settings`); a method or
+    dataset that ``stored`` does not have is an addition, not a conflict."""
+    def changed(name: str, old: Any, new: Any) -> list[str]:
+        if old == new:
+            return []
+        if isinstance(old, dict) and isinstance(new, dict):
+            return [f"{name}.{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in sorted(set(old) | set(new))
+                    if old.get(k) != new.get(k)]
+        return [f"{name}: {old!r} there, {new!r} now"]
+
+    diffs = [d for k in ("protocol", "seed", "face_confidence") for d in changed(k, stored.get(k), current.get(k))]
+    for group in ("methods", "datasets"):
+        known = stored.get(group, {})
+        diffs += [d for name, value in current[group].items() if name in known
+                  for d in changed(name, known[name], value)]
+    return diffs
+
+
+def claim_settings(out: Path, settings: dict[str, Any]) -> None:
+    """Record a run's ``settings`` (:func:`run_settings`) in ``out``, or, when ``out`` already holds a
+    run, check them against its settings first: a ValueError names what differs, so that a resumed
+    run never mixes in rows made under other settings. Methods and datasets new to ``out`` are
+    added to its record."""
+    path = Path(out) / SETTINGS_FILE
+    merged = settings
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: cannot read the settings of the run in this folder ({exc}); "
+                             "choose a new --out") from None
+        diffs = settings_conflicts(stored, settings)
+        if diffs:
+            raise ValueError(f"{out} holds results made with other settings ({'; '.join(diffs)}): rerun with "
+                             f"that run's settings (see {path.name}) to resume it, or choose a new --out")
+        merged = {**settings, **{g: {**stored.get(g, {}), **settings[g]} for g in ("methods", "datasets")}}
+    from ..cache import write_text_atomic
+
+    write_text_atomic(path, json.dumps(merged, indent=1, sort_keys=True) + "\n")
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -128,6 +128,29 @@ def test_rerun_into_same_folder_resumes_and_report_rerenders(data_root, tmp_path
     assert "## ubfc" in (out / "summary.md").read_text()
 
 
+def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_root, tmp_path, capsys):
+    """A folder's rows were made under one protocol and one set of parameters: a rerun into it with
+    other settings would label them with its own, so it stops before any video and names what
+    differs; adding a method with the same settings resumes."""
+    out = tmp_path / "run"
+    args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "pos", "--out", str(out)]
+    assert run_cli(*args) == 0
+    first = (out / "rows.jsonl").read_text()
+    capsys.readouterr()
+    for other, named in ((["--hr-method", "fft"], "protocol.hr_method: 'harmonic' there, 'fft' now"),
+                         (["--param", "pos.window=3.2"], "pos.window: None there, 3.2 now"),
+                         (["--seed", "1"], "seed: 0 there, 1 now")):
+        assert run_cli(*args, *other) == 2
+        err = capsys.readouterr().err
+        assert str(out) in err and named in err and "choose a new --out" in err
+        assert (out / "rows.jsonl").read_text() == first
+    assert run_cli(*args[:-3], "pos", "chrom", "--out", str(out)) == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert set(rows["method"]) == {"pos", "chrom"} and (rows["status"] == "ok").all()
+    settings = json.loads((out / "settings.json").read_text())
+    assert set(settings["methods"]) == {"pos", "chrom"} and settings["protocol"]["hr_method"] == "harmonic"
+
+
 def test_broken_video_fails_alone_and_exit_code_says_so(data_root, tmp_path):
     root = tmp_path / "ubfc"
     shutil.copytree(data_root / "ubfc", root)
