@@ -10,10 +10,10 @@ FaceMesh runs on every frame by default: it is most of the cost of the pass
 (about 2.5 ms a frame on one CPU core, 2-3 times the decoding of a 640x480
 frame). ``FaceParams(landmark_every=k)`` (``--landmark-every k``) runs it on
 every k-th frame only and interpolates the landmarks in between
-(``keyframe_landmarks``): a faster pass, but MediaPipe's tracking then crops
-each keyframe from landmarks k frames old, and the error this leaves follows
-the head's motion into the trace, so the signals are measurably worse on
-moving faces (README, "Speed"). Decoding is overlapped with FaceMesh: a
+(``keyframe_landmarks``): a faster pass, but the signals are measurably worse
+on moving faces (README, "Speed"; likely because MediaPipe's tracking then
+crops each keyframe from landmarks k frames old, and because the
+interpolation misses motion between keyframes). Decoding is overlapped with FaceMesh: a
 background thread decodes the next few frames (OpenCV releases the GIL) while
 FaceMesh works on the current one (``decoded_ahead``).
 
