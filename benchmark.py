@@ -52,7 +52,8 @@ from .datasets.recording import Recording
 from .datasets.registry import DATASETS, ROOTLESS, dataset_info, load_dataset, resolve_root
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
-from .reports.results import ResultStore, claim_settings, failed_row, run_record, run_settings
+from .reports.results import (ResultStore, claim_settings, code_identity, failed_row, run_record,
+                              run_settings)
 from .registry import UnknownNameError
 
 EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
@@ -488,8 +489,9 @@ def run(args: argparse.Namespace) -> int:
 
     recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
     trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
-    claim_settings(out, run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
-                                     datasets_settings(dataset_record), args.seed, args.face_confidence))
+    settings = run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
+                            datasets_settings(dataset_record), args.seed, args.face_confidence)
+    code_history = claim_settings(out, settings, code_identity())  # refuses a folder made with other settings
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
         for m in methods if row["video"] else [row["method"]]:
@@ -519,7 +521,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods=method_params,
                         datasets=dataset_record, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
-                        cache=None if args.no_cache else str(cache_dir), training=training_record)
+                        cache=None if args.no_cache else str(cache_dir), training=training_record,
+                        **({"code_history": code_history} if len(code_history) > 1 else {}))
     interrupted = False
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)

@@ -253,6 +253,10 @@ def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: 
         (f"- date (UTC): {record.get('date_utc', '?')}; git: `{record.get('git_revision', '?')}`; "
          f"python {record.get('python', '?')}; wall time {record.get('wall_time_s', float('nan')):.1f} s"),
         f"- command: `{' '.join(record.get('argv', []))}`",
+        *([f"- **rows from {len(record['code_history'])} code versions** (the folder was resumed after an "
+           "update; package versions in `settings.json`): "
+           + ", ".join(f"git `{c.get('git_revision', '?')}`" for c in record["code_history"])]
+          if len(record.get("code_history", [])) > 1 else []),
         f"- protocol `{proto.get('name', '?')}`: " + ", ".join(f"{k}={v}" for k, v in proto.items() if k != "name"),
         f"- seed: {record.get('seed', '?')}; methods: "
         + ", ".join(f"{m}({', '.join(f'{k}={v}' for k, v in p.items())})" for m, p in record.get("methods", {}).items()),

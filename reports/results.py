@@ -114,13 +114,19 @@ def settings_conflicts(stored: dict[str, Any], current: dict[str, Any]) -> list[
     return diffs
 
 
-def claim_settings(out: Path, settings: dict[str, Any]) -> None:
+def code_identity() -> dict[str, Any]:
+    """The harness's git revision and the versions of the packages that shape the numbers."""
+    return {"git_revision": git_revision(), "versions": package_versions()}
+
+
+def claim_settings(out: Path, settings: dict[str, Any], code: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Record a run's ``settings`` (:func:`run_settings`) in ``out``, or, when ``out`` already holds a
     run, check them against its settings first: a ValueError names what differs, so that a resumed
     run never mixes in rows made under other settings. Methods and datasets new to ``out`` are
-    added to its record."""
+    added to its record, and ``code`` (:func:`code_identity`) to the list of code versions that
+    have written rows there, which is returned (oldest first)."""
     path = Path(out) / SETTINGS_FILE
-    merged = settings
+    merged, history = settings, []
     if path.exists():
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
@@ -132,9 +138,14 @@ def claim_settings(out: Path, settings: dict[str, Any]) -> None:
             raise ValueError(f"{out} holds results made with other settings ({'; '.join(diffs)}): rerun with "
                              f"that run's settings (see {path.name}) to resume it, or choose a new --out")
         merged = {**settings, **{g: {**stored.get(g, {}), **settings[g]} for g in ("methods", "datasets")}}
+        history = list(stored.get("code", []))
+    if code is not None:
+        code = json.loads(json.dumps(_jsonable(code), sort_keys=True))
+        history += [] if code in history else [code]
     from ..cache import write_text_atomic
 
-    write_text_atomic(path, json.dumps(merged, indent=1, sort_keys=True) + "\n")
+    write_text_atomic(path, json.dumps({**merged, "code": history}, indent=1, sort_keys=True) + "\n")
+    return history
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

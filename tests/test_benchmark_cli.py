@@ -149,6 +149,14 @@ def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_
     assert set(rows["method"]) == {"pos", "chrom"} and (rows["status"] == "ok").all()
     settings = json.loads((out / "settings.json").read_text())
     assert set(settings["methods"]) == {"pos", "chrom"} and settings["protocol"]["hr_method"] == "harmonic"
+    assert len(settings["code"]) == 1 and "code_history" not in json.loads((out / "results.json").read_text())["record"]
+    # rows written by another version of the code: the record and the report say so
+    settings["code"][0]["git_revision"] = "0123abc"
+    (out / "settings.json").write_text(json.dumps(settings))
+    assert run_cli(*args[:-3], "pos", "chrom", "lgi", "--out", str(out)) == 0
+    history = json.loads((out / "results.json").read_text())["record"]["code_history"]
+    assert [c["git_revision"] for c in history][0] == "0123abc" and len(history) == 2
+    assert "rows from 2 code versions" in (out / "summary.md").read_text()
 
 
 def test_broken_video_fails_alone_and_exit_code_says_so(data_root, tmp_path):
