@@ -491,7 +491,7 @@ def run(args: argparse.Namespace) -> int:
     trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
     settings = run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
                             datasets_settings(dataset_record), args.seed, args.face_confidence)
-    code_history = claim_settings(out, settings, code_identity())  # refuses a folder made with other settings
+    folder = claim_settings(out, settings, code_identity())  # refuses a folder made with other settings
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
         for m in methods if row["video"] else [row["method"]]:
@@ -519,10 +519,11 @@ def run(args: argparse.Namespace) -> int:
             store.append(row)
             print(f"TRAINING ERROR {row['dataset']}/{row['video']} [{row['method']}]: {row['error']}",
                   file=sys.stderr)
-    record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods=method_params,
+    # the folder's methods: this run's and those of earlier runs into it, whose rows the report shows too
+    record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods={**folder["methods"], **method_params},
                         datasets=dataset_record, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir), training=training_record,
-                        **({"code_history": code_history} if len(code_history) > 1 else {}))
+                        **({"code_history": folder["code"]} if len(folder["code"]) > 1 else {}))
     interrupted = False
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)

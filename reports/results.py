@@ -119,12 +119,12 @@ def code_identity() -> dict[str, Any]:
     return {"git_revision": git_revision(), "versions": package_versions()}
 
 
-def claim_settings(out: Path, settings: dict[str, Any], code: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def claim_settings(out: Path, settings: dict[str, Any], code: dict[str, Any] | None = None) -> dict[str, Any]:
     """Record a run's ``settings`` (:func:`run_settings`) in ``out``, or, when ``out`` already holds a
     run, check them against its settings first: a ValueError names what differs, so that a resumed
     run never mixes in rows made under other settings. Methods and datasets new to ``out`` are
-    added to its record, and ``code`` (:func:`code_identity`) to the list of code versions that
-    have written rows there, which is returned (oldest first)."""
+    added to its record, and ``code`` (:func:`code_identity`) to the list (``"code"``, oldest first)
+    of code versions that have written rows there. Returns the folder's settings as now recorded."""
     path = Path(out) / SETTINGS_FILE
     merged, history = settings, []
     if path.exists():
@@ -144,8 +144,9 @@ def claim_settings(out: Path, settings: dict[str, Any], code: dict[str, Any] | N
         history += [] if code in history else [code]
     from ..cache import write_text_atomic
 
-    write_text_atomic(path, json.dumps({**merged, "code": history}, indent=1, sort_keys=True) + "\n")
-    return history
+    merged = {**merged, "code": history}
+    write_text_atomic(path, json.dumps(merged, indent=1, sort_keys=True) + "\n")
+    return merged
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -157,6 +157,9 @@ def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_
     history = json.loads((out / "results.json").read_text())["record"]["code_history"]
     assert [c["git_revision"] for c in history][0] == "0123abc" and len(history) == 2
     assert "rows from 2 code versions" in (out / "summary.md").read_text()
+    assert run_cli(*args[:-3], "lgi", "--out", str(out)) == 0  # the record lists the folder's methods
+    record = json.loads((out / "results.json").read_text())["record"]
+    assert set(record["methods"]) == {"pos", "chrom", "lgi"}
 
 
 def test_broken_video_fails_alone_and_exit_code_says_so(data_root, tmp_path):
