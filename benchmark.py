@@ -519,9 +519,9 @@ def run(args: argparse.Namespace) -> int:
             store.append(row)
             print(f"TRAINING ERROR {row['dataset']}/{row['video']} [{row['method']}]: {row['error']}",
                   file=sys.stderr)
-    # the folder's methods: this run's and those of earlier runs into it, whose rows the report shows too
+    # the folder's methods and datasets: this run's and those of earlier runs into it, whose rows the report shows
     record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods={**folder["methods"], **method_params},
-                        datasets=dataset_record, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
+                        datasets={**folder["datasets"], **dataset_record}, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir), training=training_record,
                         **({"code_history": folder["code"]} if len(folder["code"]) > 1 else {}))
     interrupted = False
