@@ -287,11 +287,12 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- the run
-def datasets_settings(dataset_record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per dataset of ``load_all``'s record, what its recordings depend on: its parameters and, unless
-    it is generated (``ROOTLESS``), its root folder."""
-    return {name: {"root": None if name in ROOTLESS else rec.get("root"), "params": rec.get("params")}
-            for name, rec in dataset_record.items()}
+def datasets_settings(dataset_record: dict[str, Any], specs: list[tuple[str, str | None]]) -> dict[str, dict[str, Any]]:
+    """Per dataset of ``load_all``'s record, what its recordings depend on: its parameters and its root
+    folder, unless it is generated (``ROOTLESS``) where the command line gave none (``specs``)."""
+    given = {name for name, path in specs if path}
+    return {name: {"root": rec.get("root") if name in given or name not in ROOTLESS else None,
+                   "params": rec.get("params")} for name, rec in dataset_record.items()}
 
 
 def methods_settings(method_params: dict[str, dict[str, Any]], trainable: Iterable[str],
@@ -490,7 +491,7 @@ def run(args: argparse.Namespace) -> int:
     recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
     trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
     settings = run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
-                            datasets_settings(dataset_record), args.seed, args.face_confidence)
+                            datasets_settings(dataset_record, specs), args.seed, args.face_confidence)
     folder = claim_settings(out, settings, code_identity())  # refuses a folder made with other settings
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
@@ -521,7 +522,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     # the folder's methods and datasets: this run's and those of earlier runs into it, whose rows the report shows
     record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods={**folder["methods"], **method_params},
-                        datasets={**folder["datasets"], **dataset_record}, seed=args.seed, jobs=args.jobs, executor=args.executor, face_confidence=args.face_confidence,
+                        datasets={**folder["datasets"], **dataset_record}, seed=args.seed, jobs=args.jobs,
+                        executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir), training=training_record,
                         **({"code_history": folder["code"]} if len(folder["code"]) > 1 else {}))
     interrupted = False
