@@ -162,6 +162,15 @@ def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_
     assert set(record["methods"]) == {"pos", "chrom", "lgi"}
 
 
+def test_dataset_settings_keep_roots_except_of_generated_data_without_one():
+    record = {"ubfc": {"root": "/data/UBFC", "params": {}},
+              "synthetic": {"root": "/cache/synthetic", "params": {"seed": 0}}}
+    assert benchmark.datasets_settings(record, [("ubfc", None), ("synthetic", None)]) == {
+        "ubfc": {"root": "/data/UBFC", "params": {}}, "synthetic": {"root": None, "params": {"seed": 0}}}
+    given = benchmark.datasets_settings(record, [("synthetic", "/my/synthetic")])
+    assert given["synthetic"]["root"] == "/cache/synthetic"  # a folder named on the command line is data
+
+
 def test_broken_video_fails_alone_and_exit_code_says_so(data_root, tmp_path):
     root = tmp_path / "ubfc"
     shutil.copytree(data_root / "ubfc", root)
