@@ -478,10 +478,11 @@ def run(args: argparse.Namespace) -> int:
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
     methods = [METHODS.canonical(m) for m in args.methods]
-    method_params = {}
+    method_params, trainable = {}, []
     for m in methods:
         kw = protocol_method_params(m, protocol, params.get(m, {}), args.seed)
-        create_method(m, **kw)  # fail fast on bad parameters, before any video is decoded
+        if create_method(m, **kw).needs_training():  # fails fast on bad parameters, before any video
+            trainable.append(m)
         method_params[m] = kw
     specs = parse_dataset_specs(args.datasets)
     cache_dir = resolve_cache_dir(args.cache_dir)
@@ -489,10 +490,10 @@ def run(args: argparse.Namespace) -> int:
     store = ResultStore(out)  # raises a clear error for an unwritable folder
 
     recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
-    trainable = [m for m in methods if create_method(m, **method_params[m]).needs_training()]
     settings = run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
                             datasets_settings(dataset_record, specs), args.seed, args.face_confidence)
-    folder = claim_settings(out, settings, code_identity())  # refuses a folder made with other settings
+    code = code_identity()
+    folder = claim_settings(out, settings, code)  # refuses a folder made with other settings
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
         for m in methods if row["video"] else [row["method"]]:
@@ -521,7 +522,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"TRAINING ERROR {row['dataset']}/{row['video']} [{row['method']}]: {row['error']}",
                   file=sys.stderr)
     # the folder's methods and datasets: this run's and those of earlier runs into it, whose rows the report shows
-    record = run_record(argv=sys.argv, protocol=protocol.as_dict(), methods={**folder["methods"], **method_params},
+    record = run_record(code, argv=sys.argv, protocol=protocol.as_dict(),
+                        methods={**folder["methods"], **method_params},
                         datasets={**folder["datasets"], **dataset_record}, seed=args.seed, jobs=args.jobs,
                         executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir), training=training_record,

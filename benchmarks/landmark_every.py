@@ -16,37 +16,27 @@ proper come from ``performance.py``). Not a test: pytest does not collect it.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
+from machine import header
+from rppg_bench.methods.registry import CLASSICAL_DEFAULT
+from sidebyside import run_harness
 
-CLASSICAL = ["green", "ica", "chrom", "pos", "lgi", "pbv", "omit"]
 DEFAULT_SET = ["synthetic.seed=1", "synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
 
 
 def run_once(every: int, out: Path, datasets: list[str], methods: list[str], params: list[str]) -> tuple[pd.DataFrame,
                                                                                                           float]:
-    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with ``--landmark-every every``."""
-    from rppg_bench.benchmark import main
-
+    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with ``--landmark-every every``
+    (a run where some videos failed counts: their rows say so)."""
     argv = ["--datasets", *datasets, "--methods", *methods, "--landmark-every", str(every), "--no-cache",
             "--quiet", "--out", str(out)]
     for p in params:
         argv += ["--param", p]
-    sink = io.StringIO()
-    t0 = time.perf_counter()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        rc = main(argv)
-    wall = time.perf_counter() - t0
-    if rc not in (0, 1):
-        print(sink.getvalue()[-3000:], file=sys.stderr)
-        raise SystemExit(f"benchmark.main({' '.join(argv)}) returned {rc}")
+    wall = run_harness(argv, accept=(0, 1))
     return pd.read_csv(out / "results.csv"), wall
 
 
@@ -77,7 +67,7 @@ def comparison_table(results: dict[int, pd.DataFrame]) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--every", type=int, nargs="+", default=[1, 2, 3], help="values of --landmark-every")
-    ap.add_argument("--methods", nargs="+", default=CLASSICAL)
+    ap.add_argument("--methods", nargs="+", default=list(CLASSICAL_DEFAULT))
     ap.add_argument("--datasets", nargs="+", default=["synthetic"])
     ap.add_argument("--param", action="append", default=None,
                     help=f"dataset or method parameter (default: {' '.join(DEFAULT_SET)})")
@@ -85,9 +75,6 @@ def main() -> None:
     a = ap.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("GLOG_minloglevel", "2")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from machine import header
-
     params = DEFAULT_SET if a.param is None else a.param
     print(header(("rppg-bench", "numpy", "mediapipe", "opencv-contrib-python")))
     print(f"datasets: {' '.join(a.datasets)}; parameters: {' '.join(params)}; methods: {' '.join(a.methods)}")

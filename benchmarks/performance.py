@@ -35,8 +35,6 @@ collect it.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import subprocess
 import sys
@@ -46,9 +44,11 @@ from pathlib import Path
 
 import cv2
 
-CLASSICAL = ["green", "ica", "chrom", "pos", "lgi", "pbv", "omit"]
 from machine import header
-from sidebyside import alternating
+from rppg_bench.methods.registry import CLASSICAL_DEFAULT
+from sidebyside import alternating, run_harness
+
+CLASSICAL = list(CLASSICAL_DEFAULT)
 
 
 def make_videos(out_dir: Path, n: int, seconds: float) -> tuple[Path, list[Path]]:
@@ -82,20 +82,9 @@ _RUN_COUNTER = [0]
 
 def run_benchmark(ubfc: Path, tmp: Path, methods: list[str], *extra: str, out: Path | None = None) -> float:
     """Wall seconds of one ``benchmark.main`` call (a fresh ``--out`` unless given); output swallowed."""
-    from rppg_bench.benchmark import main
-
     _RUN_COUNTER[0] += 1
     out = out or tmp / f"run{_RUN_COUNTER[0]}"
-    argv = ["--datasets", f"ubfc={ubfc}", "--methods", *methods, "--out", str(out), "--quiet", *extra]
-    sink = io.StringIO()
-    t0 = time.perf_counter()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        rc = main(argv)
-    dt = time.perf_counter() - t0
-    if rc != 0:
-        print(sink.getvalue()[-3000:], file=sys.stderr)
-        raise SystemExit(f"benchmark.main({' '.join(argv)}) returned {rc}")
-    return dt
+    return run_harness(["--datasets", f"ubfc={ubfc}", "--methods", *methods, "--out", str(out), "--quiet", *extra])
 
 
 def _times(values: list[float]) -> str:

@@ -1,5 +1,6 @@
-"""What the side-by-side scripts (``compare_pyvhr.py``, ``compare_toolbox.py``) share: timing two
-pipelines fairly on the same video and writing their results.
+"""What the benchmark scripts share: timing two pipelines fairly on the same video, writing
+their results (``compare_pyvhr.py``, ``compare_toolbox.py``), and running the harness quietly
+(``performance.py``, ``landmark_every.py``).
 
 Imported by those scripts (run as ``python benchmarks/<script>.py``, which puts this folder on
 ``sys.path``).
@@ -8,6 +9,8 @@ Imported by those scripts (run as ``python benchmarks/<script>.py``, which puts 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -94,6 +97,20 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def run_harness(argv: list[str], accept: tuple[int, ...] = (0,)) -> float:
+    """Wall seconds of ``rppg_bench.benchmark.main(argv)``, its output swallowed; an exit code not in
+    ``accept`` prints the output's tail and stops the script."""
+    from rppg_bench.benchmark import main
+
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        wall, _, rc = timed(lambda: main(argv))
+    if rc not in accept:
+        print(sink.getvalue()[-3000:], file=sys.stderr)
+        raise SystemExit(f"benchmark.main({' '.join(argv)}) returned {rc}")
+    return wall
 
 
 def alternating(repeats: int, first: Callable[[], Any], second: Callable[[], Any],

@@ -86,13 +86,18 @@ class ResultStore:
         return {tuple(r.get(k, "") for k in KEY) for r in self.rows() if r.get("status") == "ok"}
 
 
+def _json_values(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples as lists, numpy scalars as numbers, keys sorted), so
+    that settings compare equal to those stored in a file."""
+    return json.loads(json.dumps(_jsonable(value), sort_keys=True))
+
+
 def run_settings(protocol: dict[str, Any], methods: dict[str, dict[str, Any]], datasets: dict[str, dict[str, Any]],
                  seed: int, face_confidence: float) -> dict[str, Any]:
     """What a run's numbers depend on besides the code and the data files, as JSON values: the
     protocol, each method's and dataset's parameters, the seed and the face-detection confidence."""
-    settings = {"protocol": protocol, "methods": methods, "datasets": datasets, "seed": seed,
-                "face_confidence": face_confidence}
-    return json.loads(json.dumps(_jsonable(settings), sort_keys=True))
+    return _json_values({"protocol": protocol, "methods": methods, "datasets": datasets, "seed": seed,
+                         "face_confidence": face_confidence})
 
 
 def settings_conflicts(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
@@ -140,7 +145,7 @@ def claim_settings(out: Path, settings: dict[str, Any], code: dict[str, Any] | N
         merged = {**settings, **{g: {**stored.get(g, {}), **settings[g]} for g in ("methods", "datasets")}}
         history = list(stored.get("code", []))
     if code is not None:
-        code = json.loads(json.dumps(_jsonable(code), sort_keys=True))
+        code = _json_values(code)
         history += [] if code in history else [code]
     from ..cache import write_text_atomic
 
@@ -203,13 +208,15 @@ def package_versions(names: Iterable[str] = VERSIONED_PACKAGES) -> dict[str, str
     return out
 
 
-def run_record(**fields: Any) -> dict[str, Any]:
-    """The reproducibility record of a run: ``fields`` plus versions, git, machine and date."""
+def run_record(code: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    """The reproducibility record of a run: ``fields`` plus versions and git (``code``, as
+    :func:`code_identity` gives them; found here when not given), machine and date."""
+    code = code or code_identity()
     return _jsonable({
         **fields,
         "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "git_revision": git_revision(),
-        "versions": package_versions(),
+        "git_revision": code["git_revision"],
+        "versions": code["versions"],
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": {"processor": platform.machine(), "cpus": os.cpu_count()},
