@@ -127,7 +127,7 @@ def run_cli(ubfc: Path, tmp: Path, *extra: str) -> float:
 
 _MEM_CHILD = """
 import sys, time
-from rppg_bench.benchmark import main
+from rppg_bench.cli import main
 t0 = time.perf_counter()
 rc = main(sys.argv[1:])
 print("WALL", time.perf_counter() - t0, file=sys.stderr)

@@ -100,9 +100,9 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 
 def run_harness(argv: list[str], accept: tuple[int, ...] = (0,)) -> float:
-    """Wall seconds of ``rppg_bench.benchmark.main(argv)``, its output swallowed; an exit code not in
+    """Wall seconds of ``rppg_bench.cli.main(argv)``, its output swallowed; an exit code not in
     ``accept`` prints the output's tail and stops the script."""
-    from rppg_bench.benchmark import main
+    from rppg_bench.cli import main
 
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):

@@ -3,7 +3,7 @@
     python benchmarks/synthetic_difficulty.py [--work /tmp/rppg-difficulty] [--jobs 2]
         [--methods chrom green ica lgi omit pbv pos] [--seed 0] [--root SET]
 
-Runs the benchmark (``rppg_bench.benchmark.main``, the same code path as
+Runs the benchmark (``rppg_bench.cli.main``, the same code path as
 ``python benchmark.py``) on the synthetic dataset with its own cache
 (``$RPPG_CACHE_DIR`` set to ``<work>/cache``, so the user's cache is left
 alone) and output folder (``<work>/run``, wiped first), then prints, per
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(args.work)
     os.environ["RPPG_CACHE_DIR"] = str(work / "cache")
-    from rppg_bench.benchmark import main as benchmark_main
+    from rppg_bench.cli import main as benchmark_main
     from rppg_bench.datasets.synthetic import SyntheticParams, synthetic_dir
     from rppg_bench.reports.results import latest_rows, read_rows
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from rppg_bench import benchmark
+from rppg_bench import cli as benchmark
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.methods.base import ClassicalMethod
 from rppg_bench.methods.registry import METHODS

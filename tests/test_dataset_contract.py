@@ -107,7 +107,7 @@ PLUGIN_PACKAGE = "rppg_test_dataset_plugin"
 
 def test_entry_point_dataset_plugin_runs_in_the_benchmark(tmp_path, monkeypatch):
     """A dataset installed by another package (entry point) loads, meets the contract and is benchmarked."""
-    from rppg_bench import benchmark
+    from rppg_bench import cli as benchmark
     from rppg_bench.methods.registry import METHODS
 
     site = tmp_path / "site"

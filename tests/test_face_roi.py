@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rppg_bench import benchmark
+from rppg_bench import cli as benchmark
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.datasets.ubfc import load_ubfc
 from rppg_bench.methods.face import FaceParams, masked_mean_rgb, products_cache_file, video_products

@@ -1,7 +1,7 @@
 """Nothing finished is lost: the command line killed at random moments resumes to
 the same results as an uninterrupted run, and Ctrl-C ends cleanly.
 
-The CLI runs as a subprocess (``python -m rppg_bench.benchmark``) over 4 short
+The CLI runs as a subprocess (``python -m rppg_bench.cli``) over 4 short
 face videos (folder layout, 3 s each) with 3 classical methods and
 ``--no-cache``. It is SIGKILLed 3 times after seeded random delays between its
 start-up and its expected completion, then rerun into the same ``--out`` until
@@ -46,7 +46,7 @@ def data(tmp_path_factory) -> Path:
 
 
 def command(data: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "rppg_bench.benchmark", "--datasets", f"folder={data}",
+    return [sys.executable, "-m", "rppg_bench.cli", "--datasets", f"folder={data}",
             "--methods", *METHODS, "--no-cache", "--out", str(out)]
 
 

@@ -36,7 +36,7 @@ def clips(tmp_path_factory):
 
 
 def test_models_are_registered_and_listed_without_loading_them():
-    from rppg_bench.benchmark import list_registered
+    from rppg_bench.cli import list_registered
 
     listing = list_registered()
     for name in OPEN_RPPG_METHODS:
@@ -59,7 +59,7 @@ def test_unknown_weights_and_options_are_clear_errors():
 
 
 def test_missing_package_names_the_extra_and_the_install_command(monkeypatch, tmp_path, capsys):
-    from rppg_bench.benchmark import main
+    from rppg_bench.cli import main
 
     monkeypatch.setattr(open_rppg, "missing_modules", lambda: ["rppg", "keras"])
     with pytest.raises(ImportError) as err:

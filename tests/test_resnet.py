@@ -479,7 +479,7 @@ def test_published_signatures():
 
 def test_long_videos_keep_no_crops_in_the_shared_pass(checkpoint, monkeypatch):
     """The runner keeps a video's crops only under its memory limit; above it resnet crops while scoring."""
-    from rppg_bench import benchmark
+    from rppg_bench import cli as benchmark
     from rppg_bench.metrics.protocol import get_protocol
 
     method = create_method("resnet", model=str(checkpoint))

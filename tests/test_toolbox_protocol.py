@@ -56,7 +56,7 @@ def test_toolbox_preset_settings():
 
 
 def test_protocol_sets_method_post_processing_unless_given():
-    from rppg_bench.benchmark import protocol_method_params
+    from rppg_bench.cli import protocol_method_params
 
     toolbox = get_protocol("toolbox")
     assert protocol_method_params("pos", toolbox, {}, seed=7) == {"band": (0.75, 2.5), "detrend_lambda": 100.0}
@@ -225,7 +225,7 @@ def test_toolbox_protocol_end_to_end(tmp_path):
     import json
 
     import pandas as pd
-    from rppg_bench import benchmark
+    from rppg_bench import cli as benchmark
     from rppg_bench.datasets.synthetic import generate_synthetic
 
     root = generate_synthetic(tmp_path / "data", seed=2, n_easy=1, n_hard=0, duration=8.0)

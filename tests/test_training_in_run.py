@@ -10,7 +10,7 @@ from typing import ClassVar
 import pandas as pd
 import pytest
 
-from rppg_bench import benchmark
+from rppg_bench import cli as benchmark
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.methods.base import Method
 from rppg_bench.methods.registry import METHODS, create_method, register_method
