@@ -2,6 +2,12 @@
 
 Generated on first use into a cache (deterministic for a seed), written in the
 real UBFC-rPPG DATASET_2 and PURE layouts and read back by their loaders.
+The stages, one module each: :mod:`.params` (parameters, the conditions'
+ranges, the recordings' plan), :mod:`.face` (photo, landmarks, skin masks,
+subject look), :mod:`.motion` (head motion), :mod:`.scene` (photo and masks,
+lamps, light drift), :mod:`.render` (frames and their ``SceneTruth``),
+:mod:`.draw` (everything random about a recording), :mod:`.write` (a set on
+disk); this module generates a set into the cache on first use and loads it.
 
 Rendering, per recording (all from one seeded ``numpy.random.Generator`` tree):
 
@@ -31,7 +37,7 @@ Rendering, per recording (all from one seeded ``numpy.random.Generator`` tree):
   * *A lamp fixed in the scene.* A warm-white (LED) key lamp 15-40 deg to one
     side, 5-9 face widths away, gives 20-40 % of the light at the face; a cool
     diffuse (daylight) fill gives the rest, and the camera is
-    white-balanced to the mix (:class:`Lighting`). The lamp's irradiance falls
+    white-balanced to the mix (:class:`.scene.Lighting`). The lamp's irradiance falls
     with the square of the distance across the frame, so the face's brightness
     changes as the head moves through it, and it follows the face's turn (yaw)
     by Lambert's cosine law. As key and fill differ in colour, these changes are
@@ -39,7 +45,7 @@ Rendering, per recording (all from one seeded ``numpy.random.Generator`` tree):
   * *Head motion.* Slow random walks (translation +-3-8 px at 320 px width,
     roll +-2-5 deg, yaw +-1-3 deg seen as foreshortening and a sideways shift,
     zoom +-2-4 % from leaning toward or away from the camera), plus talking /
-    nodding *episodes* (:func:`motion_episodes`): rhythmic motion at 1-2.5 Hz,
+    nodding *episodes* (:func:`.motion.motion_episodes`): rhythmic motion at 1-2.5 Hz,
     inside the heart-rate band, for 20-40 % of the time. Besides the light,
     motion moves the landmark ROI over the face's texture and shading.
   * *Weaker pulse, more noise*: green pulse amplitude 0.5-1.0 % (easy 0.7-1.5 %),
@@ -63,7 +69,7 @@ Rendering, per recording (all from one seeded ``numpy.random.Generator`` tree):
   POS, LGI and OMIT mostly cope but less well than on easy, and every method
   still beats guessing a constant heart rate (``benchmarks/synthetic_difficulty.py``
   measures it). The truth file holds everything needed to rebuild the light
-  on every pixel (:meth:`SceneTruth.illumination`).
+  on every pixel (:meth:`.render.SceneTruth.illumination`).
 
 Layout under the set's folder::
 
@@ -97,14 +103,13 @@ from typing import Mapping, Sequence
 from ...cache import default_cache_dir
 from ..errors import DatasetError, RecordingError
 from ..recording import Recording
-from .face import Appearance
 from .params import BVP_SIGNATURE, DIFFICULTIES, GENERATOR_VERSION, HARD_SCENARIOS, Difficulty, SyntheticParams
 from .render import SceneTruth, read_scene_truth
 from .write import MANIFEST, generate_synthetic, read_manifest
 
 __all__ = [
     "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "HARD_SCENARIOS", "Difficulty", "SyntheticParams",
-    "SceneTruth", "Appearance", "ensure_generated", "generate_synthetic", "load_synthetic",
+    "SceneTruth", "ensure_generated", "generate_synthetic", "load_synthetic",
     "synthetic_dir", "read_scene_truth",
 ]
 

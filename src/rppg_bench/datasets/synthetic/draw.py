@@ -17,8 +17,6 @@ from .scene import Lighting, Scene, gain_hunting, light_gains, random_lighting
 
 #: base of the PURE-layout camera timestamps (ns since 1970: February 2014, as PURE's)
 PURE_EPOCH_NS = 1392643993642815000
-
-
 #: distance from the neck's turning axis to the face, in face widths (a turn shifts the face by it x sin(yaw))
 HEAD_RADIUS = 0.7
 

@@ -19,8 +19,6 @@ import numpy as np
 GENERATOR_VERSION = "3"
 #: normalised blood-volume-pulse signature (R, G, B), de Haan & van Leest 2014
 BVP_SIGNATURE = (0.33, 0.77, 0.53)
-
-
 #: PURE setup number given to the hard PURE-layout sessions ("slow translation")
 PURE_HARD_SETUP = "03"
 
@@ -123,7 +121,7 @@ class Difficulty:
                                      self.head_turns_per_min[1], self.key_share[1], self.gain_hunting[1]))
 
 
-#: the conditions of the synthetic set (see the module docstring); "hard" is what every
+#: the conditions of the synthetic set (see the package docstring); "hard" is what every
 #: hard recording has in common, its scenario (:data:`HARD_SCENARIOS`) adds one disturbance
 DIFFICULTIES = MappingProxyType({
     "easy": Difficulty(),

@@ -27,8 +27,8 @@ class SceneTruth:
     (:meth:`illumination`): ``lighting`` (12,) the :class:`Lighting`
     (:meth:`Lighting.as_array`), ``key_gain`` (N,) the key lamp's irradiance on
     the head relative to the head facing the camera, ``head_mask`` (H0, W0)
-    uint8 0-255 where that gain applies (photo pixels). Truth files written
-    before these existed read as uniform white light.
+    uint8 0-255 where that gain applies (photo pixels). Truth files without
+    them read as uniform white light.
     """
 
     skin_mask: np.ndarray

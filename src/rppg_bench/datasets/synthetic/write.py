@@ -85,7 +85,7 @@ def generate_synthetic(out_dir: str | Path, seed: int = 0, n_easy: int = 4, n_ha
 
     ``n_easy`` easy recordings and ``n_hard`` hard ones (``n_pure`` of them in
     the PURE layout, default ``min(1, n_hard // 2)``), each ``duration`` s at
-    ``fps`` Hz and ``size`` (width, height) px; see the module docstring for the
+    ``fps`` Hz and ``size`` (width, height) px; see the package docstring for the
     layout. ``manifest.json`` is written last. ``jobs`` threads render
     recordings in parallel (default: up to 2); the files do not depend on it.
     """
@@ -98,7 +98,7 @@ def generate_synthetic(out_dir: str | Path, seed: int = 0, n_easy: int = 4, n_ha
     jobs = jobs or min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         entries = list(pool.map(lambda plan: write_recording(root, plan, params, scene), plans))
-    manifest = {
+    manifest = {  # "generator": the package, rppg_bench.datasets.synthetic
         "generator": __package__, "version": GENERATOR_VERSION, "key": params.key(),
         "params": params.as_dict(), "photo": "skimage.data.astronaut()",
         "recordings": entries,
