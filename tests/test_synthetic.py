@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy.signal import find_peaks
 
+from rppg_bench.cache import CACHE_ENV
 from rppg_bench.datasets import synthetic
 from rppg_bench.datasets.ppg_model import ppg_waveform, simulate_pulse
 from rppg_bench.datasets.recording import Recording
@@ -241,7 +242,7 @@ TINY = dict(seed=4, n_easy=1, n_hard=0, duration=3.0, fps=30.0, size=(96, 72))
 
 @pytest.fixture
 def counted_generator(monkeypatch, tmp_path):
-    monkeypatch.setenv(synthetic.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     calls = []
     real = synthetic.generate_synthetic
 
@@ -272,7 +273,7 @@ def test_cache_generates_once_then_reuses(counted_generator, tmp_path):
 
 
 def test_interrupted_generation_leaves_nothing(monkeypatch, tmp_path):
-    monkeypatch.setenv(synthetic.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
 
     def crash(out_dir, **kwargs):
         Path(out_dir, "ubfc").mkdir(parents=True)
