@@ -107,9 +107,8 @@ def check_method_contract(method: Method | str, recordings: Iterable[Recording],
     from ..methods.face import video_products
     from ..methods.registry import create_method
 
-    name = method
     if isinstance(method, str):
-        method = create_method(method)
+        name, method = method, create_method(method)
     else:
         name = getattr(method, "name", type(method).__name__)
     for rec in recordings:
