@@ -20,3 +20,7 @@ def torch_one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "packaging: builds a wheel of the checkout (deselect with -m 'not packaging')")

@@ -1,4 +1,4 @@
-"""The dataset contract (``dataset_contract.check_recording_contract``) on every dataset.
+"""The dataset contract (``rppg_bench.testing.check_recording_contract``) on every dataset.
 
 One parametrized test over every registered dataset that runs without
 user-supplied data (``synthetic`` with tiny parameters) plus small fixture
@@ -14,7 +14,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from dataset_contract import check_recording_contract
 from fixtures_formats import (
     pure_package,
     write_folder_recording,
@@ -24,6 +23,7 @@ from fixtures_formats import (
 )
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
+from rppg_bench.testing import check_recording_contract
 
 #: parameters of the root-less datasets (keep them small: the test must stay fast)
 ROOTLESS_PARAMS = {"synthetic": {"seed": 1, "duration": 6.0, "n_easy": 1, "n_hard": 0, "n_pure": 0}}

@@ -2,24 +2,24 @@
 
 :func:`check_recording_contract` checks one ``Recording`` and raises
 ``AssertionError`` naming the recording and the broken rule. It reads only the
-first two frames, so it is cheap on real datasets too. A dataset plugin author
-can run it on the output of their loader::
+first two frames, so it is cheap on real datasets too. A dataset plugin's test
+suite runs it on its loader's output::
 
-    from dataset_contract import check_recording_contract   # tests/ on sys.path
+    from rppg_bench.testing import check_recording_contract
+
     for rec in my_loader(root):
         check_recording_contract(rec, dataset="mydataset")
-
-``tests/test_dataset_contract.py`` runs it on every registered dataset that
-needs no user data, on fixture roots of the built-in layouts, and on an
-entry-point dataset plugin (``tests/plugin_fixtures.py``).
 """
 
 from __future__ import annotations
 
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rppg_bench.datasets.recording import Recording
+
+if TYPE_CHECKING:
+    from ..datasets.recording import Recording
 
 #: a frame interval (s) outside this range means the times are not in seconds (ms, ns, frame indices)
 FRAME_INTERVAL_RANGE_S = (1e-3, 1.0)
