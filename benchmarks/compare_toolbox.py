@@ -151,7 +151,7 @@ def toolbox_method_hr(tb: Toolbox, method: str, data: np.ndarray, labels: np.nda
 def evaluate_ours(rec, method: str, protocol) -> dict:
     """The runner's metrics of ``method`` (with the ``protocol``'s method parameters) on ``rec``'s
     memoised products."""
-    from rppg_bench.cli import protocol_method_params
+    from rppg_bench.runner import protocol_method_params
     from rppg_bench.methods.registry import create_method
     from rppg_bench.metrics.evaluate import evaluate_prediction
 

@@ -479,14 +479,14 @@ def test_published_signatures():
 
 def test_long_videos_keep_no_crops_in_the_shared_pass(checkpoint, monkeypatch):
     """The runner keeps a video's crops only under its memory limit; above it resnet crops while scoring."""
-    from rppg_bench import cli as benchmark
+    from rppg_bench import runner
     from rppg_bench.metrics.protocol import get_protocol
 
     method = create_method("resnet", model=str(checkpoint))
-    short = benchmark.face_params([method], 0.5, get_protocol("default"), n_frames=600)
+    short = runner.face_params([method], 0.5, get_protocol("default"), n_frames=600)
     assert short.crop_size == SIZE
-    monkeypatch.setattr(benchmark, "CROPS_IN_MEMORY_BYTES", 599 * SIZE * SIZE * 3)
-    assert benchmark.face_params([method], 0.5, get_protocol("default"), n_frames=600).crop_size == 0
+    monkeypatch.setattr(runner, "CROPS_IN_MEMORY_BYTES", 599 * SIZE * SIZE * 3)
+    assert runner.face_params([method], 0.5, get_protocol("default"), n_frames=600).crop_size == 0
 
 
 def test_resnet_method_through_the_registry(video_dir, checkpoint):

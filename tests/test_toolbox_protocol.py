@@ -56,7 +56,7 @@ def test_toolbox_preset_settings():
 
 
 def test_protocol_sets_method_post_processing_unless_given():
-    from rppg_bench.cli import protocol_method_params
+    from rppg_bench.runner import protocol_method_params
 
     toolbox = get_protocol("toolbox")
     assert protocol_method_params("pos", toolbox, {}, seed=7) == {"band": (0.75, 2.5), "detrend_lambda": 100.0}

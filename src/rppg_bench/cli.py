@@ -22,31 +22,23 @@ from __future__ import annotations
 
 import argparse
 import ast
-import inspect
-import multiprocessing
 import os
 import sys
 import time
-from collections import deque
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from .datasets.errors import DatasetError, RecordingError
-from .datasets.recording import Recording
-from .datasets.registry import DATASETS, ROOTLESS, dataset_info, load_dataset, resolve_root
+from .datasets.errors import DatasetError
+from .datasets.registry import DATASETS, ROOTLESS, dataset_info
+from .executors import iter_results
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
-from .reports.results import (ResultStore, claim_settings, code_identity, failed_row, run_record,
-                              run_settings)
 from .registry import UnknownNameError
+from .reports.results import ResultStore, claim_settings, code_identity, run_record, run_settings
+from .runner import (VideoTask, build_tasks, face_params, load_all, parse_dataset_specs, protocol_method_params,
+                     train_learned_methods)
 
 EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
 
@@ -122,15 +114,6 @@ def parse_params(items: Iterable[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def parse_dataset_specs(specs: Iterable[str]) -> list[tuple[str, str | None]]:
-    """``["pure=/data/PURE", "ubfc"]`` -> ``[("pure", "/data/PURE"), ("ubfc", None)]`` (canonical names)."""
-    out = []
-    for spec in specs:
-        name, _, path = spec.partition("=")
-        out.append((DATASETS.canonical(name), path or None))
-    return out
-
-
 def resolve_cache_dir(path: str | None) -> Path:
     """``--cache-dir`` or the default cache folder. A given folder is exported as
     ``$RPPG_CACHE_DIR`` so the synthetic generator (and worker processes) use it too."""
@@ -171,113 +154,6 @@ def list_registered(data_root: str | None = None) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- one video
-@dataclass
-class VideoTask:
-    """Everything a worker needs to evaluate one recording with every method."""
-
-    recording: Recording
-    methods: dict[str, dict[str, Any]]
-    protocol: Protocol
-    face_confidence: float = 0.5
-    skip: frozenset[str] = field(default_factory=frozenset)
-    keep_waveforms: bool = False
-    cache_dir: Path | None = None
-    extras: dict[str, dict[str, Any]] = field(default_factory=dict)  # per method: fields added to its row
-    #: per method, where its class comes from (``METHODS.source``): a worker process registers the
-    #: methods it does not know yet from these (plugins registered at run time in the main process)
-    method_sources: dict[str, str] = field(default_factory=dict)
-
-    def recording_base(self) -> dict[str, Any]:
-        """The fields every row of this recording starts with."""
-        rec = self.recording
-        return {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
-
-
-#: the shared face pass keeps a video's face crops only up to this size (bytes); beyond it
-#: (e.g. 10 min at 128 px is 885 MB) learned methods crop while scoring, holding one chunk
-#: (bounded memory for one more decoding pass)
-CROPS_IN_MEMORY_BYTES = 256 * 2**20
-
-
-def protocol_method_params(method: str, protocol: Protocol, given: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Keyword parameters of ``method`` in a run: those ``given`` (``--param``), then the run's ``seed``
-    and the protocol's method band and detrend lambda where the method has such a parameter."""
-    kw = dict(given)
-    known = METHODS.get(method).parameters()
-    for key, value in (("seed", seed), ("band", protocol.method_band),
-                       ("detrend_lambda", protocol.method_detrend_lambda)):
-        if value is not None and key in known:
-            kw.setdefault(key, value)  # --param wins
-    return kw
-
-
-def face_params(instances: Iterable[Any], face_confidence: float, protocol: Protocol, n_frames: int = 0):
-    """The face-processing parameters one decoding pass needs for all ``instances``: the largest
-    crop any asks for, none when ``n_frames`` such crops would exceed :data:`CROPS_IN_MEMORY_BYTES`."""
-    from .methods.face import FaceParams
-
-    crop = max((getattr(inst, "required_crop_size", 0) for inst in instances), default=0)
-    if n_frames * crop * crop * 3 > CROPS_IN_MEMORY_BYTES:
-        crop = 0
-    return FaceParams(min_detection_confidence=face_confidence, crop_size=crop, roi=protocol.roi,
-                      landmark_every=protocol.landmark_every)
-
-
-def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
-    """Rows (one per method) for one recording; failures become rows with status ``failed``."""
-    from .methods.face import video_products
-    from .metrics.evaluate import aligned_waveforms, check_method_output, evaluate_prediction, windowed_hr_series
-    from .datasets.recording import recording_fingerprint
-
-    rec = task.recording
-    base = task.recording_base()
-    rows: list[dict[str, Any]] = []
-    instances = {}
-    for m in (m for m in task.methods if m not in task.skip):
-        try:  # a method this process cannot load fails alone
-            if m in task.method_sources:
-                METHODS.ensure(m, task.method_sources[m])
-            instances[m] = create_method(m, **task.methods[m])
-        except Exception as exc:
-            rows.append(failed_row(base, m, exc))
-    todo = list(instances)
-    if not todo:
-        return rows
-    try:
-        fingerprint = recording_fingerprint(rec, task.cache_dir)
-        t0 = time.perf_counter()
-        face = face_params(instances.values(), task.face_confidence, task.protocol, len(rec.frame_times))
-        products = video_products(rec, face, cache_dir=task.cache_dir)
-        preprocess_s = time.perf_counter() - t0
-    except Exception as exc:  # the whole video is unusable: every method fails with the reason
-        return rows + [failed_row(base, m, exc) for m in todo]
-    n_frames = len(products.times)
-    for name, method in instances.items():
-        row = {**base, "method": name, **task.extras.get(name, {}), "input_sha256": fingerprint, "n_frames": n_frames,
-               "duration_s": float(products.times[-1] - products.times[0]), "preprocess_s": preprocess_s}
-        try:
-            t0 = time.perf_counter()
-            times, signal = method.extract(rec)
-            row["runtime_s"] = time.perf_counter() - t0
-            check_method_output(times, signal, n_frames)
-            try:
-                row.update(evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr,
-                                               rec.hr_times))
-            except ValueError as exc:  # name the ground truth the output could not be scored against
-                raise RecordingError(rec.meta.get("ground_truth", rec.path),
-                                     f"cannot score {name}'s output against this ground truth: {exc}") from exc
-            if task.keep_waveforms:
-                t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
-                row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}
-                row["_win_hr"] = windowed_hr_series(times, signal, rec.ppg_times, rec.ppg, task.protocol)
-            row.update(status="ok", error="")
-        except Exception as exc:
-            row = {**row, **failed_row(base, name, exc)}
-        rows.append(row)
-    return rows
-
-
 # ---------------------------------------------------------------- the run
 def datasets_settings(dataset_record: dict[str, Any], specs: list[tuple[str, str | None]]) -> dict[str, dict[str, Any]]:
     """Per dataset of ``load_all``'s record, what its recordings depend on: its parameters and its root
@@ -296,160 +172,6 @@ def methods_settings(method_params: dict[str, dict[str, Any]], trainable: Iterab
     return out
 
 
-def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params: dict[str, dict[str, Any]],
-             seed: int) -> tuple[list[Recording], list[dict[str, Any]], dict[str, Any]]:
-    """Recordings of every dataset, failure rows for what could not load, and the dataset record."""
-    recordings, failures, record = [], [], {}
-    for name, override in specs:
-        root = resolve_root(name, data_root, {name: override} if override else None)
-        kwargs = dict(params.get(name, {}))
-        loader = DATASETS.get(name)
-        if "seed" in inspect.signature(loader).parameters:
-            kwargs.setdefault("seed", seed)
-        try:
-            loaded = load_dataset(name, root, **kwargs)
-        except DatasetError as exc:
-            failures.append({"dataset": name, "video": "", "method": "", "status": "failed", "error": str(exc)})
-            record[name] = {"root": str(root) if root else None, "params": kwargs, "error": str(exc)}
-            continue
-        recordings += loaded.recordings
-        for err in loaded.errors:
-            video = (getattr(err, "recording", None) or err.path.name) if isinstance(err, RecordingError) else ""
-            failures.append({"dataset": name, "video": video, "method": "", "status": "failed", "error": str(err)})
-        record[name] = {"root": str(loaded.root) if loaded.root else None, "params": kwargs,
-                        "recordings": [r.name for r in loaded.recordings],
-                        "load_errors": [str(e) for e in loaded.errors]}
-    return recordings, failures, record
-
-
-def train_learned_methods(tasks: list[VideoTask], recordings: list[Recording], trainable: list[str],
-                          method_params: dict[str, dict[str, Any]], args: argparse.Namespace,
-                          params: dict[str, dict[str, Any]], out: Path, protocol: Protocol,
-                          cache_dir: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Train every method in ``trainable`` inside the run and point ``tasks`` at the results.
-
-    k-fold by subject over ``recordings`` (``args.folds``), or one model on
-    ``args.train_on``. Each task's parameters for the method become the
-    fold's (e.g. its checkpoint) and its rows get a ``fold`` field; when
-    training fails (or cannot be planned), the method's rows on the affected
-    videos are failure rows (returned) and the task skips it. Returns the
-    training record and those rows.
-    """
-    from .methods.face import video_products
-    from .training import cross_dataset_plan, fit_method, kfold_plan, recording_id
-
-    record: dict[str, Any] = {}
-    failures: list[dict[str, Any]] = []
-    by_id = {recording_id(t.recording): t for t in tasks}
-    train_recs: list[Recording] = []
-    if args.train_on:
-        spec = parse_dataset_specs([args.train_on])
-        train_recs, load_failures, _ = load_all(spec, args.data_root, params, args.seed)
-        for row in load_failures:
-            print(f"LOAD ERROR {row['dataset']} (training set): {row['error']}", file=sys.stderr)
-
-    def log(text: str) -> None:
-        print(text, file=sys.stderr)
-
-    instances = [create_method(name, **kw) for name, kw in method_params.items()]
-    face = face_params(instances, args.face_confidence, protocol)
-    for m in trainable:
-        needed = {rid for rid, t in by_id.items() if m not in t.skip}
-        params_m = method_params[m]
-        try:
-            folds = (cross_dataset_plan(train_recs, recordings, f"train-{spec[0][0]}") if args.train_on
-                     else kfold_plan(recordings, args.folds, args.seed))
-            results = fit_method(m, params_m, folds, out, args.seed, needed,
-                                 prepare=lambda rec: video_products(rec, face, cache_dir=cache_dir), log=log)
-        except ValueError as exc:
-            results, plan_error = [], exc
-        else:
-            plan_error = RuntimeError(f"{m} was not trained for this video")
-        record[m] = {"protocol": "cross-dataset" if args.train_on else "subject-wise k-fold",
-                     "k": None if args.train_on else args.folds, "train_on": args.train_on, "seed": args.seed,
-                     "folds": [r.record() for r in results]}
-        for result in results:
-            for rec in result.fold.test:
-                task = by_id.get(recording_id(rec))
-                if task is None or m in task.skip:
-                    continue
-                if result.params is None:
-                    failures.append(failed_row(task.recording_base(), m, RuntimeError(result.error)))
-                    task.skip = task.skip | {m}
-                else:
-                    task.methods = {**task.methods, m: {**params_m, **result.params}}
-                    task.extras = {**task.extras, m: {"fold": result.fold.label}}
-        for task in by_id.values():  # never run an untrained learned method
-            if m not in task.skip and m not in task.extras:
-                failures.append(failed_row(task.recording_base(), m, plan_error))
-                task.skip = task.skip | {m}
-    if cache_dir is not None and (args.jobs > 1 or args.executor == "dask"):
-        for rec in recordings + train_recs:  # workers read the disk cache; do not ship crops to them
-            rec.products.clear()
-    tasks[:] = [t for t in tasks if set(t.methods) - t.skip]
-    return record, failures
-
-
-def iter_results(tasks: list[VideoTask], jobs: int, executor: str = "local",
-                 scheduler: str | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Rows of each task as it finishes: in this process, a process pool (``jobs`` > 1)
-    or a Dask cluster (``executor="dask"``, one task per video)."""
-    if executor == "dask":
-        yield from iter_results_dask(tasks, jobs, scheduler)
-        return
-    if jobs <= 1:
-        for task in tasks:
-            yield evaluate_video(task)
-        return
-    # This process evaluates videos too, in a thread (its imports are done; the main thread
-    # only waits and hands out videos), next to jobs - 1 worker processes that each start
-    # Python and import MediaPipe and SciPy first. Each slot gets its next video when it
-    # finishes one, so the load balances. Spawn, not fork: MediaPipe and BLAS threads in
-    # the parent make forked workers crash.
-    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"))
-    local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video")
-    todo, running = deque(tasks), {}
-
-    def hand_out() -> None:
-        if todo and "local" not in running.values():
-            running[local.submit(evaluate_video, todo.popleft())] = "local"
-        while todo and sum(where == "pool" for where in running.values()) < jobs - 1:
-            running[pool.submit(evaluate_video, todo.popleft())] = "pool"
-
-    try:
-        hand_out()
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                del running[fut]
-            hand_out()
-            for fut in done:
-                yield fut.result()
-    finally:  # on Ctrl-C (or any error) the videos not started yet are dropped, not run to the end
-        todo.clear()
-        pool.shutdown(wait=True, cancel_futures=True)
-        local.shutdown(wait=True, cancel_futures=True)
-
-
-def iter_results_dask(tasks: list[VideoTask], jobs: int, scheduler: str | None) -> Iterator[list[dict[str, Any]]]:
-    """Rows of each task from a Dask distributed cluster (``scheduler`` address, or a LocalCluster)."""
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
-    except ImportError as exc:
-        raise ValueError("--executor dask needs dask.distributed: pip install -e .[dask]") from exc
-    cluster = None if scheduler else LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
-                                                  dashboard_address=None)
-    client = Client(scheduler or cluster)
-    try:
-        futures = client.map(evaluate_video, tasks, pure=False)
-        for fut in dask_completed(futures):
-            yield fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 def console_line(row: dict[str, Any]) -> str:
     """``subject1 [chrom]   RMSE=0.0912  MAE=0.0721  (163 ms)`` as the original scripts printed."""
     label = f"{row['video']} [{row['method']}]"
@@ -458,24 +180,69 @@ def console_line(row: dict[str, Any]) -> str:
     return f"{label:<36} RMSE={row['wave_rmse']:.4f}  MAE={row['wave_mae']:.4f}  ({row['runtime_s'] * 1000:.0f} ms)"
 
 
-def run(args: argparse.Namespace) -> int:
+def run_methods(args: argparse.Namespace, protocol: Protocol,
+                params: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, dict[str, Any]], list[str]]:
+    """The run's method names (canonical, in ``--methods`` order), each one's keyword parameters and
+    those that need training; instantiates each once so bad parameters fail before any video."""
+    methods = [METHODS.canonical(m) for m in args.methods]
+    method_params, trainable = {}, []
+    for m in methods:
+        kw = protocol_method_params(m, protocol, params.get(m, {}), args.seed)
+        if create_method(m, **kw).needs_training():
+            trainable.append(m)
+        method_params[m] = kw
+    return methods, method_params, trainable
+
+
+def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Namespace, out: Path) -> bool:
+    """Append every task's rows to ``store`` as they come (a progress bar, a line per row unless
+    ``--quiet``); True when Ctrl-C stopped it early."""
     from tqdm import tqdm
 
+    try:
+        bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
+        for rows in iter_results(tasks, args.jobs, args.executor, args.scheduler):
+            for row in rows:
+                store.append(row)
+                if not args.quiet:
+                    tqdm.write(console_line(row))
+            bar.update(1)
+        bar.close()
+    except KeyboardInterrupt:
+        print(f"\nInterrupted: finished results are in {out}. Resume with the same command plus --out {out}",
+              file=sys.stderr)
+        return True
+    return False
+
+
+def finish(out: Path, rows: list[dict[str, Any]], record: dict[str, Any]) -> int:
+    """Write the report of the folder's ``rows``, print its summary, and return the exit code."""
     from .reports.render import console_summary, write_report
 
+    if not rows:
+        print("Nothing ran: no recordings were loaded.", file=sys.stderr)
+        return EXIT_NOTHING
+    write_report(out, rows, record)
+    print(console_summary(rows))
+    failed = [r for r in rows if r.get("status") != "ok"]
+    print(f"\nReport: {out / 'summary.md'}")
+    if failed:
+        print(f"{len(failed)} of {len(rows)} results failed; see the Failures section of the report.", file=sys.stderr)
+        return EXIT_FAILED
+    if record["interrupted"]:
+        return 130
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate ``--methods`` on ``--datasets`` into ``--out`` (resuming what is there) and report."""
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi,
         landmark_every=args.landmark_every)
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
-    methods = [METHODS.canonical(m) for m in args.methods]
-    method_params, trainable = {}, []
-    for m in methods:
-        kw = protocol_method_params(m, protocol, params.get(m, {}), args.seed)
-        if create_method(m, **kw).needs_training():  # fails fast on bad parameters, before any video
-            trainable.append(m)
-        method_params[m] = kw
+    methods, method_params, trainable = run_methods(args, protocol, params)
     specs = parse_dataset_specs(args.datasets)
     cache_dir = resolve_cache_dir(args.cache_dir)
     out = Path(args.out) if args.out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -491,19 +258,8 @@ def run(args: argparse.Namespace) -> int:
         for m in methods if row["video"] else [row["method"]]:
             store.append({**row, "method": m})
         print(f"LOAD ERROR {row['dataset']}: {row['error']}", file=sys.stderr)
-    done = store.done_keys()
-    sources = {m: METHODS.source(m) for m in methods}  # where worker processes find each method
-    examples: set[str] = set()
-    tasks = []
-    for rec in recordings:
-        skip = frozenset(m for m in methods if (rec.dataset, rec.name, m) in done)
-        if len(skip) == len(methods):
-            continue
-        keep = rec.dataset not in examples
-        examples.add(rec.dataset)
-        tasks.append(VideoTask(rec, {m: method_params[m] for m in methods}, protocol,
-                               args.face_confidence, skip, keep, None if args.no_cache else cache_dir,
-                               method_sources=sources))
+    tasks = build_tasks(recordings, methods, method_params, protocol, store.done_keys(), args.face_confidence,
+                        None if args.no_cache else cache_dir)
     training_record: dict[str, Any] = {}
     if trainable and recordings:
         training_record, train_failures = train_learned_methods(
@@ -520,36 +276,10 @@ def run(args: argparse.Namespace) -> int:
                         executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir), training=training_record,
                         **({"code_history": folder["code"]} if len(folder["code"]) > 1 else {}))
-    interrupted = False
-    try:
-        bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
-        for rows in iter_results(tasks, args.jobs, args.executor, args.scheduler):
-            for row in rows:
-                store.append(row)
-                if not args.quiet:
-                    tqdm.write(console_line(row))
-            bar.update(1)
-        bar.close()
-    except KeyboardInterrupt:
-        interrupted = True
-        print(f"\nInterrupted: finished results are in {out}. Resume with the same command plus --out {out}",
-              file=sys.stderr)
+    interrupted = collect_rows(tasks, store, args, out)
     record["wall_time_s"] = time.time() - started
     record["interrupted"] = interrupted
-    rows = store.rows()
-    if not rows:
-        print("Nothing ran: no recordings were loaded.", file=sys.stderr)
-        return EXIT_NOTHING
-    write_report(out, rows, record)
-    print(console_summary(rows))
-    failed = [r for r in rows if r.get("status") != "ok"]
-    print(f"\nReport: {out / 'summary.md'}")
-    if failed:
-        print(f"{len(failed)} of {len(rows)} results failed; see the Failures section of the report.", file=sys.stderr)
-        return EXIT_FAILED
-    if interrupted:
-        return 130
-    return EXIT_OK
+    return finish(out, store.rows(), record)
 
 
 def main(argv: list[str] | None = None) -> int:
