@@ -461,7 +461,8 @@ def console_line(row: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .reports.render import console_summary, write_report
+    from .reports.console import console_summary
+    from .reports.render import write_report
 
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
