@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from rppg_bench.metrics.compare import (
-    Q_ALPHA,
     average_ranks,
     cd_groups,
     compare_methods,
@@ -127,18 +126,40 @@ def test_demsar_worked_example():
     assert f == pytest.approx(3.69, abs=0.005) and p < 0.05
     assert stats.f.ppf(0.95, 3, 39) == pytest.approx(2.85, abs=0.005)
     # Nemenyi: q_0.05 = 2.569, CD = 2.569 sqrt(4 * 5 / (6 * 14)) = 1.25; q_0.10 = 2.291, CD = 1.12
-    assert nemenyi_cd(4, 14) == pytest.approx(2.569 * math.sqrt(20 / 84))
+    assert nemenyi_cd(4, 14) == pytest.approx(2.569 * math.sqrt(20 / 84), abs=1e-3)
     assert round(nemenyi_cd(4, 14), 2) == 1.25
     assert round(nemenyi_cd(4, 14, alpha=0.10), 2) == 1.12
 
 
-@pytest.mark.parametrize("alpha", sorted(Q_ALPHA))
-def test_q_alpha_table_is_the_studentized_range_over_sqrt2(alpha):
-    for k in range(2, 11):
+#: Nemenyi critical values q_alpha for k = 2..10 methods as published (Demsar 2006, Table 5a)
+DEMSAR_Q_ALPHA = {
+    0.05: {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164},
+    0.10: {2: 1.645, 3: 2.052, 4: 2.291, 5: 2.459, 6: 2.589, 7: 2.693, 8: 2.780, 9: 2.855, 10: 2.920},
+}
+
+
+@pytest.mark.parametrize("alpha", sorted(DEMSAR_Q_ALPHA))
+def test_q_alpha_matches_the_published_table(alpha):
+    for k, published in DEMSAR_Q_ALPHA[alpha].items():
+        assert q_alpha(k, alpha) == pytest.approx(published, abs=1e-3), k  # Demsar prints 3 decimals
         exact = stats.studentized_range.ppf(1 - alpha, k, np.inf) / math.sqrt(2)
-        assert q_alpha(k, alpha) == pytest.approx(exact, abs=1e-3), k  # Demsar prints 3 decimals
-    with pytest.raises(ValueError):
-        q_alpha(11)
+        assert q_alpha(k, alpha) == pytest.approx(exact, rel=1e-12), k
+
+
+def test_q_alpha_beyond_the_table_and_bad_arguments():
+    qs = [q_alpha(k) for k in range(2, 17)]  # 16 methods are registered
+    assert np.all(np.diff(qs) > 0) and 3.164 < qs[-1] < 3.6
+    assert nemenyi_cd(16, 8) == pytest.approx(qs[-1] * math.sqrt(16 * 17 / 48))
+    for k, alpha in ((1, 0.05), (2.5, 0.05), (3, 0.0), (3, 1.0)):
+        with pytest.raises(ValueError):
+            q_alpha(k, alpha)
+
+
+def test_friedman_has_a_cd_for_more_than_ten_methods():
+    rng = np.random.default_rng(0)
+    errors = pd.DataFrame(rng.uniform(0, 5, (8, 12)), columns=[f"m{j:02d}" for j in range(12)])
+    out = friedman_test(errors)
+    assert out["cd"] == pytest.approx(nemenyi_cd(12, 8)) and out["groups"]
 
 
 def test_cd_groups_by_hand():

@@ -36,7 +36,7 @@ def _per_resample(p, t, name):
 
 @pytest.mark.parametrize("n, grouped", [(3, False), (8, False), (8, True), (13, True)])
 def test_weighted_bootstrap_gives_the_per_resample_interval(n, grouped):
-    from rppg_bench.reports.render import HR_STATISTICS, hr_statistic
+    from rppg_bench.metrics.hr_stats import HR_STATISTICS, hr_statistic
 
     rng = np.random.default_rng(n)
     true = rng.uniform(50, 120, n)

@@ -15,7 +15,7 @@ from rppg_bench.metrics.heart_rate import (
     next_power_of_2,
 )
 from rppg_bench.metrics.protocol import PROTOCOLS, get_protocol
-from rppg_bench.metrics.stats import toolbox_errors
+from rppg_bench.metrics.hr_stats import toolbox_errors
 from scipy import signal as sps
 
 TOOLBOX = get_protocol("toolbox")

@@ -13,28 +13,24 @@ Every method is run on the same videos, so the comparisons are paired:
   Iman-Davenport's F form.
 - ``nemenyi_cd``: Nemenyi critical difference of average ranks,
   ``CD = q_alpha sqrt(k (k + 1) / (6 N))`` (Demsar 2006, J. Mach. Learn. Res.
-  7:1-30, Table 5): two methods whose average ranks differ by less than CD
-  are not significantly different; ``cd_groups`` lists the maximal groups of
-  such methods (the bars of a critical-difference diagram).
+  7:1-30, section 3.2.2) with ``q_alpha`` the Studentized range quantile (infinite
+  degrees of freedom) over sqrt 2, for any number of methods: two methods whose
+  average ranks differ by less than CD are not significantly different;
+  ``cd_groups`` lists the maximal groups of such methods (the bars of a
+  critical-difference diagram).
 
 Errors in bpm; p-values in [0, 1].
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-
-#: Nemenyi critical values q_alpha (Studentized range / sqrt 2, infinite df) for k = 2..10 methods
-#: (Demsar 2006, Table 5a).
-Q_ALPHA: dict[float, dict[int, float]] = {
-    0.05: {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164},
-    0.10: {2: 1.645, 3: 2.052, 4: 2.291, 5: 2.459, 6: 2.589, 7: 2.693, 8: 2.780, 9: 2.855, 10: 2.920},
-}
 
 ERROR_COLUMN = "hr_abs_error"
 
@@ -63,13 +59,16 @@ def holm(pvalues: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=64)
 def q_alpha(k: int, alpha: float = 0.05) -> float:
-    """Nemenyi critical value for ``k`` methods (2..10) at ``alpha`` (0.05 or 0.10)."""
-    try:
-        return Q_ALPHA[alpha][int(k)]
-    except KeyError:
-        raise ValueError(f"q_alpha is tabulated for alpha in {sorted(Q_ALPHA)} and k = 2..10, "
-                         f"got alpha={alpha!r}, k={k!r}") from None
+    """Nemenyi critical value for ``k >= 2`` methods at level ``alpha`` in (0, 1): the ``1 - alpha``
+    quantile of the Studentized range of ``k`` means with infinite degrees of freedom, over sqrt 2
+    (Demsar 2006, Table 5a lists it for k = 2..10 to 3 decimals)."""
+    if int(k) != k or k < 2:
+        raise ValueError(f"q_alpha needs k >= 2 methods, got k={k!r}")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    return float(stats.studentized_range.ppf(1.0 - alpha, int(k), np.inf) / np.sqrt(2.0))
 
 
 def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
@@ -203,7 +202,7 @@ def friedman_test(errors: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
     Returns ``k``, ``n`` (complete videos), ``statistic`` (chi-square, tie
     corrected as scipy), ``p``, ``iman_davenport_f`` and ``iman_davenport_p``
     (F with ``k-1`` and ``(k-1)(n-1)`` df), ``ranks`` (method -> average
-    rank), ``cd`` (Nemenyi at ``alpha``; NaN outside k = 2..10) and ``groups``
+    rank), ``cd`` (Nemenyi at ``alpha``) and ``groups``
     (``cd_groups``). Statistics are NaN with fewer than 3 methods or 2 videos,
     or when every video ties all methods.
     """
@@ -216,9 +215,8 @@ def friedman_test(errors: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
         return out
     ranks = average_ranks(complete.to_numpy(float))
     out["ranks"] = {m: float(r) for m, r in zip(complete.columns, ranks)}
-    if k in Q_ALPHA.get(alpha, {}):
-        out["cd"] = nemenyi_cd(k, n, alpha)
-        out["groups"] = cd_groups(out["ranks"], out["cd"])
+    out["cd"] = nemenyi_cd(k, n, alpha)
+    out["groups"] = cd_groups(out["ranks"], out["cd"])
     if k >= 3 and n >= 2:
         e = complete.to_numpy(float)
         if np.any(np.ptp(e, axis=1) > 0):
@@ -232,3 +230,10 @@ def compare_methods(df: pd.DataFrame, value: str = ERROR_COLUMN, alpha: float = 
     """Paired tests and the Friedman / Nemenyi analysis of one dataset's rows (see module docstring)."""
     errors = error_table(df, value)
     return {"pairs": paired_tests(errors, alpha), "friedman": friedman_test(errors, alpha), "errors": errors}
+
+
+def compare_datasets(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, dict[str, Any]]:
+    """:func:`compare_methods` of each dataset of ``df`` (rows with a ``dataset`` column) that has at
+    least 2 methods, by dataset name."""
+    return {dataset: compare_methods(d, alpha=alpha) for dataset, d in df.groupby("dataset", sort=True)
+            if d["method"].nunique() >= 2}

@@ -14,7 +14,8 @@ import numpy as np
 from scipy import signal as sps
 from scipy import stats
 
-from .signal import DEFAULT_BAND_HZ, signal_normalize
+from .bands import DEFAULT_BAND_HZ
+from .signal import signal_normalize
 from .validate import check_pair
 
 

@@ -42,7 +42,8 @@ from scipy import fft as sp_fft
 from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
-from .signal import DEFAULT_BAND_HZ, signal_bandpass, signal_detrend
+from .bands import DEFAULT_BAND_HZ
+from .signal import signal_bandpass, signal_detrend
 from .validate import check_timed_series
 
 MIN_DURATION_S = 2.0

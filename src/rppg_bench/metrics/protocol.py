@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from .bands import DEFAULT_BAND_HZ, TOOLBOX_BAND_HZ
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -31,11 +33,11 @@ class Protocol:
     method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and
-    Pearson r with rPPG-Toolbox's standard errors (``metrics.stats.toolbox_errors``).
+    Pearson r with rPPG-Toolbox's standard errors (``metrics.hr_stats.toolbox_errors``).
     """
 
     name: str = "default"
-    band: tuple[float, float] = (0.7, 3.0)
+    band: tuple[float, float] = DEFAULT_BAND_HZ
     hr_method: str = "harmonic"
     window: float = 10.0
     step: float = 1.0
@@ -57,7 +59,7 @@ class Protocol:
 
 
 TOOLBOX = Protocol(
-    name="toolbox", band=(0.75, 2.5), hr_method="toolbox_fft", roi="haar_box", method_band=(0.75, 2.5),
+    name="toolbox", band=TOOLBOX_BAND_HZ, hr_method="toolbox_fft", roi="haar_box", method_band=TOOLBOX_BAND_HZ,
     method_detrend_lambda=100.0, standard_errors=True)
 """rPPG-Toolbox's unsupervised evaluation (Liu et al., NeurIPS 2023 Datasets and Benchmarks;
 ``unsupervised_methods/unsupervised_predictor.py`` with ``EVALUATION_METHOD: FFT``
@@ -82,7 +84,7 @@ Reproduced:
   next power of 2 of the length, peak within 0.75-2.5 Hz (bins of
   ``60 fs / nfft`` bpm).
 - Dataset metrics: MAE, RMSE, MAPE, Pearson r with the toolbox's standard
-  errors (``metrics.stats.toolbox_errors``), next to the bootstrap intervals.
+  errors (``metrics.hr_stats.toolbox_errors``), next to the bootstrap intervals.
 
 Remaining differences (what this harness does not change for this preset):
 

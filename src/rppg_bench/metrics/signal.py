@@ -16,7 +16,7 @@ import numpy as np
 from scipy import signal as sps
 from scipy.linalg import cho_solve_banded, cholesky_banded
 
-DEFAULT_BAND_HZ = (0.7, 3.0)
+from .bands import DEFAULT_BAND_HZ
 
 
 def signal_detrend(x: np.ndarray, lam: float = 100.0) -> np.ndarray:

@@ -148,38 +148,3 @@ def mean_se(values: np.ndarray, ddof: int = 1) -> tuple[float, float]:
         return mean, float("nan")
     return mean, scale * float(np.std(x / scale, ddof=ddof) / np.sqrt(x.size))
 
-
-def toolbox_errors(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
-    """MAE, RMSE, MAPE and Pearson r of per-video HR with rPPG-Toolbox's standard errors.
-
-    ``pred``, ``true``: (N,) per-video heart rates (bpm). With ``e = pred - true``
-    (population standard deviations, ``ddof=0``, as the toolbox's ``np.std``):
-
-    - ``mae = mean|e|``, ``mae_se = std|e| / sqrt(N)`` (bpm)
-    - ``rmse = sqrt(mean e^2)``, ``rmse_se = sqrt(std(e^2) / sqrt(N))`` (bpm;
-      the toolbox's current formula)
-    - ``mape = 100 mean|e / true|``, ``mape_se = 100 std|e / true| / sqrt(N)`` (%)
-    - ``pearson = corrcoef(pred, true)[0, 1]``, ``pearson_se = sqrt((1 - r^2) / (N - 2))``
-
-    Undefined values (Pearson with fewer than 3 videos or a constant side) are NaN.
-    Raises ``ValueError`` for empty, non-finite or mismatched input.
-    """
-    p, t = _values(pred, "pred"), _values(true, "true")
-    if p.size != t.size:
-        raise ValueError(f"pred and true differ in length ({p.size} vs {t.size})")
-    n = p.size
-    e = p - t
-    ae, se2 = np.abs(e), e ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ape = np.abs(e / t)
-    out = {
-        "mae": float(ae.mean()), "mae_se": float(ae.std() / np.sqrt(n)),
-        "rmse": float(np.sqrt(se2.mean())), "rmse_se": float(np.sqrt(se2.std() / np.sqrt(n))),
-        "mape": float(100 * ape.mean()), "mape_se": float(100 * ape.std() / np.sqrt(n)),
-        "pearson": float("nan"), "pearson_se": float("nan"),
-    }
-    if n >= 3 and np.ptp(p) > 0 and np.ptp(t) > 0:
-        r = float(np.corrcoef(p, t)[0, 1])
-        out["pearson"] = r
-        out["pearson_se"] = float(np.sqrt(max(0.0, 1 - r ** 2) / (n - 2)))
-    return out

@@ -17,14 +17,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .render import cd_plot_name
-
-
-def _ok(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    df = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
-    if df.empty or "status" not in df:
-        return df
-    return df[df["status"] == "ok"]
+from ..metrics.compare import compare_methods
+from .plot_names import cd_plot_name
+from .tables import ok_frame
 
 
 def _margins(fig, nrows: int = 1, ncols: int = 1, left: float = 0.75, right: float = 0.2, bottom: float = 0.55,
@@ -243,8 +238,6 @@ def write_cd_plots(folder: Path, df: pd.DataFrame, alpha: float = 0.05,
 
     ``compared``: ``compare_methods`` at ``alpha`` per dataset, when already computed.
     """
-    from ..metrics.compare import compare_methods
-
     paths = []
     for dataset in sorted(df["dataset"].unique()):
         d = df[df["dataset"] == dataset]
@@ -268,7 +261,7 @@ def write_plots(folder: Path, rows: list[dict[str, Any]],
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    df = _ok(rows)
+    df = ok_frame(rows)
     if df.empty:
         return []
     paths = [plot_bland_altman(df, folder / "bland_altman.png"), plot_hr_scatter(df, folder / "hr_scatter.png"),

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import torch
 
-DEFAULT_BAND_HZ = (0.7, 3.0)
+from ...metrics.bands import DEFAULT_BAND_HZ
+
 DEFAULT_TEMPERATURE = 0.05
 DEFAULT_HR_WEIGHT = 0.1
 

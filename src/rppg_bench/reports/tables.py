@@ -1,0 +1,137 @@
+"""Markdown tables of one dataset's results, drawn from the result rows and the metric table.
+
+The numbers come from ``metrics`` (:func:`metrics.table.summary_table`,
+``metrics.compare``, ``metrics.hr_stats``); this module formats them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+from ..metrics.compare import compare_methods
+from ..metrics.hr_stats import toolbox_errors
+from ..metrics.table import REPORT_METRICS, Metric, best_index, hr_statistic_by
+
+
+def ok_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Successful rows as a DataFrame (empty frame with the key columns when none)."""
+    df = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
+    if df.empty or "status" not in df:
+        return pd.DataFrame(columns=["dataset", "video", "method", "subject", "condition"])
+    return df[df["status"] == "ok"].reset_index(drop=True)
+
+
+def fmt(value: float, lo: float | None = None, hi: float | None = None, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals and its ``[lo, hi]`` interval when both are finite; "n/a" when not finite."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    text = f"{value:.{digits}f}"
+    if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
+        text += f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+    return text
+
+
+def metric_cell(row: pd.Series, metric: Metric) -> str:
+    """One summary row's ``metric`` as shown: scaled, with its interval when it has one."""
+    lo, hi = row.get(f"{metric.key}_lo"), row.get(f"{metric.key}_hi")
+    scale = metric.scale
+    return fmt(row[metric.key] * scale, None if lo is None else lo * scale, None if hi is None else hi * scale,
+               metric.digits)
+
+
+def dataset_table(summary: pd.DataFrame, dataset: str, metrics: tuple[Metric, ...] = REPORT_METRICS) -> str:
+    """Markdown table methods x ``metrics`` for one dataset of ``summary`` (``metrics.table.summary_table``),
+    the best value of each column in bold."""
+    s = summary[summary["dataset"] == dataset].reset_index(drop=True)
+    best = {m.key: best_index(s[m.key].to_numpy(float), m.better) for m in metrics}
+    table = []
+    for i, r in s.iterrows():
+        cells = [metric_cell(r, m) for m in metrics]
+        table.append([r["method"], int(r["n"]),
+                      *[f"**{c}**" if best[m.key] == i else c for m, c in zip(metrics, cells)]])
+    return tabulate(table, headers=["method", "videos", *[m.header for m in metrics]], tablefmt="github")
+
+
+def condition_table(df: pd.DataFrame, dataset: str) -> str | None:
+    """HR MAE (bpm) per method x condition for one dataset, or None with one condition."""
+    d = df[df["dataset"] == dataset]
+    if "condition" not in d or d["condition"].nunique() < 2:
+        return None
+    return tabulate(hr_statistic_by(d, "condition", "hr_mae").round(2), headers="keys", tablefmt="github")
+
+
+def video_table(df: pd.DataFrame, dataset: str) -> str:
+    """Per-video HR estimates (bpm): true HR and each method's estimate."""
+    d = df[df["dataset"] == dataset]
+    pivot = d.pivot_table(index="video", columns="method", values="hr_pred", aggfunc="first")
+    truth = d.groupby("video")["hr_true"].first()
+    pivot.insert(0, "true HR", truth)
+    pivot = pivot.loc[sorted(pivot.index, key=_natural_key)]
+    return tabulate(pivot.round(1), headers="keys", tablefmt="github")
+
+
+def _natural_key(text: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
+
+
+def _p(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05,
+                       result: dict[str, Any] | None = None) -> list[str]:
+    """Markdown lines: paired Wilcoxon tests (Holm) and the Friedman / Nemenyi result for one dataset
+    (``result``: its ``compare_methods`` at ``alpha`` when already computed)."""
+    d = df[df["dataset"] == dataset]
+    if d["method"].nunique() < 2:
+        return []
+    if result is None:
+        result = compare_methods(d, alpha=alpha)
+    pairs, fr = result["pairs"], result["friedman"]
+    table = [[r["method_a"], r["method_b"], int(r["n"]), fmt(r["median_diff"]), _p(r["p"]), _p(r["p_holm"]),
+              "yes" if r["significant"] else "no"] for _, r in pairs.iterrows()]
+    lines = ["### Paired comparison of |HR error|", "",
+             ("Wilcoxon signed-rank test per pair of methods on the videos both finished; median difference "
+              "of absolute HR errors (A - B, bpm; negative: A is closer to the truth); p-values Holm-corrected "
+              f"over the {len(pairs)} pair(s); significant at alpha = {alpha:g}."), "",
+             tabulate(table, headers=["method A", "method B", "videos", "median diff (bpm)", "p", "Holm p",
+                                      "significant"], tablefmt="github", disable_numparse=True), ""]
+    if fr["k"] >= 3:
+        ranks = ", ".join(f"{m} {r:.2f}" for m, r in sorted(fr["ranks"].items(), key=lambda kv: kv[1]))
+        text = (f"Friedman test, {fr['k']} methods on the {fr['n']} video(s) all finished: "
+                f"chi2 = {fmt(fr['statistic'])}, p = {_p(fr['p'])} (Iman-Davenport F = "
+                f"{fmt(fr['iman_davenport_f'])}, p = {_p(fr['iman_davenport_p'])}). "
+                f"Average ranks (1 = smallest error): {ranks or 'n/a'}.")
+        if np.isfinite(fr["cd"]):
+            groups = "; ".join("{" + ", ".join(g) + "}" for g in fr["groups"]) or "none"
+            text += (f" Nemenyi critical difference (alpha = {alpha:g}): CD = {fr['cd']:.2f}; groups not "
+                     f"significantly different: {groups}.")
+        lines += [text, ""]
+    return lines
+
+
+def toolbox_table(df: pd.DataFrame, dataset: str) -> str:
+    """HR MAE, RMSE, MAPE and Pearson r of per-video HR with rPPG-Toolbox's standard errors."""
+    table = []
+    for method, g in df[df["dataset"] == dataset].groupby("method", sort=True):
+        e = toolbox_errors(g["hr_pred"].to_numpy(float), g["hr_true"].to_numpy(float))
+        table.append([method, len(g)] + [f"{fmt(e[k])} ± {fmt(e[k + '_se'])}" if np.isfinite(e[k]) else "n/a"
+                                         for k in ("mae", "rmse", "mape", "pearson")])
+    return tabulate(table, headers=["method", "videos", "MAE (bpm)", "RMSE (bpm)", "MAPE (%)", "Pearson r"],
+                    tablefmt="github")
+
+
+def failures_table(rows: list[dict[str, Any]]) -> str | None:
+    """Markdown table of the rows that failed (dataset, video, method, error), or None when none did."""
+    bad = [r for r in rows if r.get("status") != "ok"]
+    if not bad:
+        return None
+    return tabulate([[r.get("dataset", ""), r.get("video", ""), r.get("method", ""), r.get("error", "")] for r in bad],
+                    headers=["dataset", "video", "method", "error"], tablefmt="github")
