@@ -199,7 +199,6 @@ def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Name
     ``--quiet``); True when Ctrl-C stopped it early."""
     from tqdm import tqdm
 
-<<<<<<< HEAD
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
         for rows in iter_results(tasks, args.jobs, args.executor, args.scheduler):
@@ -218,11 +217,8 @@ def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Name
 
 def finish(out: Path, rows: list[dict[str, Any]], record: dict[str, Any]) -> int:
     """Write the report of the folder's ``rows``, print its summary, and return the exit code."""
-    from .reports.render import console_summary, write_report
-=======
     from .reports.console import console_summary
     from .reports.render import write_report
->>>>>>> rs-metrics
 
     if not rows:
         print("Nothing ran: no recordings were loaded.", file=sys.stderr)
