@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rppg_bench.datasets.registry import load_dataset
-from rppg_bench.methods.face import video_products
+from rppg_bench.preprocessing.store import video_products
 from rppg_bench.methods.registry import create_method, get_method_class, list_methods
 from rppg_bench.metrics.evaluate import check_method_output
 from rppg_bench.metrics.heart_rate import hr_estimate, hr_from_times
@@ -52,7 +52,7 @@ def test_method_contract_and_heart_rate(name, clips):
 
 def test_methods_share_one_decoding_pass(clips, monkeypatch):
     """Seven methods on one video decode and landmark it once."""
-    import rppg_bench.methods.face as face
+    import rppg_bench.preprocessing.store as face
 
     rec = clips[0]
     rec.products.clear()
@@ -94,7 +94,7 @@ def test_video_without_face_is_a_clear_error(tmp_path):
 
 def test_unwritable_cache_warns_and_still_scores(clips, tmp_path):
     """A full or read-only cache disk is reported and never costs a result."""
-    from rppg_bench.methods.face import FaceParams
+    from rppg_bench.preprocessing.params import FaceParams
 
     rec = clips[0]
     rec.products.clear()
