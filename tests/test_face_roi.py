@@ -41,7 +41,10 @@ def test_every_roi_kind_has_an_entry_in_the_table():
 def test_native_log_lines_are_dropped_unless_wanted(capfd):
     import os
 
-    from rppg_bench.preprocessing.native_logs import native_logs_wanted, quiet_native_logs
+    from rppg_bench.preprocessing.native_logs import (
+        native_logs_wanted,
+        quiet_native_logs,
+    )
 
     with quiet_native_logs(True):
         os.write(2, b"dropped\n")

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 #: environment variable that lets the native log lines through when set to anything but "" or "0"
 VERBOSE_ENV = "RPPG_VERBOSE"
+#: file descriptor 2 is one per process: threads take turns redirecting it, so that each restores what it found
+_FD2_LOCK = threading.RLock()
 
 
 def native_logs_wanted(environ: Mapping[str, str] | None = None) -> bool:
@@ -34,21 +37,23 @@ def quiet_native_logs(quiet: bool | None = None) -> Iterator[None]:
     """File descriptor 2 (stderr, where C++ code logs) sent to ``/dev/null`` inside the block and restored
     after; ``quiet=None`` decides by ``$RPPG_VERBOSE`` (:func:`native_logs_wanted`), ``False`` leaves it alone.
 
-    Process-wide: whatever any thread writes to stderr inside the block is dropped.
+    Process-wide: whatever any thread writes to stderr inside the block is
+    dropped; other threads entering such a block meanwhile wait for it to end.
     """
     if quiet is None:
         quiet = not native_logs_wanted()
     if not quiet:
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
+    with _FD2_LOCK:
         sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
+        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 2)
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
