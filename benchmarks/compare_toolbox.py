@@ -163,7 +163,8 @@ def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe", landmark
     """Wall and CPU seconds, and {method: evaluate_prediction's metrics}: products memo cleared, one face
     pass with the ``roi`` kind (FaceMesh on every ``landmark_every``-th frame), every method, the
     runner's evaluation."""
-    from rppg_bench.methods.face import FaceParams, rgb_trace
+    from rppg_bench.preprocessing.params import FaceParams
+    from rppg_bench.preprocessing.store import rgb_trace
 
     def work() -> dict:
         rgb_trace(rec, FaceParams(roi=roi, landmark_every=landmark_every))
@@ -186,7 +187,8 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
     """Untimed: the harness's ``toolbox`` protocol beside the toolbox's own code on each video. The
     face trace (mean RGB of the 72x72 crops, grey levels) and, per method, the whole-video HR of both
     (and of the ground truth) in units of the toolbox's FFT bin, ``60 fs / nfft`` bpm."""
-    from rppg_bench.methods.face import FaceParams, rgb_trace
+    from rppg_bench.preprocessing.params import FaceParams
+    from rppg_bench.preprocessing.store import rgb_trace
     from rppg_bench.metrics.heart_rate import next_power_of_2
     from rppg_bench.metrics.protocol import TOOLBOX
 

@@ -28,7 +28,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from rppg_bench.methods.face import FaceParams, compute_products, crop_square, recording_from_video
+from rppg_bench.preprocessing.decode import recording_from_video
+from rppg_bench.preprocessing.kinds import compute_products
+from rppg_bench.preprocessing.params import FaceParams
+from rppg_bench.preprocessing.roi import crop_square
 from rppg_bench.methods.resnet.infer import TRUNK_FRAMES, load_checkpoint, predict_crops
 from rppg_bench.methods.resnet.loss import rppg_loss
 from rppg_bench.methods.resnet.model import ResNetTCN

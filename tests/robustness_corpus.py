@@ -384,7 +384,7 @@ def broken_method_classes() -> dict[str, tuple[type, str]]:
     from dataclasses import dataclass as _dc
 
     from rppg_bench.methods.base import Method
-    from rppg_bench.methods.face import rgb_trace
+    from rppg_bench.preprocessing.store import rgb_trace
 
     def trace(video):
         prod = rgb_trace(video)

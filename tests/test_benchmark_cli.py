@@ -105,7 +105,7 @@ def test_methods_registered_at_run_time_reach_worker_processes(data_root, tmp_pa
 
 
 def test_cached_rerun_does_not_decode_again(data_root, tmp_path, monkeypatch):
-    import rppg_bench.methods.face as face
+    import rppg_bench.preprocessing.store as face
 
     args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "pos", "--quiet",
             "--cache-dir", str(tmp_path / "cache")]

@@ -11,7 +11,9 @@ import pytest
 from rppg_bench import cli as benchmark
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.datasets.ubfc import load_ubfc
-from rppg_bench.methods.face import FaceParams, masked_mean_rgb, products_cache_file, video_products
+from rppg_bench.preprocessing.params import FaceParams
+from rppg_bench.preprocessing.roi import masked_mean_rgb
+from rppg_bench.preprocessing.store import products_cache_file, video_products
 
 
 def square(x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -26,6 +28,32 @@ def test_masked_mean_keeps_inside_and_drops_the_holes():
     assert np.allclose(mean, (100, 110, 120))
     assert np.isnan(masked_mean_rgb(frame, [square(200, 200, 220, 220)])).all()  # outside the frame
 
+
+
+def test_every_roi_kind_has_an_entry_in_the_table():
+    from rppg_bench.preprocessing.kinds import ROI_TABLE
+    from rppg_bench.preprocessing.params import ROI_KINDS
+
+    assert tuple(ROI_TABLE) == ROI_KINDS
+    assert all(name == kind.name for name, kind in ROI_TABLE.items())
+
+
+def test_native_log_lines_are_dropped_unless_wanted(capfd):
+    import os
+
+    from rppg_bench.preprocessing.native_logs import (
+        native_logs_wanted,
+        quiet_native_logs,
+    )
+
+    with quiet_native_logs(True):
+        os.write(2, b"dropped\n")
+    with quiet_native_logs(False):
+        os.write(2, b"kept\n")
+    os.write(2, b"restored\n")
+    assert capfd.readouterr().err == "kept\nrestored\n"
+    assert not native_logs_wanted({}) and not native_logs_wanted({"RPPG_VERBOSE": "0"})
+    assert native_logs_wanted({"RPPG_VERBOSE": "1"})
 
 @pytest.fixture(scope="module")
 def ubfc_root(tmp_path_factory):

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rppg_bench.methods.face import video_products
 from rppg_bench.methods.registry import METHODS, create_method, get_method_class, list_methods
+from rppg_bench.preprocessing.store import video_products
 from rppg_bench.testing import check_extract_output, check_method_contract, synthetic_contract_clips
 
 #: where open-rppg's models are registered from; tests/test_open_rppg.py runs two of them through the contract
@@ -86,7 +86,7 @@ def test_the_contract_rejects_broken_outputs():
 
 def test_methods_share_one_decoding_pass(clips, monkeypatch):
     """Seven methods on one video decode and landmark it once."""
-    import rppg_bench.methods.face as face
+    import rppg_bench.preprocessing.store as face
 
     rec = clips[0]
     rec.products.clear()
@@ -128,7 +128,7 @@ def test_video_without_face_is_a_clear_error(tmp_path):
 
 def test_unwritable_cache_warns_and_still_scores(clips, tmp_path):
     """A full or read-only cache disk is reported and never costs a result."""
-    from rppg_bench.methods.face import FaceParams
+    from rppg_bench.preprocessing.params import FaceParams
 
     rec = clips[0]
     rec.products.clear()

@@ -405,12 +405,10 @@ def test_streamed_chunks_are_the_chunks_of_the_whole_video(checkpoint, n):
 
 def test_scoring_while_decoding_equals_scoring_precomputed_crops(video_dir, checkpoint):
     """A video scored straight from decoding (bounded memory) gives the benchmark path's numbers."""
-    from rppg_bench.methods.face import (
-        FaceParams,
-        iter_face_crops,
-        recording_from_video,
-        video_products,
-    )
+    from rppg_bench.preprocessing.decode import recording_from_video
+    from rppg_bench.preprocessing.kinds import iter_face_crops
+    from rppg_bench.preprocessing.params import FaceParams
+    from rppg_bench.preprocessing.store import video_products
 
     loaded = load_checkpoint(checkpoint, "cpu")
     path = video_dir / "subject0_1.avi"

@@ -23,7 +23,8 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxscript")
 
 from rppg_bench.datasets.errors import RecordingError
-from rppg_bench.methods.face import FaceParams, as_recording
+from rppg_bench.preprocessing.decode import as_recording
+from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint
 from rppg_bench.methods.resnet.export import (
     TOLERANCE,

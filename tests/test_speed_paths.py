@@ -195,7 +195,7 @@ def test_recently_modified_video_is_hashed_every_time(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- decode ahead
 def test_decoded_ahead_keeps_order_errors_and_stops_the_thread():
-    from rppg_bench.methods.face import decoded_ahead
+    from rppg_bench.preprocessing.decode import decoded_ahead
 
     closed = []
 
@@ -224,7 +224,7 @@ def test_decoded_ahead_keeps_order_errors_and_stops_the_thread():
 
 def test_opencv_runs_on_one_thread_during_the_face_pass_and_is_restored_after():
     import cv2
-    from rppg_bench.methods.face import opencv_threads
+    from rppg_bench.preprocessing.decode import opencv_threads
 
     before = cv2.getNumThreads()
     with opencv_threads(1):
@@ -237,7 +237,7 @@ def test_opencv_runs_on_one_thread_during_the_face_pass_and_is_restored_after():
 
 def test_landmarks_read_from_the_wire_format_equal_the_per_landmark_values():
     landmark_pb2 = pytest.importorskip("mediapipe.framework.formats.landmark_pb2")
-    from rppg_bench.methods.face import landmarks_to_pixels
+    from rppg_bench.preprocessing.landmarks import landmarks_to_pixels
 
     rng = np.random.default_rng(5)
     msg = landmark_pb2.NormalizedLandmarkList()
@@ -255,7 +255,7 @@ def test_keyframe_landmarks_interpolate_between_facemesh_frames(monkeypatch):
     """FaceMesh runs on frames 0, k, 2k, ... only; the frames between get the linear interpolation
     of their two keyframes, frames next to a keyframe without a face get None, trailing frames hold
     the last keyframe's landmarks; order and frames are kept."""
-    from rppg_bench.methods import face
+    from rppg_bench.preprocessing import landmarks as face
 
     calls = []
 
@@ -275,8 +275,11 @@ def test_keyframe_landmarks_interpolate_between_facemesh_frames(monkeypatch):
 
 def test_landmark_every_is_validated_and_keyed_apart_while_every_frame_keeps_the_old_keys(tmp_path):
     from rppg_bench.cache import cache_key
-    from rppg_bench.methods.face import (FACE_CODE_VERSION, ROI_POLYGONS, FaceParams, VideoFile, Recording,
-                                         products_cache_file)
+    from rppg_bench.datasets.recording import Recording, VideoFile
+    from rppg_bench.preprocessing.landmark_roi import FACE_CODE_VERSION
+    from rppg_bench.preprocessing.params import FaceParams
+    from rppg_bench.preprocessing.roi import ROI_POLYGONS
+    from rppg_bench.preprocessing.store import products_cache_file
 
     with pytest.raises(ValueError, match="landmark_every"):
         FaceParams(landmark_every=0)

@@ -151,7 +151,7 @@ class FakeDetector:
 
 
 def test_box_enlarged_as_the_toolbox_does(monkeypatch):
-    import rppg_bench.methods.face_haar as fh
+    import rppg_bench.preprocessing.haar as fh
 
     monkeypatch.setattr(fh, "haar_detector", lambda: FakeDetector([[10, 10, 20, 20], [100, 50, 81, 90]]))
     box, found = fh.detect_face_box(np.zeros((480, 640, 3), np.uint8))
@@ -181,8 +181,9 @@ def test_haar_products_use_the_first_frame_box_for_every_frame():
     import cv2
     import skimage.data
     from rppg_bench.datasets.recording import Recording
-    from rppg_bench.methods.face import FaceParams, compute_products
-    from rppg_bench.methods.face_haar import crop_box, detect_face_box
+    from rppg_bench.preprocessing.haar import crop_box, detect_face_box
+    from rppg_bench.preprocessing.kinds import compute_products
+    from rppg_bench.preprocessing.params import FaceParams
 
     face = cv2.resize(skimage.data.astronaut(), (320, 320), interpolation=cv2.INTER_AREA)
     frames = [np.roll(face, 3 * i, axis=1) for i in range(6)]  # the face moves; the box does not
@@ -202,21 +203,22 @@ def test_haar_products_use_the_first_frame_box_for_every_frame():
 
 
 def test_unknown_roi_is_refused():
-    from rppg_bench.methods.face import FaceParams
+    from rppg_bench.preprocessing.params import FaceParams
 
     with pytest.raises(ValueError, match="unknown face roi"):
         FaceParams(roi="dlib")
 
 
 def test_products_of_both_rois_are_memoised_apart():
-    from rppg_bench.methods.face import FaceParams, cached_products
+    from rppg_bench.preprocessing.params import FaceParams
+    from rppg_bench.preprocessing.store import cached_products
 
     class Rec:
-        products: ClassVar[dict] = {("face", (0.5, 0.5), 0, 1.3, "haar_box"): "haar"}
+        products: ClassVar[dict] = {FaceParams(roi="haar_box"): "haar"}
 
     assert cached_products(Rec, FaceParams()) is None
     assert cached_products(Rec, FaceParams(roi="haar_box")) == "haar"
-    Rec.products[("face", (0.5, 0.5), 0, 1.3)] = "mediapipe"
+    Rec.products[FaceParams()] = "mediapipe"
     assert cached_products(Rec, FaceParams()) == "mediapipe"
 
 

@@ -79,7 +79,7 @@ def protocol_method_params(method: str, protocol: Protocol, given: dict[str, Any
 def face_params(instances: Iterable[Any], face_confidence: float, protocol: Protocol, n_frames: int = 0):
     """The face-processing parameters one decoding pass needs for all ``instances``: the largest
     crop any asks for, none when ``n_frames`` such crops would exceed :data:`CROPS_IN_MEMORY_BYTES`."""
-    from .methods.face import FaceParams
+    from .preprocessing.params import FaceParams
 
     crop = max((getattr(inst, "required_crop_size", 0) for inst in instances), default=0)
     if n_frames * crop * crop * 3 > CROPS_IN_MEMORY_BYTES:
@@ -91,7 +91,7 @@ def face_params(instances: Iterable[Any], face_confidence: float, protocol: Prot
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
     from .datasets.recording import recording_fingerprint
-    from .methods.face import video_products
+    from .preprocessing.store import video_products
     from .metrics.evaluate import (
         aligned_waveforms,
         check_method_output,
@@ -205,7 +205,7 @@ def train_learned_methods(tasks: list[VideoTask], recordings: list[Recording], t
     videos are failure rows (returned) and the task skips it. Returns the
     training record and those rows.
     """
-    from .methods.face import video_products
+    from .preprocessing.store import video_products
     from .training import cross_dataset_plan, fit_method, kfold_plan, recording_id
 
     record: dict[str, Any] = {}

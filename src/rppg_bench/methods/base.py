@@ -74,7 +74,7 @@ class ClassicalMethod(Method):
         raise NotImplementedError
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
-        from .face import (
+        from ..preprocessing.store import (
             rgb_trace,  # mediapipe is imported only when frames are processed
         )
 

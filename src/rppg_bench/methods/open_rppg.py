@@ -178,7 +178,7 @@ class OpenRPPGMethod(Method):
         return model
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
-        from .face import decoded_frame_times, as_recording
+        from ..preprocessing.decode import as_recording, decoded_frame_times
 
         rec = as_recording(video)
         model = self._new_model()

@@ -25,11 +25,11 @@ class Protocol:
 
     Preprocessing and method settings (applied by the runner):
     roi: face preprocessing, ``"mediapipe"`` (forehead and cheek polygons of
-    tracked landmarks, ``methods.face``), ``"mediapipe_hull"`` (the
+    tracked landmarks, ``preprocessing.landmarks``), ``"mediapipe_hull"`` (the
     landmarks' convex hull minus eyes, eyebrows and lips, as pyVHR does) or
-    ``"haar_box"`` (one Haar face box from the first frame, ``methods.face_haar``). landmark_every:
+    ``"haar_box"`` (one Haar face box from the first frame, ``preprocessing.haar``). landmark_every:
     FaceMesh on every this many frames, the landmarks between interpolated (1: every frame;
-    ``methods.face.keyframe_landmarks``). method_band (Hz) and
+    ``preprocessing.landmarks.keyframe_landmarks``). method_band (Hz) and
     method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and

@@ -104,7 +104,7 @@ def check_method_contract(method: Method | str, recordings: Iterable[Recording],
     models with untrained or placeholder weights. The frame count N is that of
     the harness's decoding pass over the recording (``video_products``).
     """
-    from ..methods.face import video_products
+    from ..preprocessing.store import video_products
     from ..methods.registry import create_method
 
     if isinstance(method, str):

@@ -28,9 +28,11 @@ def landmark_groups() -> dict[str, list[int]]:
 def face_landmarks(image: np.ndarray, *, min_detection_confidence: float = 0.5) -> np.ndarray:
     """MediaPipe FaceMesh (static image, 468 points) on RGB ``image``: (468, 2) pixel (x, y)."""
     import mediapipe as mp
+
+    from ...preprocessing.native_logs import quiet_native_logs
     fm = mp.solutions.face_mesh
-    with fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False,
-                     min_detection_confidence=min_detection_confidence) as mesh:
+    with quiet_native_logs(), fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False,
+                                          min_detection_confidence=min_detection_confidence) as mesh:
         result = mesh.process(np.ascontiguousarray(image))
     if not result.multi_face_landmarks:
         raise RuntimeError("FaceMesh found no face in the synthetic base image")

@@ -25,7 +25,9 @@ import numpy as np
 import torch
 
 from ...datasets.recording import Recording
-from ..face import FaceParams, cached_products, compute_products, video_products
+from ...preprocessing.kinds import compute_products
+from ...preprocessing.params import FaceParams
+from ...preprocessing.store import cached_products, video_products
 
 CACHE_VERSION = 1
 

@@ -52,7 +52,7 @@ from torch import nn
 
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
-from ..face import as_recording
+from ...preprocessing.decode import as_recording
 from .data import face_crops
 from .infer import LoadedModel, extract_with_model, load_checkpoint, predict_crops
 from .model import ARCHITECTURE, ResNetTCN, normalize_clip

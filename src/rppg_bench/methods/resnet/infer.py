@@ -34,13 +34,10 @@ import torch
 from ...datasets.errors import RecordingError
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
-from ..face import (
-    FaceParams,
-    as_recording,
-    cached_products,
-    decoded_frame_times,
-    iter_face_crops,
-)
+from ...preprocessing.decode import as_recording, decoded_frame_times
+from ...preprocessing.kinds import iter_face_crops
+from ...preprocessing.params import FaceParams
+from ...preprocessing.store import cached_products
 from .model import ARCHITECTURE, ARCHITECTURE_VERSION, ResNetTCN
 from .train import pick_device
 

@@ -47,14 +47,11 @@ import torch
 
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
-from ..face import (
-    FaceParams,
-    _face_mesh,
-    as_recording,
-    crop_square,
-    face_square,
-    frame_landmarks,
-)
+from ...preprocessing.decode import as_recording
+from ...preprocessing.landmarks import face_mesh as _face_mesh
+from ...preprocessing.landmarks import frame_landmarks
+from ...preprocessing.params import FaceParams
+from ...preprocessing.roi import crop_square, face_square
 from .export import is_onnx, load_model
 from .infer import LoadedModel, predict_crops
 

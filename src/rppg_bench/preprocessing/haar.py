@@ -26,16 +26,15 @@ resized to their size. One pass over the frames; memory stays bounded.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from ..datasets.errors import RecordingError
 from ..datasets.recording import Recording
-
-if TYPE_CHECKING:
-    from .face import FaceParams, VideoProducts
+from .decode import decoded_frame_times
+from .params import FaceParams
+from .products import VideoProducts
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
 BOX_SCALE = 1.5
@@ -87,8 +86,6 @@ def compute_haar_products(video: Recording, params: FaceParams) -> VideoProducts
     ``boxes`` hold the fixed box as ``x0, y0, x1, y1`` (clipped to the frame)
     for every frame; ``face_found`` is the first frame's detection for all.
     """
-    from .face import VideoProducts, decoded_frame_times
-
     rgb, crops = [], []
     box = None
     found = False
