@@ -99,3 +99,28 @@ def test_landmarks_on_every_second_frame_recover_the_heart_rate_and_are_recorded
     assert json.loads((out / "results.json").read_text())["record"]["protocol"]["landmark_every"] == 2
     bad = ["--datasets", f"ubfc={ubfc_root}", "--landmark-every", "0", "--out", str(tmp_path / "x")]
     assert benchmark.main(bad) == 2
+
+
+def test_a_run_keeps_mediapipe_native_log_lines_off_the_terminal(ubfc_root, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmark.py"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "RPPG_VERBOSE"}
+    done = subprocess.run([sys.executable, str(script), "--datasets", f"ubfc={ubfc_root}", "--methods", "pos",
+                           "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "run"), "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for marker in ("W0000", "XNNPACK", "inference_feedback_manager", "landmark_projection_calculator"):
+        assert marker not in done.stderr, done.stderr
+
+
+def test_verbose_flag_lets_native_logs_through_in_workers_too(monkeypatch, capsys):
+    import os
+
+    from rppg_bench.preprocessing.native_logs import VERBOSE_ENV, native_logs_wanted
+
+    monkeypatch.setenv(VERBOSE_ENV, "0")
+    assert benchmark.main(["--verbose", "--list"]) == 0
+    assert os.environ[VERBOSE_ENV] == "1" and native_logs_wanted()

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list datasets and methods, then exit")
     p.add_argument("--report-from", metavar="DIR", help="re-render the report of an earlier run folder and exit")
     p.add_argument("--quiet", action="store_true", help="no per-video lines")
+    p.add_argument("--verbose", action="store_true",
+                   help="let MediaPipe's native log lines through (sets $RPPG_VERBOSE=1 for this run and its workers)")
     return p
 
 
@@ -285,6 +287,10 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        from .preprocessing.native_logs import VERBOSE_ENV
+
+        os.environ[VERBOSE_ENV] = "1"
     try:
         if args.list:
             print(list_registered(args.data_root))
