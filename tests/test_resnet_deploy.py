@@ -37,7 +37,7 @@ from rppg_bench.methods.resnet.export import (
 )
 from rppg_bench.methods.resnet.infer import extract_with_model, predict_crops
 from rppg_bench.methods.resnet.stream import FaceCropper, RingBuffer, StreamScorer, stream
-from rppg_bench.methods.resnet.train import make_config, save_checkpoint
+from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
 from test_resnet import FPS, SIZE, face_video
 
 FRAMES = 16

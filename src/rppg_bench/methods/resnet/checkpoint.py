@@ -1,85 +1,103 @@
-"""Run a trained ResNet-18 + TCN checkpoint on videos.
+"""Checkpoint files of the ResNet-18 + TCN model: writing, reading, validating.
 
-- :func:`load_checkpoint`: checkpoint file -> model in eval mode; anything
-  else (random bytes, a text file renamed ``.pth``, another model's state
-  dict) is a ``ValueError`` naming the file. Files are read with
-  ``torch.load(..., weights_only=True)``: no code in a checkpoint ever runs.
-- :func:`predict_crops`: face crops (N, S, S, 3) -> raw pulse (N,), in chunks
-  of ``frames`` frames overlapping by half, each chunk's output z-scored and
-  overlap-added with Hann weights (chunk borders leave no seams);
-  :func:`predict_crop_stream` does the same on crops arriving one at a time,
-  holding one chunk, so a video scored straight from decoding needs memory
-  bounded by the chunk length, not the video length.
-- :func:`extract_rppg_signal_resnet` (published API): video -> ``(times,
-  signal)``, the signal detrended, band-passed and scaled to [0, 1] with
-  :func:`rppg_bench.metrics.signal.signal_postprocess`.
-- :func:`process_all_videos_resnet` (published API): every ``.avi``/``.mp4``
-  with a same-stem ``.txt`` in a folder; prints one line per file, a rule and
-  the means of the waveform RMSE / MAE between the time-aligned
-  [0, 1]-normalised prediction and reference.
+A checkpoint is a plain dict (loadable with ``torch.load(..., weights_only=True)``,
+so no code in a checkpoint ever runs)::
+
+    {"state_dict": model weights,
+     "config": {"architecture", "version", "size", "frames", "dropout", "batch_norm", "band", ...},
+     "meta": {"epoch", "loss_history", "seed", "dataset", "root", "subjects",
+              "recordings", "versions", "date", ...}}
+
+The optimizer state goes to a side file ``ckpt_ep{N}.optim.pt``
+(:func:`optimizer_path`). :func:`read_checkpoint` rejects anything else (a
+missing file, another model's state dict, a newer architecture version) with
+an error naming the file.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+import platform
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ...datasets.errors import RecordingError
-from ...datasets.recording import Recording
-from ...metrics.signal import signal_postprocess
-from ..face import (
-    FaceParams,
-    as_recording,
-    cached_products,
-    decoded_frame_times,
-    iter_face_crops,
-)
-from .model import ARCHITECTURE, ARCHITECTURE_VERSION, ResNetTCN
-from .train import pick_device
-
-RULE = "-" * 62
-#: frames normalised and run through the ResNet trunk at once during inference (bounds peak memory:
-#: a whole 300-frame chunk at 128 px needs about 1.5 GB of activations and 0.2 GB to normalise,
-#: 8 frames about 0.02 GB in all; only the chunk's uint8 crops are held whole)
-TRUNK_FRAMES = 8
+from .model import ARCHITECTURE, ARCHITECTURE_VERSION
 
 
-def default_trunk_frames(device: torch.device | str) -> int | None:
-    """Frames run through the trunk at once on ``device``: ``TRUNK_FRAMES`` on the CPU (bounded memory,
-    same speed), the whole chunk (None) on a GPU, where 8-frame passes leave it idle between kernel
-    launches (H200, 128 px, 300-frame chunks, float32: 2.6-2.7k frames/s in 8-frame passes, 21-22k whole)."""
-    return None if torch.device(device).type == "cuda" else TRUNK_FRAMES
+def make_config(*, size: int, frames: int, dropout: float, batch_norm: bool, hr_weight: float,
+                band: tuple[float, float], temperature: float) -> dict[str, Any]:
+    """The ``config`` entry of a checkpoint: everything needed to rebuild and feed the model."""
+    return {"architecture": ARCHITECTURE, "version": ARCHITECTURE_VERSION, "size": int(size),
+            "frames": int(frames), "dropout": float(dropout), "batch_norm": bool(batch_norm),
+            "hr_weight": float(hr_weight), "band": [float(band[0]), float(band[1])],
+            "temperature": float(temperature), "input": "RGB face crops, per-pixel z-scored over the clip"}
 
 
-@dataclass
-class LoadedModel:
-    """A checkpoint ready to run: ``model`` (eval mode, on ``device``), its ``config`` and ``meta``."""
+def versions() -> dict[str, str]:
+    """Versions of the software a checkpoint was made with."""
+    import torchvision
 
-    model: ResNetTCN
-    config: dict[str, Any]
-    meta: dict[str, Any]
-    path: Path
-    device: torch.device
+    try:
+        from importlib.metadata import version
 
-    @property
-    def size(self) -> int:
-        """Face-crop side (px) the model was trained on."""
-        return int(self.config["size"])
-
-    @property
-    def frames(self) -> int:
-        """Clip length (frames) the model was trained on."""
-        return int(self.config["frames"])
+        bench = version("rppg-bench")
+    except Exception:  # noqa: BLE001 - not installed as a distribution
+        bench = "unknown"
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "numpy": np.__version__, "rppg_bench": bench}
 
 
-def _not_ours(path: Path, why: str) -> ValueError:
+def plain(obj: Any) -> Any:
+    """``obj`` with every value a builtin (str, int, float, bool, None, list, dict), as
+    ``torch.load(weights_only=True)`` accepts them (e.g. ``torch.__version__`` is a str subclass)."""
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if obj is None or type(obj) in (bool, int, float, str):
+        return obj
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj)
+    return str(obj)
+
+
+def save_checkpoint(path: Path, model: torch.nn.Module, config: dict, meta: dict) -> Path:
+    """Write a checkpoint ``{"state_dict", "config", "meta"}`` to ``path`` atomically; returns ``path``."""
+    state = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+             "config": plain(config), "meta": plain(meta)}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+    return path
+
+
+def optimizer_path(checkpoint: str | Path) -> Path:
+    """Side file with the optimizer state of ``checkpoint``: ``ckpt_ep{N}.optim.pt``."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".optim.pt")
+
+
+def save_optimizer(checkpoint: Path, optimizer: torch.optim.Optimizer, scaler: Any,
+                   previous: Path | None = None) -> None:
+    """Write the optimizer (and AMP scaler) state next to ``checkpoint``; drop ``previous``'s side file."""
+    state = {"optimizer": optimizer.state_dict(),
+             "scaler": scaler.state_dict() if scaler is not None and scaler.is_enabled() else None}
+    target = optimizer_path(checkpoint)
+    tmp = target.with_name(target.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(target)
+    if previous is not None and optimizer_path(previous) != target:
+        optimizer_path(previous).unlink(missing_ok=True)
+
+
+def not_ours(path: Path, why: str) -> ValueError:
+    """The error for a file at ``path`` that is not a checkpoint of this model, saying ``why``."""
     return ValueError(f"{path}: not a ResNet-18 + TCN checkpoint ({why})")
 
 
@@ -87,7 +105,8 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """The checkpoint dict in ``path`` (tensors on the CPU), validated.
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming
-    the file for anything that is not a checkpoint written by :func:`train`.
+    the file for anything that is not a checkpoint written by
+    :func:`rppg_bench.methods.resnet.train`.
     """
     path = Path(path)
     if not path.is_file():
@@ -95,229 +114,19 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise _not_ours(path, f"torch.load cannot read it: {type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        raise not_ours(path, f"torch.load cannot read it: {type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt or not isinstance(ckpt.get("config"), dict):
         what = "a bare state dict, perhaps of another model" if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise _not_ours(path, f"found {what}; expected a dict with 'state_dict' and 'config' as written by train()")
+        raise not_ours(path, f"found {what}; expected a dict with 'state_dict' and 'config' as written by train()")
     cfg = ckpt["config"]
     if cfg.get("architecture") != ARCHITECTURE:
-        raise _not_ours(path, f"architecture is {cfg.get('architecture')!r}, expected {ARCHITECTURE!r}")
+        raise not_ours(path, f"architecture is {cfg.get('architecture')!r}, expected {ARCHITECTURE!r}")
     if int(cfg.get("version", -1)) > ARCHITECTURE_VERSION:
-        raise _not_ours(path, f"written by a newer version ({cfg.get('version')}) of the model code "
-                              f"(this is version {ARCHITECTURE_VERSION})")
+        raise not_ours(path, f"written by a newer version ({cfg.get('version')}) of the model code "
+                             f"(this is version {ARCHITECTURE_VERSION})")
     for key in ("size", "frames"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
-            raise _not_ours(path, f"config has no valid {key!r}")
+            raise not_ours(path, f"config has no valid {key!r}")
     ckpt.setdefault("meta", {})
     return ckpt
-
-
-def load_checkpoint(path: str | Path, device: str | torch.device | None = "cpu") -> LoadedModel:
-    """Model of checkpoint ``path`` on ``device`` (``"cuda"`` without a GPU: CPU with a warning), eval mode.
-
-    Raises ``ValueError`` naming the file when it is not a checkpoint of this
-    model or its weights do not fit the architecture.
-    """
-    path = Path(path)
-    ckpt = read_checkpoint(path)
-    cfg = ckpt["config"]
-    model = ResNetTCN(dropout=float(cfg.get("dropout", 0.1)), batch_norm=bool(cfg.get("batch_norm", True)))
-    try:
-        model.load_state_dict(ckpt["state_dict"])
-    except (RuntimeError, TypeError, AttributeError) as exc:
-        raise _not_ours(path, f"its weights do not fit the model: {str(exc).splitlines()[0]}") from exc
-    dev = pick_device(device)
-    return LoadedModel(model=model.to(dev).eval(), config=cfg, meta=ckpt["meta"], path=path, device=dev)
-
-
-def chunk_starts(n: int, frames: int) -> list[int]:
-    """Starts of the chunks of ``frames`` frames covering ``n`` frames, half overlapping, the last flush with the end."""
-    if n <= frames:
-        return [0]
-    step = max(1, frames // 2)
-    starts = list(range(0, n - frames + 1, step))
-    if starts[-1] + frames < n:
-        starts.append(n - frames)
-    return starts
-
-
-def overlap_weights(n: int) -> np.ndarray:
-    """Hann weights (n,) for overlap-add, strictly positive (half-sample shifted, plus 1e-3)."""
-    return 0.5 - 0.5 * np.cos(2 * np.pi * (np.arange(n) + 0.5) / n) + 1e-3
-
-
-def predict_crops(model: ResNetTCN, crops: np.ndarray, frames: int, device: torch.device | str = "cpu",
-                  *, amp: bool = False, trunk_frames: int | None | str = "auto") -> np.ndarray:
-    """Raw pulse (N,) float64 of face crops ``crops`` (N, S, S, 3) uint8 RGB.
-
-    The video is cut into chunks of ``frames`` frames overlapping by half
-    (a video shorter than that is one chunk; :func:`chunk_starts`); each
-    chunk's output is z-scored and the chunks are overlap-added with Hann
-    weights. Only one chunk is on ``device`` at a time. ``amp``: float16
-    autocast (CUDA only). ``trunk_frames``: frames normalised and run through
-    the trunk at once (None: the whole chunk; same values, more memory;
-    ``"auto"``: :func:`default_trunk_frames` of ``device``).
-    """
-    if crops.ndim != 4 or crops.shape[-1] != 3:
-        raise ValueError(f"expected crops of shape (N, S, S, 3), got {crops.shape}")
-    return predict_crop_stream(model, iter(crops), frames, device, amp=amp, trunk_frames=trunk_frames)
-
-
-@torch.inference_mode()
-def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: int,
-                        device: torch.device | str = "cpu", *, amp: bool = False,
-                        trunk_frames: int | None | str = "auto") -> np.ndarray:
-    """:func:`predict_crops` over crops (S, S, 3) arriving one at a time, holding at most one chunk
-    (``frames`` crops): the same chunks, the same numbers, memory bounded whatever the video's length."""
-    frames = int(frames)
-    step = max(1, frames // 2)
-    device = torch.device(device)
-    if trunk_frames == "auto":
-        trunk_frames = default_trunk_frames(device)
-    use_amp = amp and device.type == "cuda"
-    model.eval()
-    buffer: deque[np.ndarray] = deque(maxlen=frames)
-    acc: list[float] = []
-    wsum: list[float] = []
-
-    def run(start: int) -> None:
-        x = torch.from_numpy(np.stack(buffer)).to(device).permute(0, 3, 1, 2).unsqueeze(0)  # (1, T, 3, S, S)
-        with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
-            out = model(x, frames_per_pass=trunk_frames) if isinstance(model, ResNetTCN) else model(x)
-        y = out[0].float().cpu().numpy().astype(np.float64)
-        y = (y - y.mean()) / (y.std() + 1e-8)
-        w = overlap_weights(len(y))
-        for k in range(len(y)):
-            acc[start + k] += w[k] * y[k]
-            wsum[start + k] += w[k]
-
-    n, next_start, last_end = 0, 0, 0
-    for crop in crops:
-        buffer.append(crop)
-        acc.append(0.0)
-        wsum.append(0.0)
-        n += 1
-        if n == next_start + frames:  # the buffer holds frames [next_start, n)
-            run(next_start)
-            last_end, next_start = n, next_start + step
-    if n < 2:
-        raise ValueError(f"need at least 2 frames, got {n}")
-    if last_end == 0:  # shorter than one chunk: one chunk of all frames
-        run(0)
-    elif last_end < n:  # a last chunk flush with the end
-        run(n - frames)
-    return np.asarray(acc) / np.asarray(wsum)
-
-
-def extract_with_model(video: Recording | str | Path, loaded: LoadedModel, frames: int | None = None,
-                       verbose: bool = False, amp: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """``(times, signal)`` of ``video`` with an already loaded model (see :func:`extract_rppg_signal_resnet`).
-
-    Uses the face crops already computed for the recording (the benchmark's
-    shared pass) when there are; otherwise decodes the video once, cropping and
-    scoring chunk by chunk, so memory does not grow with the video's length.
-    """
-    rec = as_recording(video)
-    frames = int(frames or loaded.frames)
-    if frames < 2:
-        raise ValueError(f"frames must be >= 2, got {frames}")
-    t0 = time.perf_counter()
-    prod = cached_products(rec, None)
-    if prod is not None and prod.crops is not None and prod.crops.shape[1] == loaded.size:
-        raw = predict_crops(loaded.model, prod.crops, frames, loaded.device, amp=amp)
-        times, fps, how = prod.times, prod.fps, "precomputed face crops"
-    else:
-        crops = iter_face_crops(rec, FaceParams(crop_size=loaded.size))
-        try:
-            raw = predict_crop_stream(loaded.model, crops, frames, loaded.device, amp=amp)
-        except ValueError as exc:
-            raise RecordingError(rec.path, f"cannot run the model: {exc}") from exc
-        times, fps, how = decoded_frame_times(rec, len(raw)), float(rec.fps), "cropped while decoding"
-    t1 = time.perf_counter()
-    signal = signal_postprocess(raw, fps)
-    if verbose:
-        print(f"{rec.path}: {len(raw)} frames at {fps:.2f} fps, {len(chunk_starts(len(raw), frames))} "
-              f"chunk(s) of {frames} ({how}); {1e3 * (t1 - t0):.0f} ms on {loaded.device}")
-    return np.asarray(times, float), signal
-
-
-def extract_rppg_signal_resnet(video_path, model_path, frames=None, device='cuda', verbose=False):
-    """Pulse signal of one video with a trained ResNet-18 + TCN checkpoint.
-
-    Parameters
-    ----------
-    video_path : video file (or a ``Recording``).
-    model_path : checkpoint written by :func:`train` (``ckpt_ep{N}.pth``).
-    frames : chunk length in frames; default: the checkpoint's clip length.
-    device : ``'cuda'`` (default; falls back to the CPU with a warning when
-        there is no GPU), ``'cpu'`` or any torch device.
-    verbose : print frame count, chunks and timings.
-
-    Returns
-    -------
-    times : (N,) s, one per frame, strictly increasing.
-    signal : (N,) finite, in [0, 1] (detrended, band-passed, min-max scaled).
-    """
-    return extract_with_model(video_path, load_checkpoint(model_path, device), frames=frames, verbose=verbose)
-
-
-def process_all_videos_resnet(dataset_path, model_path, frames=None, device='cuda'):
-    """Evaluate a checkpoint on a folder of videos with same-stem ``.txt`` ground truth.
-
-    Prints, per file, ``f"{name:<36} RMSE={rmse:.4f}  MAE={mae:.4f}  ({ms:.0f} ms)"``
-    (name: the video's path relative to ``dataset_path``; RMSE/MAE: waveform
-    errors of the time-aligned [0, 1]-normalised prediction and reference, see
-    :func:`rppg_bench.metrics.evaluate.aligned_waveforms`; ms: wall time of
-    the extraction, decoding and face cropping included), then a rule of 62
-    ``-`` and ``Mean RMSE: x.xxxx`` / ``Mean MAE : x.xxxx``. A file that
-    cannot be processed prints ``name  ERROR: reason`` and is left out of the means.
-
-    Returns one dict per file: ``name``, ``path``, ``rmse``, ``mae``, ``ms``,
-    ``times``, ``signal`` (NaN metrics and an ``error`` message when it failed).
-    """
-    from ...datasets.errors import RecordingError
-    from ...datasets.folder import load_folder
-    from ...metrics.errors import waveform_errors
-    from ...metrics.evaluate import aligned_waveforms
-
-    root = Path(dataset_path)
-    loaded = load_checkpoint(model_path, device)
-    results: list[dict[str, Any]] = []
-    for entry in load_folder(root):
-        if isinstance(entry, RecordingError):
-            name = _display_name(Path(entry.path), root)
-            print(f"{name:<36} ERROR: {entry.problem}")
-            results.append({"name": name, "path": str(entry.path), "rmse": float("nan"),
-                            "mae": float("nan"), "ms": float("nan"), "error": str(entry)})
-            continue
-        name = _display_name(entry.path, root)
-        t0 = time.perf_counter()
-        try:
-            times, signal = extract_with_model(entry, loaded, frames=frames)
-            ms = 1e3 * (time.perf_counter() - t0)
-            _, pred01, ref01, _ = aligned_waveforms(times, signal, entry.ppg_times, entry.ppg)
-            err = waveform_errors(pred01, ref01)
-        except Exception as exc:  # noqa: BLE001 - one bad video never stops the others
-            print(f"{name:<36} ERROR: {exc}")
-            results.append({"name": name, "path": str(entry.path), "rmse": float("nan"),
-                            "mae": float("nan"), "ms": float("nan"), "error": str(exc)})
-            continue
-        rmse, mae = float(err["rmse"]), float(err["mae"])
-        print(f"{name:<36} RMSE={rmse:.4f}  MAE={mae:.4f}  ({ms:.0f} ms)")
-        results.append({"name": name, "path": str(entry.path), "rmse": rmse, "mae": mae, "ms": ms,
-                        "times": times, "signal": signal})
-    ok = [r for r in results if "error" not in r]
-    mean_rmse = float(np.mean([r["rmse"] for r in ok])) if ok else float("nan")
-    mean_mae = float(np.mean([r["mae"] for r in ok])) if ok else float("nan")
-    print(RULE)
-    print(f"Mean RMSE: {mean_rmse:.4f}")
-    print(f"Mean MAE : {mean_mae:.4f}")
-    return results
-
-
-def _display_name(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.name
