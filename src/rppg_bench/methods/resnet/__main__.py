@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--resume", default=None, help="checkpoint to continue from")
         _train_options(p)
         a = p.parse_args(argv)
-        from .train import train
+        from .trainer import train
 
         path = train(a.root, dataset=a.dataset, dataset_params=dict(a.dataset_param), device=a.device,
                      seed=a.seed, out_dir=a.out_dir, resume=a.resume, **_train_kwargs(a))
@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _train_options(p, epochs=30, lr=1e-3, batch=4, frames=150, size=64)
         a = p.parse_args(argv)
         from .crossval import cross_validate, summarize
-        from .train import load_recordings
+        from .trainer import load_recordings
 
         recs = load_recordings(a.root, a.dataset, dict(a.dataset_param))
         rows = cross_validate(recs, k=a.folds, seed=a.seed, out_dir=a.out_dir, device=a.device,
