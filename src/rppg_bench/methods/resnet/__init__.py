@@ -13,15 +13,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .infer import extract_rppg_signal_resnet, load_checkpoint, process_all_videos_resnet
+    from .infer import (
+        extract_rppg_signal_resnet,
+        load_checkpoint,
+        process_all_videos_resnet,
+    )
     from .model import ResNetTCN
     from .trainer import train
+
+__all__ = ["ResNetTCN", "extract_rppg_signal_resnet", "load_checkpoint", "process_all_videos_resnet", "train"]
 
 #: published name -> the submodule defining it
 _WHERE = {"ResNetTCN": "model", "extract_rppg_signal_resnet": "infer", "load_checkpoint": "infer",
           "process_all_videos_resnet": "infer", "train": "trainer"}
-
-__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:

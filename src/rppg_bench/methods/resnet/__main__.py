@@ -50,7 +50,8 @@ def _train_options(p: argparse.ArgumentParser, *, epochs: int = 30, lr: float = 
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--amp", action="store_true", help="mixed precision")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--cache-dir", default=None, help="folder for the .npy face-crop cache")
+    p.add_argument("--cache-dir", default=None,
+                   help="face products cache folder (<dir>/products, shared with the benchmark's --cache-dir)")
     p.add_argument("--no-augment", dest="augment", action="store_false")
     p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that exceeds this")
     p.add_argument("--save-every", type=int, default=1, help="write a checkpoint every N epochs")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ class TrainConfig:
     band: tuple[float, float] = DEFAULT_BAND_HZ
     temperature: float = DEFAULT_TEMPERATURE
     augment: bool = True
-    jitter: Jitter = Jitter()
+    jitter: Jitter = field(default_factory=Jitter)
     stride: int | None = None
     pretrained_path: str | Path | None = None
     save_every: int = 1

@@ -34,7 +34,13 @@ from typing import Any
 import torch
 
 from ...datasets.recording import Recording
-from .checkpoint import optimizer_path, read_checkpoint, save_checkpoint, save_optimizer, versions
+from .checkpoint import (
+    optimizer_path,
+    read_checkpoint,
+    save_checkpoint,
+    save_optimizer,
+    versions,
+)
 from .config import TrainConfig
 from .data import ClipDataset, Jitter, recording_arrays
 from .device import pick_device
