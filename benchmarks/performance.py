@@ -148,7 +148,7 @@ _RESNET_MEM_CHILD = """
 import sys, time, torch
 from rppg_bench.methods.resnet import extract_rppg_signal_resnet
 from rppg_bench.methods.resnet.model import ResNetTCN
-from rppg_bench.methods.resnet.train import make_config, save_checkpoint
+from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
 from pathlib import Path
 video, ckpt = sys.argv[1], Path(sys.argv[2])
 torch.manual_seed(0)

@@ -31,6 +31,7 @@ from rppg_bench.methods.resnet import (
     process_all_videos_resnet,
     train,
 )
+from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
 from rppg_bench.methods.resnet.data import (
     ClipDataset,
     Jitter,
@@ -53,7 +54,6 @@ from rppg_bench.methods.resnet.model import (
     normalize_clip,
     standardize,
 )
-from rppg_bench.methods.resnet.train import make_config, save_checkpoint
 
 FPS = 30.0
 SIZE = 64

@@ -26,6 +26,7 @@ from rppg_bench.datasets.errors import RecordingError
 from rppg_bench.preprocessing.decode import as_recording
 from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint
+from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
 from rppg_bench.methods.resnet.export import (
     TOLERANCE,
     export_onnx,
@@ -38,7 +39,6 @@ from rppg_bench.methods.resnet.export import (
 )
 from rppg_bench.methods.resnet.infer import extract_with_model, predict_crops
 from rppg_bench.methods.resnet.stream import FaceCropper, RingBuffer, StreamScorer, stream
-from rppg_bench.methods.resnet.train import make_config, save_checkpoint
 from test_resnet import FPS, SIZE, face_video
 
 FRAMES = 16

@@ -20,8 +20,8 @@ from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.preprocessing.products import VideoProducts
 from rppg_bench.preprocessing.store import memoise_products, video_products
 from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint, train
+from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
 from rppg_bench.methods.resnet.infer import TRUNK_FRAMES, default_trunk_frames, extract_with_model, predict_crops
-from rppg_bench.methods.resnet.train import make_config, save_checkpoint
 from test_resnet import FPS, SIZE, pulse_clips
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")

@@ -50,7 +50,8 @@ def _train_options(p: argparse.ArgumentParser, *, epochs: int = 30, lr: float = 
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--amp", action="store_true", help="mixed precision")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--cache-dir", default=None, help="folder for the .npy face-crop cache")
+    p.add_argument("--cache-dir", default=None,
+                   help="face products cache folder (<dir>/products, shared with the benchmark's --cache-dir)")
     p.add_argument("--no-augment", dest="augment", action="store_false")
     p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that exceeds this")
     p.add_argument("--save-every", type=int, default=1, help="write a checkpoint every N epochs")
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--resume", default=None, help="checkpoint to continue from")
         _train_options(p)
         a = p.parse_args(argv)
-        from .train import train
+        from .trainer import train
 
         path = train(a.root, dataset=a.dataset, dataset_params=dict(a.dataset_param), device=a.device,
                      seed=a.seed, out_dir=a.out_dir, resume=a.resume, **_train_kwargs(a))
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _train_options(p, epochs=30, lr=1e-3, batch=4, frames=150, size=64)
         a = p.parse_args(argv)
         from .crossval import cross_validate, summarize
-        from .train import load_recordings
+        from .trainer import load_recordings
 
         recs = load_recordings(a.root, a.dataset, dict(a.dataset_param))
         rows = cross_validate(recs, k=a.folds, seed=a.seed, out_dir=a.out_dir, device=a.device,

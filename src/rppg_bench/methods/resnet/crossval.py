@@ -1,6 +1,6 @@
 """Subject-wise k-fold cross-validation of ResNet-18 + TCN against classical methods.
 
-For each fold of :func:`rppg_bench.datasets.splits.subject_folds`, :func:`.train.train` learns on
+For each fold of :func:`rppg_bench.datasets.splits.subject_folds`, :func:`.trainer.train` learns on
 the training subjects only; the checkpoint then runs on the held-out videos,
 and so do the classical methods named in ``compare`` (POS by default). Heart
 rates come from :func:`rppg_bench.metrics.heart_rate.hr_estimate` (default
@@ -41,12 +41,12 @@ def cross_validate(recordings: Sequence[Recording], *, k: int = 3, seed: int = 0
 
     Rows: ``fold``, ``video``, ``subject``, ``hr_true`` and, for ``resnet``
     and every method in ``compare``, ``hr_<method>`` (bpm). Checkpoints go to
-    ``out_dir/fold<i>/``; ``train_kwargs`` go to :func:`.train.train`
+    ``out_dir/fold<i>/``; ``train_kwargs`` go to :func:`.trainer.train`
     (``epochs``, ``lr``, ``batch``, ``frames``, ``size``, ``max_minutes``, ...).
     """
     from ..registry import create_method
     from .infer import extract_with_model, load_checkpoint
-    from .train import train
+    from .trainer import train
 
     rows: list[dict[str, Any]] = []
     for i, (train_recs, test_recs) in enumerate(subject_folds(recordings, k=k, seed=seed)):

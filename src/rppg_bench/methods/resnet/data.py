@@ -1,9 +1,9 @@
 """Training data for the ResNet-18 + TCN model: face-crop clips with their PPG.
 
 - :func:`recording_arrays`: one ``Recording`` -> its face crops (N, S, S, 3)
-  uint8 RGB (from :func:`rppg_bench.methods.face.video_products`, memoised on
-  the recording, or from a ``.npy`` disk cache keyed by the video's path,
-  size, modification time and the crop parameters) and the ground-truth PPG
+  uint8 RGB (the face products of :mod:`rppg_bench.preprocessing`: those
+  memoised on the recording, or from the content-keyed products store under
+  ``cache_dir``, read back as a memory map) and the ground-truth PPG
   resampled onto the frame times (``np.interp``); only frames inside the
   ground truth's time span are kept.
 - :class:`ClipDataset`: clips of ``frames`` consecutive frames, ``stride``
@@ -15,8 +15,9 @@
 
 from __future__ import annotations
 
-import hashlib
+import struct
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,7 @@ import torch
 from ...datasets.recording import Recording
 from ...preprocessing.kinds import compute_products
 from ...preprocessing.params import FaceParams
-from ...preprocessing.store import cached_products, video_products
-
-CACHE_VERSION = 1
+from ...preprocessing.store import cached_products, products_cache_file, save_products, video_products
 
 
 @dataclass
@@ -53,46 +52,75 @@ def recording_subject(rec: Recording) -> str:
     return rec.subject or rec.name
 
 
-def crop_cache_key(rec: Recording, params: FaceParams) -> str:
-    """Hex key of the crops of ``rec`` under ``params``: path, size, mtime of the source, crop settings."""
-    path = rec.path.resolve()
-    try:
-        st = path.stat()
-        stamp = f"{st.st_size}:{st.st_mtime_ns}"
-    except OSError:
-        stamp = "?"
-    text = f"v{CACHE_VERSION}|{path}|{stamp}|{params.crop_size}|{params.crop_scale}|{params.tracking_key()}"
-    return hashlib.sha1(text.encode()).hexdigest()[:20]
-
-
 def face_crops(rec: Recording, size: int, *, cache_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Face crops (N, size, size, 3) uint8 RGB, frame times (N,) s and fps (Hz) of ``rec``.
 
-    Without ``cache_dir`` the products are memoised on the recording; with it
-    they are computed once, written to ``<cache_dir>/<key>.crops.npy`` and
-    ``.times.npy``, and read back as memory maps (bounded memory when training
-    on many long videos).
+    Crops already memoised on the recording are used as they are. Otherwise,
+    without ``cache_dir`` the products are computed and memoised on the
+    recording; with it they come from the products store under ``cache_dir``
+    (:func:`rppg_bench.preprocessing.store.products_cache_file`, computed and written
+    there once) and the crops are a read-only memory map (bounded memory when
+    training on many long videos).
     """
+    prod = cached_products(rec, None)
+    if prod is not None and prod.crops is not None and prod.crops.shape[1] == size:
+        return prod.crops, prod.times, prod.fps
     params = FaceParams(crop_size=size)
     if cache_dir is None:
-        prod = cached_products(rec, None)
-        if prod is None or prod.crops is None or prod.crops.shape[1] != size:
-            prod = video_products(rec, params)
+        prod = video_products(rec, params)
         return prod.crops, prod.times, prod.fps
-    cache_dir = Path(cache_dir)
-    key = crop_cache_key(rec, params)
-    crops_file, times_file = cache_dir / f"{key}.crops.npy", cache_dir / f"{key}.times.npy"
-    if not (crops_file.is_file() and times_file.is_file()):
+    path = products_cache_file(rec, params, Path(cache_dir))
+    stored = stored_crops(path)
+    if stored is None:
         prod = compute_products(rec, params)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = crops_file.with_suffix(".tmp.npy")
-        np.save(tmp, prod.crops)
-        np.save(times_file, np.asarray(prod.times, dtype=np.float64))
-        tmp.replace(crops_file)  # the crops file appears last and complete
-    times = np.load(times_file)
-    crops = np.load(crops_file, mmap_mode="r")
-    fps = float((len(times) - 1) / (times[-1] - times[0])) if len(times) > 1 else float(rec.fps)
-    return crops, times, fps
+        try:
+            save_products(path, prod)
+        except OSError as exc:  # a full or read-only cache never costs a recording
+            warnings.warn(f"{exc}; training on {rec.path} without caching its crops", RuntimeWarning, stacklevel=2)
+            return prod.crops, prod.times, prod.fps
+        stored = stored_crops(path)
+    if stored is None:
+        raise ValueError(f"{path}: the face products just written for {rec.path} cannot be read back")
+    return stored
+
+
+def stored_crops(path: Path) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Crops (memory-mapped), times (s) and fps (Hz) of the products file ``path`` (``.npz``);
+    None when it is absent, unreadable or holds no crops (a miss)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "crops" not in data.files:
+                return None
+            times, fps = data["times"], float(data["fps"])
+        return npz_memmap(path, "crops"), times, fps
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def npz_memmap(path: Path, name: str) -> np.memmap:
+    """Array ``name`` of the uncompressed ``.npz`` file ``path`` as a read-only memory map.
+
+    An ``.npz`` is a zip of ``.npy`` files; a stored (uncompressed) member's
+    bytes lie in the file as they are, after the member's local header and the
+    ``.npy`` header. ``ValueError`` when the member is compressed or malformed.
+    """
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(f"{name}.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"{path}: {name!r} is compressed and cannot be memory-mapped")
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)  # the zip local file header: fixed part
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise ValueError(f"{path}: no zip entry header for {name!r}")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        version = np.lib.format.read_magic(fh)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(fh)
+        offset = fh.tell()
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape, order="F" if fortran else "C", offset=offset)
 
 
 def recording_arrays(rec: Recording, size: int, *, cache_dir: str | Path | None = None) -> RecordingArrays:

@@ -1,6 +1,6 @@
 """Run a trained ResNet-18 + TCN checkpoint on videos.
 
-- :func:`load_checkpoint`: checkpoint file -> model in eval mode; anything
+- :func:`load_checkpoint`: checkpoint file (:mod:`.checkpoint`) -> model in eval mode; anything
   else (random bytes, a text file renamed ``.pth``, another model's state
   dict) is a ``ValueError`` naming the file. Files are read with
   ``torch.load(..., weights_only=True)``: no code in a checkpoint ever runs.
@@ -38,8 +38,9 @@ from ...preprocessing.decode import as_recording, decoded_frame_times
 from ...preprocessing.kinds import iter_face_crops
 from ...preprocessing.params import FaceParams
 from ...preprocessing.store import cached_products
-from .model import ARCHITECTURE, ARCHITECTURE_VERSION, ResNetTCN
-from .train import pick_device
+from .checkpoint import not_ours, read_checkpoint
+from .device import pick_device
+from .model import ResNetTCN
 
 RULE = "-" * 62
 #: frames normalised and run through the ResNet trunk at once during inference (bounds peak memory:
@@ -76,40 +77,6 @@ class LoadedModel:
         return int(self.config["frames"])
 
 
-def _not_ours(path: Path, why: str) -> ValueError:
-    return ValueError(f"{path}: not a ResNet-18 + TCN checkpoint ({why})")
-
-
-def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The checkpoint dict in ``path`` (tensors on the CPU), validated.
-
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming
-    the file for anything that is not a checkpoint written by :func:`train`.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: checkpoint file does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise _not_ours(path, f"torch.load cannot read it: {type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
-    if not isinstance(ckpt, dict) or "state_dict" not in ckpt or not isinstance(ckpt.get("config"), dict):
-        what = "a bare state dict, perhaps of another model" if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise _not_ours(path, f"found {what}; expected a dict with 'state_dict' and 'config' as written by train()")
-    cfg = ckpt["config"]
-    if cfg.get("architecture") != ARCHITECTURE:
-        raise _not_ours(path, f"architecture is {cfg.get('architecture')!r}, expected {ARCHITECTURE!r}")
-    if int(cfg.get("version", -1)) > ARCHITECTURE_VERSION:
-        raise _not_ours(path, f"written by a newer version ({cfg.get('version')}) of the model code "
-                              f"(this is version {ARCHITECTURE_VERSION})")
-    for key in ("size", "frames"):
-        if not isinstance(cfg.get(key), int) or cfg[key] < 1:
-            raise _not_ours(path, f"config has no valid {key!r}")
-    ckpt.setdefault("meta", {})
-    return ckpt
-
-
 def load_checkpoint(path: str | Path, device: str | torch.device | None = "cpu") -> LoadedModel:
     """Model of checkpoint ``path`` on ``device`` (``"cuda"`` without a GPU: CPU with a warning), eval mode.
 
@@ -123,7 +90,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device | None = "cpu")
     try:
         model.load_state_dict(ckpt["state_dict"])
     except (RuntimeError, TypeError, AttributeError) as exc:
-        raise _not_ours(path, f"its weights do not fit the model: {str(exc).splitlines()[0]}") from exc
+        raise not_ours(path, f"its weights do not fit the model: {str(exc).splitlines()[0]}") from exc
     dev = pick_device(device)
     return LoadedModel(model=model.to(dev).eval(), config=cfg, meta=ckpt["meta"], path=path, device=dev)
 

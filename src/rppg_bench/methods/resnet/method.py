@@ -92,7 +92,7 @@ class ResNetMethod(Method):
 
     def fit(self, recordings: Sequence[Recording], out_dir: Path, seed: int = 0) -> dict[str, Any]:
         """Train on ``recordings`` (checkpoints ``ckpt_ep{N}.pth`` in ``out_dir``); returns ``{"model": path}``."""
-        from .train import train
+        from .trainer import train
 
         ckpt = train(None, recordings=list(recordings), epochs=self.epochs, lr=self.lr, batch=self.batch,
                      frames=self.clip_frames, size=self.size, device=self.device, seed=seed, out_dir=out_dir,

@@ -49,9 +49,6 @@ ARCHITECTURE = "resnet18-tcn"
 ARCHITECTURE_VERSION = 1
 """Bumped whenever a change makes old checkpoints unloadable."""
 
-CROP_SIZES = (128, 96, 64)
-"""Face-crop sides (px) the model is meant for (128 default, 96/64 when memory is short)."""
-
 FEATURES = 512
 NORM_EPS = 1e-3
 

@@ -6,9 +6,9 @@ frame rate, or as fast as possible with ``realtime=False``), a
 index, OpenCV). Per frame:
 
 1. face crop with the offline pipeline's own functions
-   (:mod:`rppg_bench.methods.face`: MediaPipe FaceMesh in tracking mode on
-   every frame, :func:`~rppg_bench.methods.face.face_square` and
-   :func:`~rppg_bench.methods.face.crop_square`; a frame without a face holds
+   (:mod:`rppg_bench.preprocessing.landmarks`: MediaPipe FaceMesh in tracking mode on
+   every frame, :func:`~rppg_bench.preprocessing.roi.face_square` and
+   :func:`~rppg_bench.preprocessing.roi.crop_square`; a frame without a face holds
    the last face; frames before the first face are skipped and counted);
 2. the crop goes into a ring buffer of ``window`` crops (default: the model's
    clip length), the only frame data kept: memory is bounded by the window,
@@ -48,7 +48,7 @@ import torch
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
 from ...preprocessing.decode import as_recording
-from ...preprocessing.landmarks import face_mesh as _face_mesh
+from ...preprocessing.landmarks import face_mesh
 from ...preprocessing.landmarks import frame_landmarks
 from ...preprocessing.params import FaceParams
 from ...preprocessing.roi import crop_square, face_square
@@ -199,7 +199,7 @@ class StreamScorer:
 
 
 class FaceCropper:
-    """Per-frame face crops as :func:`rppg_bench.methods.face.compute_products` makes them.
+    """Per-frame face crops as :func:`rppg_bench.preprocessing.kinds.compute_products` makes them.
 
     MediaPipe FaceMesh in tracking mode; a frame without a face holds the
     last face; ``None`` until the first face. :meth:`close` frees the detector.
@@ -212,7 +212,7 @@ class FaceCropper:
             raise ValueError("streaming runs FaceMesh on every frame: landmark_every must be 1, "
                              f"got {params.landmark_every}")
         self.params, self.points = params, None
-        self._mesh = _face_mesh(params)
+        self._mesh = face_mesh(params)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray | None:
         points = frame_landmarks(self._mesh, frame)

@@ -1,0 +1,66 @@
+"""The options of one ResNet-18 + TCN training run, in one frozen value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .checkpoint import make_config
+from .data import Jitter
+from .loss import DEFAULT_BAND_HZ, DEFAULT_HR_WEIGHT, DEFAULT_TEMPERATURE
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a training run does, apart from where its data, device and files are.
+
+    ``epochs`` in total (a resumed run stops there too); AdamW ``lr`` and
+    ``weight_decay``; ``batch`` clips of ``frames`` frames, ``stride`` frames
+    apart (None: ``frames // 2``); ``size`` face-crop side (px); ``seed`` for
+    weights, clip order and augmentation. Model: ``dropout``, ``batch_norm``,
+    ``pretrained_path``. Loss: ``hr_weight``, ``band`` (Hz), ``temperature``.
+    Augmentation: ``augment`` with ``jitter`` ranges. Loop: ``amp`` (mixed
+    precision), ``compile`` (``torch.compile``), ``grad_clip`` (max gradient
+    norm, None: none), ``save_every`` (epochs), ``max_minutes`` (wall time
+    after which the current epoch is the last), ``deterministic``, ``progress``.
+    """
+
+    epochs: int = 30
+    lr: float = 3e-4
+    batch: int = 6
+    frames: int = 300
+    size: int = 128
+    seed: int = 0
+    amp: bool = False
+    compile: bool = False
+    progress: bool = True
+    weight_decay: float = 1e-2
+    dropout: float = 0.1
+    batch_norm: bool = True
+    hr_weight: float = DEFAULT_HR_WEIGHT
+    band: tuple[float, float] = DEFAULT_BAND_HZ
+    temperature: float = DEFAULT_TEMPERATURE
+    augment: bool = True
+    jitter: Jitter = field(default_factory=Jitter)
+    stride: int | None = None
+    pretrained_path: str | Path | None = None
+    save_every: int = 1
+    grad_clip: float | None = 5.0
+    max_minutes: float | None = None
+    deterministic: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch < 1 or self.frames < 2:
+            raise ValueError(f"need epochs >= 1, batch >= 1, frames >= 2; "
+                             f"got {self.epochs}, {self.batch}, {self.frames}")
+
+    def model_config(self) -> dict[str, Any]:
+        """The ``config`` entry of the checkpoints this run writes (:func:`.checkpoint.make_config`)."""
+        return make_config(size=self.size, frames=self.frames, dropout=self.dropout, batch_norm=self.batch_norm,
+                           hr_weight=self.hr_weight, band=self.band, temperature=self.temperature)
+
+    def run_meta(self) -> dict[str, Any]:
+        """The training settings recorded in every checkpoint's ``meta``."""
+        return {"lr": float(self.lr), "batch": int(self.batch), "epochs": int(self.epochs),
+                "weight_decay": float(self.weight_decay), "augment": bool(self.augment), "amp": bool(self.amp)}
