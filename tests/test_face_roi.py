@@ -41,7 +41,7 @@ def test_every_roi_kind_has_an_entry_in_the_table():
 def test_native_log_lines_are_dropped_unless_wanted(capfd):
     import os
 
-    from rppg_bench.preprocessing.native_logs import (
+    from rppg_bench.native_logs import (
         native_logs_wanted,
         quiet_native_logs,
     )
@@ -119,7 +119,7 @@ def test_a_run_keeps_mediapipe_native_log_lines_off_the_terminal(ubfc_root, tmp_
 def test_verbose_flag_lets_native_logs_through_in_workers_too(monkeypatch, capsys):
     import os
 
-    from rppg_bench.preprocessing.native_logs import VERBOSE_ENV, native_logs_wanted
+    from rppg_bench.native_logs import VERBOSE_ENV, native_logs_wanted
 
     monkeypatch.setenv(VERBOSE_ENV, "0")
     assert benchmark.main(["--verbose", "--list"]) == 0

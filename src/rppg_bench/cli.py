@@ -288,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.verbose:
-        from .preprocessing.native_logs import VERBOSE_ENV
+        from .native_logs import VERBOSE_ENV
 
         os.environ[VERBOSE_ENV] = "1"
     try:

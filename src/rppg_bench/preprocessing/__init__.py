@@ -12,9 +12,9 @@ Modules, from the bottom up:
 - ``products``: ``VideoProducts``, what one pass yields;
 - ``decode``: frame decoding (a video file as a ``Recording``, decoding ahead
   on a thread, frame times);
-- ``native_logs``: MediaPipe's C++ log lines kept off the terminal;
 - ``roi``: skin polygons and their mean colour, face squares and crops;
-- ``landmarks``: MediaPipe FaceMesh, per frame or on keyframes;
+- ``landmarks``: MediaPipe FaceMesh, per frame or on keyframes (its C++ log
+  lines kept off the terminal by ``rppg_bench.native_logs``);
 - ``landmark_roi``: products of the landmark-tracked skin regions;
 - ``haar``: products of rPPG-Toolbox's first-frame Haar box;
 - ``kinds``: the table of ROI kinds (how each computes its products);

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..datasets.recording import Recording
 from .decode import decoded_ahead, opencv_threads
-from .native_logs import native_logs_wanted, quiet_native_logs
+from ..native_logs import native_logs_wanted, quiet_native_logs
 from .params import FaceParams
 
 

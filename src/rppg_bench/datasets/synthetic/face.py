@@ -29,7 +29,7 @@ def face_landmarks(image: np.ndarray, *, min_detection_confidence: float = 0.5) 
     """MediaPipe FaceMesh (static image, 468 points) on RGB ``image``: (468, 2) pixel (x, y)."""
     import mediapipe as mp
 
-    from ...preprocessing.native_logs import quiet_native_logs
+    from ...native_logs import quiet_native_logs
     fm = mp.solutions.face_mesh
     with quiet_native_logs(), fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False,
                                           min_detection_confidence=min_detection_confidence) as mesh:
