@@ -60,6 +60,17 @@ def test_importing_registry_imports_no_method_or_torch():
     assert out.strip() == "False"
 
 
+def test_list_and_help_import_no_torch_jax_or_mediapipe():
+    """``--list`` and ``--help`` answer without loading the heavy frameworks (learned methods load them lazily)."""
+    code = ("import sys, contextlib, io; from rppg_bench.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out: main(['--list'])\n"
+            "assert 'resnet' in out.getvalue(); import rppg_bench.methods.resnet\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+            "print(sorted(m for m in ('torch', 'jax', 'keras', 'mediapipe', 'tensorflow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_decorated_plugin_is_registered_and_created():
     from dataclasses import dataclass
 
