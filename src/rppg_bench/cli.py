@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "hull minus eyes and lips (pyVHR's), or one Haar box (rPPG-Toolbox's)")
     p.add_argument("--landmark-every", type=int, metavar="K",
                    help="run FaceMesh on every K-th frame and interpolate the landmarks between (default 1: "
-                        "every frame; 2 or 3 are faster at a cost in accuracy, see README 'Speed')")
+                        "every frame; 2 or 3 are faster at a cost in accuracy, see docs/speed.md)")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="cache of per-video products and synthetic data (default: $RPPG_CACHE_DIR, "
                         "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")

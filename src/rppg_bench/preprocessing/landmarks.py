@@ -5,7 +5,7 @@ FaceMesh (468 landmarks, tracking mode) is most of the cost of the
 preprocessing pass (about 2.5 ms a frame on one CPU core, 2-3 times the
 decoding of a 640x480 frame). ``FaceParams(landmark_every=k)`` runs it on
 every k-th frame only (:func:`keyframe_landmarks`): a faster pass, but the
-signals are measurably worse on moving faces (README, "Speed"; likely because
+signals are measurably worse on moving faces (docs/speed.md; likely because
 MediaPipe's tracking then crops each keyframe from landmarks k frames old, and
 because the interpolation misses motion between keyframes). Decoding is
 overlapped with FaceMesh: a background thread decodes the next few frames

@@ -20,7 +20,7 @@ class FaceParams:
     MediaPipe settings and ``crop_scale`` are then unused).
     ``landmark_every``: FaceMesh on every this many frames (1: every frame, the
     default), the landmarks of the frames between linearly interpolated: a
-    faster face pass at a measured cost in accuracy (README, "Speed").
+    faster face pass at a measured cost in accuracy (docs/speed.md).
     """
 
     min_detection_confidence: float = 0.5

@@ -17,7 +17,7 @@ READING_NOTE = (
     "HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
     "intervals (resampling subjects). win HR MAE: mean over 10 s windows. wave: [0, 1] waveforms aligned by "
     "timestamps. Best value per column in bold. Paired tests compare methods video by video "
-    "(see README, \"How to read the report\").")
+    "(see docs/report.md in rppg-bench).")
 
 
 def header_lines(record: dict[str, Any]) -> list[str]:
