@@ -189,7 +189,7 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
     (and of the ground truth) in units of the toolbox's FFT bin, ``60 fs / nfft`` bpm."""
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
-    from rppg_bench.metrics.heart_rate import next_power_of_2
+    from rppg_bench.metrics.spectra import next_power_of_2
     from rppg_bench.metrics.protocol import TOOLBOX
 
     lines = ["| video | frames toolbox / ours | trace max abs diff (grey levels) | label HR toolbox / harness "

@@ -79,13 +79,13 @@ def test_bandpass_is_scipys_sosfiltfilt():
 
 
 def test_hann_periodogram_is_scipys():
-    from rppg_bench.metrics.heart_rate import _hann_periodogram, _nfft
+    from rppg_bench.metrics.spectra import hann_periodogram, nfft
 
     rng = np.random.default_rng(2)
     for n, fs in ((300, 30.0), (301, 29.97), (250, 25.0)):
         y = rng.normal(size=n)
-        f, p = sps.periodogram(y, fs=fs, window="hann", nfft=_nfft(n, fs), detrend=False)
-        f2, p2 = _hann_periodogram(y, fs, _nfft(n, fs))
+        f, p = sps.periodogram(y, fs=fs, window="hann", nfft=nfft(n, fs), detrend=False)
+        f2, p2 = hann_periodogram(y, fs, nfft(n, fs))
         np.testing.assert_array_equal(f, f2)
         np.testing.assert_allclose(p2, p, rtol=1e-12, atol=1e-14 * p.max())
 

@@ -8,13 +8,9 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
-from rppg_bench.metrics.heart_rate import (
-    COMPAT_HR_METHODS,
-    HR_METHODS,
-    hr_estimate,
-    next_power_of_2,
-)
+from rppg_bench.metrics.heart_rate import COMPAT_HR_METHODS, HR_METHODS, hr_estimate
 from rppg_bench.metrics.protocol import PROTOCOLS, get_protocol
+from rppg_bench.metrics.spectra import next_power_of_2
 from rppg_bench.metrics.hr_stats import toolbox_errors
 from scipy import signal as sps
 
