@@ -16,10 +16,11 @@ test suite can call them from pytest, unittest or a plain script::
             check_recording_contract(rec, dataset="mydataset")
 
 The rules are in :mod:`.method_checks` (``extract(video) -> (times, signal)``)
-and :mod:`.dataset_checks` (``Recording``).
+and :mod:`.dataset_checks` (``Recording``), with the frame-time rules both share in
+:mod:`.time_checks`.
 """
 
-from .dataset_checks import FRAME_INTERVAL_RANGE_S, check_recording_contract
+from .dataset_checks import check_recording_contract
 from .method_checks import (
     HR_TOLERANCE_BPM,
     check_extract_output,
@@ -27,6 +28,7 @@ from .method_checks import (
     check_method_contract,
     synthetic_contract_clips,
 )
+from .time_checks import FRAME_INTERVAL_RANGE_S, frame_times_problem
 
-__all__ = ["FRAME_INTERVAL_RANGE_S", "HR_TOLERANCE_BPM", "check_extract_output", "check_heart_rate",
+__all__ = ["FRAME_INTERVAL_RANGE_S", "HR_TOLERANCE_BPM", "check_extract_output", "check_heart_rate", "frame_times_problem",
            "check_method_contract", "check_recording_contract", "synthetic_contract_clips"]

@@ -21,8 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     from ..datasets.recording import Recording
 
-#: a frame interval (s) outside this range means the times are not in seconds (ms, ns, frame indices)
-FRAME_INTERVAL_RANGE_S = (1e-3, 1.0)
+from .time_checks import frame_times_problem
 
 
 def _require(ok: bool, rec: Recording, rule: str) -> None:
@@ -49,7 +48,7 @@ def check_recording_contract(rec: Recording, dataset: str | None = None) -> list
       equals the given ``dataset`` when one is given);
     - ``fps`` is a finite number > 0 (Hz);
     - frame times: at least 2, finite, strictly increasing, in seconds (a
-      median frame interval within :data:`FRAME_INTERVAL_RANGE_S` that agrees
+      median frame interval within :data:`.time_checks.FRAME_INTERVAL_RANGE_S` that agrees
       with ``1 / fps`` within 50 %), starting at or after 0;
     - ground truth: ``ppg`` finite, one value per ``ppg_times``, which are
       finite and strictly increasing, at least 2 of them inside the video's
@@ -69,15 +68,9 @@ def check_recording_contract(rec: Recording, dataset: str | None = None) -> list
 
     t = _series(rec, "frame_times", rec.frame_times)
     _require(t.size >= 2, rec, f"needs at least 2 frames, got {t.size}")
-    steps = np.diff(t)
-    if (steps <= 0).any():
-        i = int(np.argmax(steps <= 0))
-        _require(False, rec, f"frame_times do not strictly increase at index {i + 1} ({t[i]} -> {t[i + 1]})")
-    _require(t[0] >= 0, rec, f"frame_times must start at or after 0 s, got {t[0]}")
-    dt = float(np.median(steps))
-    lo, hi = FRAME_INTERVAL_RANGE_S
-    _require(lo <= dt <= hi, rec, f"median frame interval {dt:g} is not a plausible number of seconds "
-                                  f"(expected {lo:g}..{hi:g}): are the times in seconds?")
+    problem = frame_times_problem(t, "frame_times")
+    _require(problem is None, rec, str(problem))
+    dt = float(np.median(np.diff(t)))
     _require(0.5 <= dt * fps <= 1.5, rec, f"median frame interval {dt:g} s disagrees with fps {fps:g} Hz")
 
     ppg = _series(rec, "ppg", rec.ppg)

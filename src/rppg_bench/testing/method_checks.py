@@ -4,7 +4,7 @@
 
 - ``times`` (N,): the frame times in seconds, finite, strictly increasing,
   starting at or after 0, with a median step that is a plausible frame
-  interval (:data:`FRAME_INTERVAL_RANGE_S`, so not ms, ns or frame indices);
+  interval (:data:`.time_checks.FRAME_INTERVAL_RANGE_S`, so not ms, ns or frame indices);
 - ``signal`` (N,): one finite value per frame, normalised to [0, 1];
 - and at least 2 frames.
 
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .dataset_checks import FRAME_INTERVAL_RANGE_S
+from .time_checks import frame_times_problem
 
 if TYPE_CHECKING:
     from ..datasets.recording import Recording
@@ -63,15 +63,8 @@ def check_extract_output(times, signal, n_frames: int | None = None, where: str 
         _require(np.issubdtype(arr.dtype, np.number), where, f"{what} must be numeric, got {arr.dtype}")
         _require(bool(np.isfinite(arr).all()), where, f"{what} has {int((~np.isfinite(arr)).sum())} "
                                                       f"non-finite values")
-    steps = np.diff(times)
-    if (steps <= 0).any():
-        i = int(np.argmax(steps <= 0))
-        _require(False, where, f"times do not strictly increase at index {i + 1} ({times[i]} -> {times[i + 1]})")
-    _require(times[0] >= 0, where, f"times must start at or after 0 s, got {times[0]}")
-    dt = float(np.median(steps))
-    lo, hi = FRAME_INTERVAL_RANGE_S
-    _require(lo <= dt <= hi, where, f"median time step {dt:g} is not a plausible frame interval in seconds "
-                                    f"(expected {lo:g}..{hi:g})")
+    problem = frame_times_problem(times)
+    _require(problem is None, where, str(problem))
     _require(signal.min() >= 0 and signal.max() <= 1, where,
              f"signal must be normalised to [0, 1], got min {signal.min():.3g}, max {signal.max():.3g}")
 
@@ -104,8 +97,8 @@ def check_method_contract(method: Method | str, recordings: Iterable[Recording],
     models with untrained or placeholder weights. The frame count N is that of
     the harness's decoding pass over the recording (``video_products``).
     """
-    from ..preprocessing.store import video_products
     from ..methods.registry import create_method
+    from ..preprocessing.store import video_products
 
     if isinstance(method, str):
         name, method = method, create_method(method)
