@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..datasets.recording import Recording
-from ..metrics.signal import DEFAULT_BAND_HZ, signal_postprocess
+from ..metrics.bands import DEFAULT_BAND_HZ
+from ..metrics.signal import signal_postprocess
 
 
 @dataclass

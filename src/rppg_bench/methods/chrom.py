@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..metrics.signal import DEFAULT_BAND_HZ
+from ..metrics.bands import DEFAULT_BAND_HZ
 from .base import ClassicalMethod
 from .windows import (
     bandpass_windows,

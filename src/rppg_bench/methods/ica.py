@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..metrics.signal import DEFAULT_BAND_HZ, signal_bandpass, signal_detrend
+from ..metrics.bands import DEFAULT_BAND_HZ
+from ..metrics.signal import signal_bandpass, signal_detrend
 from .base import ClassicalMethod
 from .windows import check_rgb, safe_divide
 

@@ -63,7 +63,8 @@ import numpy as np
 
 from ..datasets.errors import RecordingError
 from ..datasets.recording import Recording
-from ..metrics.signal import DEFAULT_BAND_HZ, signal_normalize, signal_postprocess
+from ..metrics.bands import DEFAULT_BAND_HZ
+from ..metrics.signal import signal_normalize, signal_postprocess
 from .base import Method
 
 #: the open-rppg release these methods are written and tested against

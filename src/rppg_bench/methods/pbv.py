@@ -24,7 +24,7 @@ from functools import partial
 
 import numpy as np
 
-from ..metrics.signal import DEFAULT_BAND_HZ
+from ..metrics.bands import DEFAULT_BAND_HZ
 from .base import ClassicalMethod
 from .windows import apply_windowed, bandpass_windows, check_rgb, safe_divide
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...metrics.bands import DEFAULT_BAND_HZ
 from .checkpoint import make_config
 from .data import Jitter
-from .loss import DEFAULT_BAND_HZ, DEFAULT_HR_WEIGHT, DEFAULT_TEMPERATURE
+from .loss import DEFAULT_HR_WEIGHT, DEFAULT_TEMPERATURE
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ import torch
 from ...datasets.recording import Recording
 from ...preprocessing.kinds import compute_products
 from ...preprocessing.params import FaceParams
-from ...preprocessing.store import cached_products, products_cache_file, save_products, video_products
+from ...preprocessing.store import (
+    cached_products,
+    products_cache_file,
+    save_products,
+    video_products,
+)
 
 
 @dataclass

@@ -48,8 +48,7 @@ import torch
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
 from ...preprocessing.decode import as_recording
-from ...preprocessing.landmarks import face_mesh
-from ...preprocessing.landmarks import frame_landmarks
+from ...preprocessing.landmarks import face_mesh, frame_landmarks
 from ...preprocessing.params import FaceParams
 from ...preprocessing.roi import crop_square, face_square
 from .export import is_onnx, load_model

@@ -34,6 +34,7 @@ from typing import Any
 import torch
 
 from ...datasets.recording import Recording
+from ...metrics.bands import DEFAULT_BAND_HZ
 from .checkpoint import (
     optimizer_path,
     read_checkpoint,
@@ -44,7 +45,7 @@ from .checkpoint import (
 from .config import TrainConfig
 from .data import ClipDataset, Jitter, recording_arrays
 from .device import pick_device
-from .loss import DEFAULT_BAND_HZ, DEFAULT_HR_WEIGHT, DEFAULT_TEMPERATURE, rppg_loss
+from .loss import DEFAULT_HR_WEIGHT, DEFAULT_TEMPERATURE, rppg_loss
 from .model import ResNetTCN
 
 
