@@ -125,7 +125,11 @@ class Recording:
     """One recording: a frame source plus ground truth on the same clock.
 
     ``ppg`` (arbitrary units) is sampled at ``ppg_times`` (s); ``hr`` (bpm), when
-    the dataset provides it, at ``hr_times`` (s). ``products`` memoises derived
+    the dataset provides it, at ``hr_times`` (s). ``condition`` is the recording's
+    main condition (the report's per-condition tables); ``labels`` every
+    condition the dataset records, as ``{name: value}`` strings (e.g. MMPD's
+    ``{"light": "LED-high", "motion": "stationary"}``), which ``--where``
+    selects on and the result rows carry as ``label_<name>``. ``products`` memoises derived
     per-video data (RGB trace, face boxes, crops) so that every method shares
     one decoding pass.
     """
@@ -139,6 +143,7 @@ class Recording:
     condition: str = ""
     hr: np.ndarray | None = None
     hr_times: np.ndarray | None = None
+    labels: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     products: dict[Any, Any] = field(default_factory=dict, repr=False)
 
