@@ -32,6 +32,7 @@ from typing import Any
 
 from .datasets.errors import DatasetError
 from .datasets.registry import DATASETS, ROOTLESS, dataset_info
+from .datasets.selection import parse_where
 from .executors import iter_results
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="datasets by name, optionally with their root (default: synthetic)")
     p.add_argument("--methods", nargs="+", default=list(CLASSICAL_DEFAULT), metavar="NAME",
                    help="methods by name (default: every classical method)")
+    p.add_argument("--where", nargs="+", default=[], metavar="FIELD=VALUE[,VALUE]",
+                   help="only recordings whose condition labels match, e.g. light=LED-high motion=stationary "
+                        "(fields: subject, condition and each dataset's labels)")
     p.add_argument("--data-root", metavar="DIR", help="folder holding one sub-folder per dataset (DIR/pure, DIR/ubfc, ...)")
     p.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE",
                    help="a method or dataset parameter, e.g. pos.window=1.6 or synthetic.duration=10 (repeatable)")
@@ -251,7 +255,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(out)  # raises a clear error for an unwritable folder
 
-    recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed)
+    recordings, load_failures, dataset_record = load_all(specs, args.data_root, params, args.seed,
+                                                         parse_where(args.where))
     settings = run_settings(protocol.as_dict(), methods_settings(method_params, trainable, args),
                             datasets_settings(dataset_record, specs), args.seed, args.face_confidence)
     code = code_identity()

@@ -22,6 +22,7 @@ from typing import Any
 from .datasets.errors import DatasetError, RecordingError
 from .datasets.recording import Recording
 from .datasets.registry import DATASETS, load_dataset, resolve_root
+from .datasets.selection import Where, select_recordings
 from .methods.registry import METHODS, create_method
 from .metrics.protocol import Protocol
 from .reports.results import failed_row
@@ -55,7 +56,9 @@ class VideoTask:
     def recording_base(self) -> dict[str, Any]:
         """The fields every row of this recording starts with."""
         rec = self.recording
-        return {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition}
+        labels = {f"label_{name}": value for name, value in rec.labels.items()}
+        return {"dataset": rec.dataset, "video": rec.name, "subject": rec.subject, "condition": rec.condition,
+                **labels}
 
 
 #: the shared face pass keeps a video's face crops only up to this size (bytes); beyond it
@@ -148,8 +151,9 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
 
 
 def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params: dict[str, dict[str, Any]],
-             seed: int) -> tuple[list[Recording], list[dict[str, Any]], dict[str, Any]]:
-    """Recordings of every dataset, failure rows for what could not load, and the dataset record."""
+             seed: int, where: Where | None = None) -> tuple[list[Recording], list[dict[str, Any]], dict[str, Any]]:
+    """Recordings of every dataset (those matching ``where``, see ``--where``), failure rows for what
+    could not load, and the dataset record."""
     recordings, failures, record = [], [], {}
     for name, override in specs:
         root = resolve_root(name, data_root, {name: override} if override else None)
@@ -163,13 +167,16 @@ def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params:
             failures.append({"dataset": name, "video": "", "method": "", "status": "failed", "error": str(exc)})
             record[name] = {"root": str(root) if root else None, "params": kwargs, "error": str(exc)}
             continue
-        recordings += loaded.recordings
+        selected = select_recordings(loaded.recordings, where or {})
+        recordings += selected
         for err in loaded.errors:
             video = (getattr(err, "recording", None) or err.path.name) if isinstance(err, RecordingError) else ""
             failures.append({"dataset": name, "video": video, "method": "", "status": "failed", "error": str(err)})
         record[name] = {"root": str(loaded.root) if loaded.root else None, "params": kwargs,
-                        "recordings": [r.name for r in loaded.recordings],
+                        "recordings": [r.name for r in selected],
                         "load_errors": [str(e) for e in loaded.errors]}
+        if where:
+            record[name]["where"] = {field: list(values) for field, values in where.items()}
     return recordings, failures, record
 
 

@@ -36,6 +36,9 @@ from .recording import Recording, VideoFile, check_series
 
 VIDEO_SUFFIXES = (".avi", ".mp4")
 
+#: the on-disk layout, in one line (``--list``)
+LAYOUT = "any folder: <stem>.avi|.mp4 + <stem>.txt (PPG line, optional HR line, times line in s)"
+
 
 def find_videos(root: Path) -> list[Path]:
     """Video files (``.avi``/``.mp4``, any case) under ``root``, recursively (symlinks followed)."""

@@ -57,6 +57,9 @@ PURE_SETUPS = MappingProxyType({
 _FRAME_NAME = re.compile(r"Image(\d+)\.png", flags=re.IGNORECASE)
 _NS_PER_S = 1e9
 
+#: the on-disk layout, in one line (``--list``)
+LAYOUT = "PURE: NN-MM/NN-MM/Image<ns>.png frames + NN-MM/NN-MM.json (/FullPackage 60 Hz oximeter, /Image frame timestamps, ns)"
+
 
 def is_pure_folder(folder: Path) -> bool:
     """True when ``folder`` has the PURE shape: ``folder/<name>.json`` or ``folder/<name>/``."""

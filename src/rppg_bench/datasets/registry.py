@@ -97,7 +97,8 @@ def load_dataset(name: str, root: str | Path | None = None, **params) -> LoadedD
 
 
 def dataset_info(name: str, data_root: str | Path | None = None) -> dict[str, Any]:
-    """What ``--list`` shows of dataset ``name``: ``summary`` (first docstring line),
+    """What ``--list`` shows of dataset ``name``: ``summary`` (the on-disk layout in one line: the
+    loader module's ``LAYOUT``, else the loader's first docstring line),
     ``parameters`` (loader keywords and defaults), ``root`` (as resolved now, or None)
     and ``root_hint`` (how to give it)."""
     key = DATASETS.canonical(name)
@@ -107,5 +108,7 @@ def dataset_info(name: str, data_root: str | Path | None = None) -> dict[str, An
     root = resolve_root(key, data_root)
     hint = ("none needed (generated locally)" if key in ROOTLESS
             else f"--datasets {key}=PATH, ${dataset_root_env(key)}, or --data-root DIR (reads DIR/{key})")
-    return {"name": key, "summary": (inspect.getdoc(loader) or "").split("\n")[0], "parameters": params,
+    layout = getattr(inspect.getmodule(loader), "LAYOUT", None)
+    summary = layout or (inspect.getdoc(loader) or "").split("\n")[0]
+    return {"name": key, "summary": summary, "parameters": params,
             "root": str(root) if root else None, "root_hint": hint}

@@ -49,6 +49,9 @@ GT_DATASET_2 = "ground_truth.txt"
 GT_DATASET_1 = "gtdump.xmp"
 MARKERS = (VIDEO_NAME, GT_DATASET_2, GT_DATASET_1)
 
+#: the on-disk layout, in one line (``--list``)
+LAYOUT = "UBFC-rPPG: <subject>/vid.avi + ground_truth.txt (DATASET_2: PPG, HR, times lines) or gtdump.xmp (DATASET_1: ms,HR,SpO2,PPG rows)"
+
 
 def find_ubfc_folders(root: Path) -> list[Path]:
     """Folders under ``root`` (recursively, symlinks followed) holding vid.avi or a ground-truth file."""

@@ -107,6 +107,10 @@ from .params import BVP_SIGNATURE, DIFFICULTIES, GENERATOR_VERSION, HARD_SCENARI
 from .render import SceneTruth, read_scene_truth
 from .write import MANIFEST, generate_synthetic, read_manifest
 
+#: the on-disk layout, in one line (``--list``)
+LAYOUT = ("synthetic: generated on first use into the cache (UBFC-rPPG and PURE layouts, read back by "
+          "those loaders); no root needed")
+
 __all__ = [
     "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "HARD_SCENARIOS", "Difficulty", "SyntheticParams",
     "SceneTruth", "ensure_generated", "generate_synthetic", "load_synthetic",
