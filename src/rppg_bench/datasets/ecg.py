@@ -39,12 +39,14 @@ def ecg_bandpass(ecg: np.ndarray, fs: float, band: tuple[float, float] = QRS_BAN
 
 
 def detect_r_peaks(ecg: np.ndarray, fs: float, *, max_hr_bpm: float = HR_RANGE_BPM[1],
-                   threshold: float = 0.3) -> np.ndarray:
+                   threshold: float = 0.3, min_contrast: float = 8.0) -> np.ndarray:
     """Sample indices (K,) of the R-peaks of ``ecg`` (N,) sampled at ``fs`` Hz, increasing.
 
     ``max_hr_bpm`` sets the refractory distance (60 / max_hr_bpm s);
     ``threshold`` is the fraction of the integrated QRS energy's 99th
-    percentile a beat must reach.
+    percentile a beat must reach. No beat is returned when that percentile is
+    under ``min_contrast`` times the energy's median: a detached electrode or
+    pure noise (about 3.5 for white noise) has no QRS complexes standing out.
     """
     ecg = np.asarray(ecg, dtype=float)
     if ecg.size < int(fs):  # under one second: no beat to find
@@ -56,7 +58,7 @@ def detect_r_peaks(ecg: np.ndarray, fs: float, *, max_hr_bpm: float = HR_RANGE_B
     width = max(1, int(round(0.15 * fs)))
     integrated = np.convolve(energy, np.ones(width) / width, mode="same")
     level = np.percentile(integrated, 99)
-    if level <= 0:
+    if level <= 0 or level < min_contrast * np.median(integrated):
         return np.zeros(0, dtype=int)
     distance = max(1, int(fs * 60.0 / max_hr_bpm))
     candidates, _ = find_peaks(integrated, height=threshold * level, distance=distance)
