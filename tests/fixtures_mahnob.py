@@ -120,3 +120,15 @@ def write_mahnob_session(root: Path, clip: Clip, *, session_id: str = "2", subje
     (folder / "session.xml").write_text(session_xml(session_id=session_id, subject=subject, bdf=bdf_name,
                                                     video=video_name, attrs=attrs), encoding="utf-8")
     return folder
+
+
+def pattern_clip(*, fps: float = 61.0, duration: float = 4.0, hr_bpm: float = 72.0,
+                 size: tuple[int, int] = (64, 48)) -> Clip:
+    """A cheap :class:`Clip`: test-pattern frames and a cosine pulse at ``hr_bpm``, for layout-only tests."""
+    from fixtures_formats import pattern_frame
+
+    frame_times = np.arange(int(duration * fps)) / fps
+    ppg_times = np.arange(0.0, duration, 1.0 / BDF_RATE_HZ)
+    return Clip(frames=np.stack([pattern_frame(i, size=size) for i in range(frame_times.size)]),
+                frame_times=frame_times, ppg=np.cos(2 * np.pi * hr_bpm / 60.0 * ppg_times - 1.0),
+                ppg_times=ppg_times, hr_bpm=hr_bpm, fps=fps)
