@@ -2,7 +2,7 @@
 
 One parametrized test over every registered dataset that runs without
 user-supplied data (``synthetic`` with tiny parameters) plus small fixture
-roots of the built-in layouts (``ubfc``, ``pure``, ``folder``) written with
+roots of the built-in layouts (``ubfc``, ``pure``, ``folder``, ``mahnob-hci``) written with
 the package's writers; and an entry-point dataset plugin, installed the way
 pip leaves it, run through the benchmark command.
 """
@@ -21,6 +21,7 @@ from fixtures_formats import (
     write_ubfc1_recording,
     write_ubfc2_recording,
 )
+from fixtures_mahnob import pattern_clip, write_mahnob_session
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -58,8 +59,13 @@ def folder_root(root):
     write_folder_recording(root / "more", "subject02_b", ppg=ppg, times=t, suffix=".mp4", n_frames=20)
 
 
+def mahnob_root(root):
+    """One MAHNOB-HCI session: session.xml, a 256 Hz BDF with an ECG and a trigger, a 61 fps video."""
+    write_mahnob_session(root, pattern_clip())
+
+
 #: datasets that need a root, with a writer of a small fixture root in their layout
-FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root}
+FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root}
 
 
 def contract_datasets() -> list[str]:
