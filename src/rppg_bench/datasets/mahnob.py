@@ -54,6 +54,9 @@ from .optional import require_reader
 from .parsing import check_coverage, check_root, load_each, walk_files
 from .recording import Recording, VideoFile
 
+#: the on-disk layout, in one line (``--list``)
+LAYOUT = ("MAHNOB-HCI: Sessions/<id>/session.xml + the *C1 trigger*.avi video + the .bdf biosignals "
+          "(ECG EXG1-3 at 256 Hz, R-peaks -> HR and reference pulse; Status trigger = frame 0)")
 SESSION_XML = "session.xml"
 STATUS_CHANNEL = "Status"
 TRIGGER_MASK = 0xFFFF  # BioSemi Status: bits 0-15 are the trigger inputs
