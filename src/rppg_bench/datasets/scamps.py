@@ -80,7 +80,7 @@ def load_scamps_file(path: Path, *, fps: float = SCAMPS_FPS) -> Recording:
 
 
 def load_scamps(root: str | Path, fps: float = SCAMPS_FPS) -> list[Recording | RecordingError]:
-    """All SCAMPS videos (``P<NNNNNN>.mat``, MAT v7.3) under ``root``, naturally sorted.
+    """All SCAMPS videos (``P<NNNNNN>.mat``, MAT v7.3) under ``root``, sorted by number.
 
     ``fps``: the video rate (Hz), 30 for SCAMPS (the files do not store it).
     One entry per MAT-file: a ``Recording`` or the ``RecordingError`` that made
@@ -91,5 +91,5 @@ def load_scamps(root: str | Path, fps: float = SCAMPS_FPS) -> list[Recording | R
     if not files:
         raise DatasetError(f"scamps: no SCAMPS videos in {root} (expected MAT v7.3 files such as "
                            f"P000001.mat holding {VIDEO_KEY} and {PPG_KEY})")
-    return load_each(((f.relative_to(root).as_posix(), f.stem, f) for f in files),
+    return load_each(((f"{f.stem}/{f.relative_to(root).as_posix()}", f.stem, f) for f in files),
                      lambda f: load_scamps_file(f, fps=fps))
