@@ -2,7 +2,7 @@
 
 One parametrized test over every registered dataset that runs without
 user-supplied data (``synthetic`` with tiny parameters) plus small fixture
-roots of the built-in layouts (``ubfc``, ``pure``, ``folder``, ``mahnob-hci``) written with
+roots of the built-in layouts (``ubfc``, ``pure``, ``folder`` and each public dataset's) written with
 the package's writers; and an entry-point dataset plugin, installed the way
 pip leaves it, run through the benchmark command.
 """
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures_formats import (
+    pattern_frame,
     pure_package,
     write_folder_recording,
     write_pure_recording,
@@ -22,6 +23,8 @@ from fixtures_formats import (
     write_ubfc2_recording,
 )
 from fixtures_mahnob import pattern_clip, write_mahnob_session
+from fixtures_mmpd import LABELS, write_mmpd_file
+from fixtures_scamps import write_scamps_file
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -64,8 +67,23 @@ def mahnob_root(root):
     write_mahnob_session(root, pattern_clip())
 
 
+def mmpd_root(root):
+    """One MAT v5 file: float [0, 1] video, 1 x T PPG, the eight labels."""
+    _, ppg, _ = _series(30)
+    video = np.stack([pattern_frame(i) for i in range(30)]).astype(np.float32) / 255
+    write_mmpd_file(root, 1, 0, {"video": video, "GT_ppg": ppg[None], **LABELS})
+
+
+def scamps_root(root):
+    """One MAT v7.3 (HDF5) file: Xsub and d_ppg."""
+    _, ppg, _ = _series(30)
+    video = np.stack([pattern_frame(i) for i in range(30)]) / 255
+    write_scamps_file(root, 1, {"Xsub": video, "d_ppg": ppg[:, None]})
+
+
 #: datasets that need a root, with a writer of a small fixture root in their layout
-FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root}
+FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root,
+                 "mmpd": mmpd_root, "scamps": scamps_root}
 
 
 def contract_datasets() -> list[str]:

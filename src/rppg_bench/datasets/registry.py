@@ -25,6 +25,8 @@ DATASETS.add("pure", "rppg_bench.datasets.pure:load_pure")
 DATASETS.add("folder", "rppg_bench.datasets.folder:load_folder")
 DATASETS.add("synthetic", "rppg_bench.datasets.synthetic:load_synthetic", aliases=("synth",))
 DATASETS.add("mahnob-hci", "rppg_bench.datasets.mahnob:load_mahnob", aliases=("mahnob",))
+DATASETS.add("mmpd", "rppg_bench.datasets.mmpd:load_mmpd", aliases=("mini-mmpd",))
+DATASETS.add("scamps", "rppg_bench.datasets.scamps:load_scamps")
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}

@@ -1,0 +1,258 @@
+"""MATLAB MAT-files: version detection, named variables and bounded-memory frame access.
+
+Two on-disk formats are read:
+
+- **v5** (also written by MATLAB's ``-v6`` and the default ``-v7``, whose
+  variables are zlib-compressed): a 128-byte header whose bytes 124-125 hold
+  the version ``0x0100`` and bytes 126-127 the endian mark ``IM`` / ``MI``.
+  Read with ``scipy.io.whosmat`` (names and shapes, without the data) and
+  ``scipy.io.loadmat(variable_names=...)``.
+- **v7.3**: an HDF5 file behind a 512-byte MATLAB userblock (the text header
+  says ``MATLAB 7.3 MAT-file``; the HDF5 signature follows at byte 512). Read
+  with h5py, imported through :func:`.optional.require_reader`. MATLAB
+  writes arrays column-major, so h5py sees every array with its axes
+  reversed: a MATLAB ``T x H x W x 3`` video is an h5py ``(3, W, H, T)``
+  dataset. :class:`MatFile` turns every array back to MATLAB's axis order.
+
+Shapes and arrays returned here are in MATLAB's axis order (what
+``scipy.io.loadmat`` and MATLAB's ``size`` report), for both formats.
+
+Memory bound of :meth:`MatFile.frame_chunks` (frames along MATLAB axis 0):
+
+- v7.3: one chunk of frames, at most ``max_chunk_bytes`` (32 MiB by default)
+  plus one frame, sliced from the HDF5 dataset; the file is never read whole.
+- v5: the whole variable. ``loadmat`` decodes a variable in one piece, and a
+  frame of a MATLAB ``T x H x W x 3`` array is not contiguous in the file
+  (column-major storage puts the time index fastest), so no frame can be read
+  without decompressing the entire variable; a memory map would only help
+  uncompressed ``-v6`` files, and the datasets ship compressed ``-v7`` files.
+  The peak is therefore one copy of the variable at its stored type (a 1-min
+  320x240 float32 MMPD video: 1.66 GB; mini-MMPD's 80x60: 104 MB) plus one
+  converted frame; nothing else is copied.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.io import loadmat, whosmat
+from scipy.io.matlab import MatReadError
+
+from .errors import RecordingError
+from .optional import require_reader
+
+MAT_V5 = "5"
+MAT_V73 = "7.3"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_HEADER_BYTES = 1024 + len(HDF5_SIGNATURE)
+DEFAULT_CHUNK_BYTES = 32 << 20
+#: what scipy raises on a corrupt or truncated v5 file (MatReadError, zlib and struct errors, short reads)
+V5_READ_ERRORS = (MatReadError, ValueError, TypeError, OSError, EOFError, zlib.error, NotImplementedError,
+                  IndexError, KeyError, struct.error)
+
+
+def mat_version(path: Path) -> str:
+    """``MAT_V5`` or ``MAT_V73`` from the file's header; ``RecordingError`` naming the file otherwise
+    (MATLAB v4 files, other HDF5 offsets, non-MAT files, files shorter than a header)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEADER_BYTES)
+    except OSError as exc:
+        raise RecordingError(path, f"cannot read file ({exc})") from exc
+    if any(head[offset:offset + len(HDF5_SIGNATURE)] == HDF5_SIGNATURE for offset in (0, 512, 1024)):
+        return MAT_V73
+    if len(head) >= 128 and head[126:128] in (b"IM", b"MI") and head[124:126] in (b"\x00\x01", b"\x01\x00"):
+        return MAT_V5
+    text = head[:116].split(b"\x00")[0].decode("latin-1", errors="replace").strip()
+    seen = f"header starts {text[:40]!r}" if text else f"{len(head)} bytes, no MAT header"
+    raise RecordingError(path, f"not a MATLAB v5/v7 or v7.3 (HDF5) MAT-file ({seen})")
+
+
+def _h5_class(ds) -> str:
+    """The ``MATLAB_class`` attribute MATLAB writes on every v7.3 dataset (``"double"``, ``"char"``, ...)."""
+    value = ds.attrs.get("MATLAB_class", b"")
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _matlab_order(array: np.ndarray) -> np.ndarray:
+    """An h5py array (reversed axes) in MATLAB's axis order."""
+    return np.transpose(array)
+
+
+def _decode_h5_char(values: np.ndarray) -> str:
+    """A v7.3 ``char`` array (uint16 UTF-16 code units, MATLAB order) as one string (rows joined)."""
+    codes = np.asarray(values, dtype=np.uint16)
+    rows = codes.reshape(1, -1) if codes.ndim < 2 else codes.reshape(codes.shape[0], -1)
+    return "".join(bytes(row.astype("<u2").tobytes()).decode("utf-16-le") for row in rows)
+
+
+def _label_text(value: np.ndarray) -> str:
+    """A scalar MATLAB label (char, logical or one number) as a string: ``'LED-high'``, ``'True'``, ``'3'``."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        return "".join(str(s) for s in arr.reshape(-1)).strip()
+    flat = arr.reshape(-1)
+    if flat.size != 1:
+        raise ValueError(f"expected one value, found shape {arr.shape}")
+    item = flat[0]
+    if arr.dtype.kind == "b":
+        return str(bool(item))
+    number = float(item)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+@dataclass(frozen=True)
+class MatFile:
+    """A MAT-file opened for reading its named variables (``version``: ``MAT_V5`` or ``MAT_V73``).
+
+    Every failure (a corrupt or truncated file, a missing variable) is a
+    ``RecordingError`` naming the file; a missing variable's message lists the
+    variables found.
+    """
+
+    path: Path
+    version: str
+    dataset: str = "mat"
+
+    @classmethod
+    def open(cls, path: str | Path, *, dataset: str = "mat") -> "MatFile":
+        path = Path(path)
+        return cls(path, mat_version(path), dataset)
+
+    def _h5(self):
+        h5py = require_reader("h5py", self.dataset, "MAT v7.3 (HDF5) files")
+        try:
+            return h5py.File(self.path, "r")
+        except OSError as exc:
+            raise RecordingError(self.path, f"cannot open MAT v7.3 (HDF5) file ({exc})") from exc
+
+    def _v5_failure(self, exc: Exception) -> RecordingError:
+        return RecordingError(self.path, f"cannot read MAT v5 file ({type(exc).__name__}: {exc})")
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """``{variable: shape}`` in MATLAB's axis order, without reading any data."""
+        if self.version == MAT_V73:
+            with self._h5() as fh:
+                return {k: tuple(reversed(v.shape)) for k, v in fh.items() if hasattr(v, "shape")}
+        try:
+            return {name: tuple(shape) for name, shape, _ in whosmat(self.path)}
+        except V5_READ_ERRORS as exc:
+            raise self._v5_failure(exc) from exc
+
+    def require(self, *names: str) -> dict[str, tuple[int, ...]]:
+        """:meth:`shapes`, after checking that every variable of ``names`` is there."""
+        shapes = self.shapes()
+        missing = [n for n in names if n not in shapes]
+        if missing:
+            found = ", ".join(sorted(shapes)) or "none"
+            raise RecordingError(self.path, f"MAT v{self.version} file lacks the variable(s) "
+                                            f"{', '.join(missing)} (found: {found})")
+        return shapes
+
+    def read(self, *names: str) -> dict[str, np.ndarray]:
+        """The variables ``names`` as arrays in MATLAB's axis order (v5 char arrays as numpy strings)."""
+        self.require(*names)
+        if self.version == MAT_V73:
+            with self._h5() as fh:
+                out = {}
+                for name in names:
+                    ds = fh[name]
+                    value = _matlab_order(ds[()])
+                    matlab_class = _h5_class(ds)
+                    if matlab_class == "char":
+                        value = np.array(_decode_h5_char(value))
+                    elif matlab_class == "logical":
+                        value = value.astype(bool)
+                    out[name] = value
+                return out
+        try:
+            data = loadmat(self.path, variable_names=list(names))
+        except V5_READ_ERRORS as exc:
+            raise self._v5_failure(exc) from exc
+        return {name: data[name] for name in names}
+
+    def read_labels(self, *names: str) -> dict[str, str]:
+        """Scalar variables (char, logical or a single number) as strings; ``RecordingError`` for others."""
+        out = {}
+        for name, value in self.read(*names).items():
+            try:
+                out[name] = _label_text(value)
+            except (ValueError, TypeError) as exc:
+                raise RecordingError(self.path, f"variable {name!r} is not a label ({exc})") from None
+        return out
+
+    def frame_chunks(self, name: str, *, max_chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
+        """Consecutive blocks ``(n, ...)`` of the variable ``name`` along MATLAB axis 0 (frames).
+
+        v7.3: each block is read from the HDF5 dataset on its own (``n`` frames
+        of at most ``max_chunk_bytes`` together). v5: the whole variable is
+        loaded once and its frames are yielded one at a time as views.
+        """
+        shape = self.require(name)[name]
+        if self.version == MAT_V5:
+            array = self.read(name)[name]
+            for i in range(array.shape[0]):
+                yield array[i:i + 1]
+            return
+        with self._h5() as fh:
+            ds = fh[name]
+            frame_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * ds.dtype.itemsize)
+            step = max(1, max_chunk_bytes // frame_bytes)
+            lead = (slice(None),) * (ds.ndim - 1)
+            for start in range(0, shape[0], step):
+                try:
+                    block = ds[lead + (slice(start, min(start + step, shape[0])),)]
+                except OSError as exc:
+                    raise RecordingError(self.path, f"{name!r}: cannot read frames from {start} "
+                                                    f"({exc}); the file is truncated or corrupt") from exc
+                yield _matlab_order(block)
+
+
+def to_uint8_rgb(frame: np.ndarray) -> np.ndarray:
+    """One frame (H, W, 3) as RGB uint8: floats are taken in [0, 1] (x 255, rounded, clipped), integers as 0-255."""
+    if frame.dtype == np.uint8:
+        return np.ascontiguousarray(frame)
+    if frame.dtype.kind == "f":
+        return np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class MatVideo:
+    """Frames of a ``T x H x W x 3`` MAT variable (MATLAB order) as RGB uint8; frame ``i`` at ``i / fps`` s.
+
+    ``n_frames`` is the variable's first dimension, read from the header when
+    the recording is loaded. Frames are streamed through
+    :meth:`MatFile.frame_chunks` (see the module docstring for the memory bound)
+    and converted one at a time with :func:`to_uint8_rgb`.
+    """
+
+    path: Path
+    key: str
+    fps: float
+    n_frames: int
+    dataset: str = "mat"
+
+    def frame_times(self) -> np.ndarray:
+        return np.arange(self.n_frames) / self.fps
+
+    def frames(self) -> Iterator[np.ndarray]:
+        mat = MatFile.open(self.path, dataset=self.dataset)
+        for block in mat.frame_chunks(self.key):
+            for frame in block:
+                yield to_uint8_rgb(frame)
+
+
+def check_video_shape(path: Path, name: str, shape: tuple[int, ...]) -> int:
+    """The frame count of a ``T x H x W x 3`` variable's MATLAB shape; ``RecordingError`` for another shape."""
+    if len(shape) != 4 or shape[3] != 3 or min(shape) < 1:
+        raise RecordingError(path, f"variable {name!r} has shape {'x'.join(map(str, shape))}, "
+                                   f"expected frames x height x width x 3")
+    if shape[0] < 2:
+        raise RecordingError(path, f"variable {name!r} holds {shape[0]} frame(s); at least 2 are needed")
+    return int(shape[0])
