@@ -24,6 +24,8 @@ DATASETS.add("ubfc", "rppg_bench.datasets.ubfc:load_ubfc", aliases=("ubfc-rppg",
 DATASETS.add("pure", "rppg_bench.datasets.pure:load_pure")
 DATASETS.add("folder", "rppg_bench.datasets.folder:load_folder")
 DATASETS.add("synthetic", "rppg_bench.datasets.synthetic:load_synthetic", aliases=("synth",))
+DATASETS.add("vipl-hr", "rppg_bench.datasets.vipl_hr:load_vipl_hr", aliases=("vipl",))
+DATASETS.add("lgi-ppgi", "rppg_bench.datasets.lgi_ppgi:load_lgi_ppgi")
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
