@@ -25,7 +25,10 @@ the recording is refused as truncated (or sampled at another rate).
 Sources (condition): source1 Logitech C310 webcam (960x720, 25 fps), source2
 HUAWEI P9 phone (1920x1080, 30 fps), source3 RealSense F200 colour
 (1920x1080, 30 fps), source4 RealSense F200 near-infrared (640x480, 30 fps).
-Scenarios (label ``scenario_name``) as in the paper's Table 2.
+(source2 and source4 as public loaders state; source1 and source3 inferred
+from their sizes and rates.) Scenario names (label ``scenario_name``): the
+paper's nine situations as recalled, not verified -- the raw ``scenario``
+label (``v2``) is exact.
 
 Verified against: pyVHR ``pyVHR/datasets/vipl_hr_v1.py`` (``wave.csv``
 column ``Wave``), the rPPG-Toolbox-style ``VIPLHRv1Loader`` (sources, sizes,
