@@ -44,8 +44,8 @@ import numpy as np
 from .coverage import check_span
 from .errors import DatasetError, RecordingError
 from .parsing import check_coverage, check_root, load_each, parse_floats, walk_files
-from .recording import Recording, VideoFile, check_series
-from .timed_video import stamped_frames
+from .recording import Recording, check_series
+from .timed_video import video_source
 
 __all__ = ["LGI_TASKS", "load_lgi_ppgi", "load_lgi_folder"]
 
@@ -88,16 +88,10 @@ def read_xml_fields(path: Path, fields: tuple[str, ...]) -> np.ndarray:
     return np.vstack(rows)
 
 
-def frame_source(folder: Path, video: Path) -> tuple[object, dict]:
-    """The video with the timer file's frame times when present, else ``i / fps``; and meta entries."""
-    timer = folder / TIMER
-    if timer.is_file():
-        ms = read_xml_fields(timer, ("value1",))[:, 0]
-        source, meta = stamped_frames(video, check_series(timer, "value1 (frame time, ms)", ms,
-                                                          increasing=True) / 1000.0)
-        return source, {**meta, "frame_times": TIMER}
-    fps, n = VideoFile(video).probe()
-    return VideoFile(video), {"n_frames": n, "container_fps": fps, "frame_times": "i/fps"}
+def read_timer_s(path: Path) -> np.ndarray:
+    """The camera timer file's frame times: each entry's ``value1`` (ms) / 1000, strictly increasing."""
+    ms = read_xml_fields(path, ("value1",))[:, 0]
+    return check_series(path, "value1 (frame time, ms)", ms, increasing=True) / 1000.0
 
 
 def load_lgi_folder(folder: Path, min_coverage: float = 0.9) -> Recording:
@@ -110,7 +104,8 @@ def load_lgi_folder(folder: Path, min_coverage: float = 0.9) -> Recording:
     samples = read_xml_fields(ox_path, ("value0", "value1", "value2"))
     ppg = check_series(ox_path, "value2 (waveform)", samples[:, 2], varying=True)
     hr = check_series(ox_path, "value1 (pulse rate)", samples[:, 1])
-    source, meta = frame_source(folder, video)
+    stamps = read_timer_s(folder / TIMER) if (folder / TIMER).is_file() else None
+    source, meta = video_source(video, stamps, TIMER)
     frame_times = source.frame_times()
     ppg_times = frame_times[-1] - (ppg.size - np.arange(ppg.size)) / OXIMETER_RATE_HZ
     check_coverage(ox_path, ppg_times, video, frame_times)

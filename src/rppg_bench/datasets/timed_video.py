@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .recording import VideoFile
+from .recording import FrameSource, VideoFile
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,14 @@ def stamped_frames(video: Path, stamps_s: np.ndarray) -> tuple[TimedVideoFile, d
     n = min(n_frames, stamps_s.size)
     source = TimedVideoFile(Path(video), tuple(np.asarray(stamps_s[:n], dtype=float).tolist()))
     return source, {"n_frames": n_frames, "n_stamps": int(stamps_s.size), "container_fps": container_fps}
+
+
+def video_source(video: Path, stamps_s: np.ndarray | None, stamps_name: str) -> tuple[FrameSource, dict]:
+    """``video`` with the frame times ``stamps_s`` (s) read from the file ``stamps_name``, or, when
+    ``stamps_s`` is None, a :class:`VideoFile` (frame ``i`` at ``i / fps``); and the ``meta`` entries
+    (``n_frames``, ``container_fps``, ``n_stamps`` and ``frame_times``: where the times come from)."""
+    if stamps_s is not None:
+        source, meta = stamped_frames(video, stamps_s)
+        return source, {**meta, "frame_times": stamps_name}
+    fps, n = VideoFile(video).probe()
+    return VideoFile(video), {"n_frames": n, "container_fps": fps, "frame_times": "i/fps"}

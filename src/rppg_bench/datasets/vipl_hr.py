@@ -48,8 +48,8 @@ import numpy as np
 from .coverage import check_span
 from .errors import DatasetError, RecordingError
 from .parsing import check_coverage, check_root, load_each, parse_csv_rows, read_text, walk_files
-from .recording import Recording, VideoFile, check_series
-from .timed_video import stamped_frames
+from .recording import Recording, check_series
+from .timed_video import video_source
 
 __all__ = ["VIPL_SCENARIOS", "VIPL_SOURCES", "load_vipl_hr", "load_vipl_folder"]
 
@@ -116,15 +116,6 @@ def optional_column(path: Path, header: str) -> tuple[np.ndarray | None, str | N
         return None, exc.problem
 
 
-def frame_source(folder: Path, video: Path) -> tuple[object, dict]:
-    """The video with ``time.txt`` frame times when present, else ``i / fps``; and meta entries."""
-    if (folder / STAMPS).is_file():
-        source, meta = stamped_frames(video, read_stamps_ms(folder / STAMPS))
-        return source, {**meta, "frame_times": STAMPS}
-    fps, n = VideoFile(video).probe()
-    return VideoFile(video), {"n_frames": n, "container_fps": fps, "frame_times": "i/fps"}
-
-
 def load_vipl_folder(folder: Path, wave_rate_hz: float = 60.0, min_coverage: float = 0.9) -> Recording:
     """One ``p<N>/v<M>/source<K>`` folder -> ``Recording``; ``RecordingError`` when broken."""
     wave_path, video = folder / WAVE, folder / VIDEO
@@ -134,7 +125,8 @@ def load_vipl_folder(folder: Path, wave_rate_hz: float = 60.0, min_coverage: flo
         raise RecordingError(video, "video is missing")
     ppg = check_series(wave_path, "column Wave", read_column(wave_path, "Wave"), varying=True)
     ppg_times = np.arange(ppg.size) / wave_rate_hz
-    source, meta = frame_source(folder, video)
+    stamps = read_stamps_ms(folder / STAMPS) if (folder / STAMPS).is_file() else None
+    source, meta = video_source(video, stamps, STAMPS)
     frame_times = source.frame_times()
     check_coverage(wave_path, ppg_times, video, frame_times)
     check_span(wave_path, ppg_times, frame_times, min_coverage)
