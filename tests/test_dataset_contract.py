@@ -25,6 +25,8 @@ from fixtures_formats import (
 from fixtures_mahnob import pattern_clip, write_mahnob_session
 from fixtures_mmpd import LABELS, write_mmpd_file
 from fixtures_scamps import write_scamps_file
+from fixtures_lgi_ppgi import write_lgi_recording
+from fixtures_vipl_hr import write_vipl_recording
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -81,9 +83,26 @@ def scamps_root(root):
     write_scamps_file(root, 1, {"Xsub": video, "d_ppg": ppg[:, None]})
 
 
+def vipl_root(root):
+    """A webcam recording with time.txt and a phone recording without."""
+    frames = [pattern_frame(i) for i in range(20)]
+    _, ppg, _ = _series(60, fps=60.0)
+    write_vipl_recording(root, "p1/v1/source1", frames=frames, fps=25.0, wave=ppg, hr=[72],
+                         stamps_ms=[40 * i + i % 3 for i in range(20)])
+    write_vipl_recording(root, "p1/v1/source2", frames=frames, fps=30.0, wave=ppg)
+
+
+def lgi_root(root):
+    """One session with the camera timer, the oximeter started before the camera."""
+    _, ppg, hr = _series(60, fps=60.0)
+    write_lgi_recording(root, "alex", "resting", frames=[pattern_frame(i) for i in range(20)], fps=25.0,
+                        pulse_rate=hr.astype(int), waveform=np.round(50 + 40 * ppg),
+                        times_ms=[40.0 * i + 0.5 * (i % 2) for i in range(20)])
+
+
 #: datasets that need a root, with a writer of a small fixture root in their layout
 FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root,
-                 "mmpd": mmpd_root, "scamps": scamps_root}
+                 "mmpd": mmpd_root, "scamps": scamps_root, "vipl-hr": vipl_root, "lgi-ppgi": lgi_root}
 
 
 def contract_datasets() -> list[str]:

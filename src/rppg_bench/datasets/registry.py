@@ -27,6 +27,8 @@ DATASETS.add("synthetic", "rppg_bench.datasets.synthetic:load_synthetic", aliase
 DATASETS.add("mahnob-hci", "rppg_bench.datasets.mahnob:load_mahnob", aliases=("mahnob",))
 DATASETS.add("mmpd", "rppg_bench.datasets.mmpd:load_mmpd", aliases=("mini-mmpd",))
 DATASETS.add("scamps", "rppg_bench.datasets.scamps:load_scamps")
+DATASETS.add("vipl-hr", "rppg_bench.datasets.vipl_hr:load_vipl_hr", aliases=("vipl",))
+DATASETS.add("lgi-ppgi", "rppg_bench.datasets.lgi_ppgi:load_lgi_ppgi")
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
