@@ -24,6 +24,8 @@ DATASETS.add("ubfc", "rppg_bench.datasets.ubfc:load_ubfc", aliases=("ubfc-rppg",
 DATASETS.add("pure", "rppg_bench.datasets.pure:load_pure")
 DATASETS.add("folder", "rppg_bench.datasets.folder:load_folder")
 DATASETS.add("synthetic", "rppg_bench.datasets.synthetic:load_synthetic", aliases=("synth",))
+DATASETS.add("ubfc-phys", "rppg_bench.datasets.ubfc_phys:load_ubfc_phys", aliases=("ubfc_phys", "ubfcphys"))
+DATASETS.add("cohface", "rppg_bench.datasets.cohface:load_cohface")
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
