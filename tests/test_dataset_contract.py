@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures_cohface import pulse_series, write_session
 from fixtures_formats import (
     pure_package,
     write_folder_recording,
@@ -21,6 +22,7 @@ from fixtures_formats import (
     write_ubfc1_recording,
     write_ubfc2_recording,
 )
+from fixtures_ubfc_phys import write_info, write_take
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -58,8 +60,21 @@ def folder_root(root):
     write_folder_recording(root / "more", "subject02_b", ppg=ppg, times=t, suffix=".mp4", n_frames=20)
 
 
+def ubfc_phys_root(root):
+    """Participant s1, task T1 (70 frames at 35 fps, BVP at 64 Hz), group test."""
+    t = np.arange(129) / 64.0
+    write_take(root, "s1", "T1", bvp=np.sin(2 * np.pi * 1.2 * t), n_frames=70)
+    write_info(root, "s1", "test")
+
+
+def cohface_root(root):
+    """Subject 1, session 0 (40 frames at 20 fps, pulse at 256 Hz)."""
+    write_session(root, "1", "0", datasets=pulse_series(), n_frames=40)
+
+
 #: datasets that need a root, with a writer of a small fixture root in their layout
-FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root}
+FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root,
+                 "ubfc-phys": ubfc_phys_root, "cohface": cohface_root}
 
 
 def contract_datasets() -> list[str]:
