@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures_cohface import pulse_series, write_session
 from fixtures_formats import (
     pattern_frame,
     pure_package,
@@ -27,6 +28,7 @@ from fixtures_mmpd import LABELS, write_mmpd_file
 from fixtures_scamps import write_scamps_file
 from fixtures_lgi_ppgi import write_lgi_recording
 from fixtures_vipl_hr import write_vipl_recording
+from fixtures_ubfc_phys import write_info, write_take
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -100,9 +102,24 @@ def lgi_root(root):
                         times_ms=[40.0 * i + 0.5 * (i % 2) for i in range(20)])
 
 
+
+
+def ubfc_phys_root(root):
+    """Participant s1, task T1 (70 frames at 35 fps, BVP at 64 Hz), group test."""
+    t = np.arange(129) / 64.0
+    write_take(root, "s1", "T1", bvp=np.sin(2 * np.pi * 1.2 * t), n_frames=70)
+    write_info(root, "s1", "test")
+
+
+def cohface_root(root):
+    """Subject 1, session 0 (40 frames at 20 fps, pulse at 256 Hz)."""
+    write_session(root, "1", "0", datasets=pulse_series(), n_frames=40)
+
+
 #: datasets that need a root, with a writer of a small fixture root in their layout
 FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root,
-                 "mmpd": mmpd_root, "scamps": scamps_root, "vipl-hr": vipl_root, "lgi-ppgi": lgi_root}
+                 "mmpd": mmpd_root, "scamps": scamps_root, "vipl-hr": vipl_root, "lgi-ppgi": lgi_root,
+                 "ubfc-phys": ubfc_phys_root, "cohface": cohface_root}
 
 
 def contract_datasets() -> list[str]:

@@ -171,6 +171,24 @@ def check_coverage(gt_path: Path, gt_times: np.ndarray, video_path: Path, frame_
                                       f"of {video_path.name})")
 
 
+def check_covers_video(gt_path: Path, gt_times: np.ndarray, video_path: Path, frame_times: np.ndarray, *,
+                       tolerance_s: float) -> None:
+    """``RecordingError`` naming ``gt_path`` unless the ground truth spans the whole video.
+
+    ``gt_times`` (s) must start no later than ``tolerance_s`` after the first
+    frame and end no earlier than ``tolerance_s`` before the last one
+    (``frame_times``, s): for datasets whose reference covers the whole video
+    by design, a shorter one is truncated. Also applies :func:`check_coverage`.
+    """
+    check_coverage(gt_path, gt_times, video_path, frame_times)
+    t0, t1 = float(frame_times[0]), float(frame_times[-1])
+    g0, g1 = float(gt_times[0]), float(gt_times[-1])
+    if g0 > t0 + tolerance_s or g1 < t1 - tolerance_s:
+        raise RecordingError(gt_path, f"ground truth ({g0:g} to {g1:g} s, {len(gt_times)} samples) is shorter "
+                                      f"than the video ({t0:g} to {t1:g} s, {len(frame_times)} frames of "
+                                      f"{video_path.name}) by more than {tolerance_s:g} s: truncated?")
+
+
 def resample_to_frames(values: np.ndarray | Sequence[float], times: np.ndarray | Sequence[float],
                        frame_times: np.ndarray | Sequence[float]) -> np.ndarray:
     """Linear interpolation of ``values`` sampled at ``times`` (s) onto ``frame_times`` (s).

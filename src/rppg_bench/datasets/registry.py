@@ -29,6 +29,8 @@ DATASETS.add("mmpd", "rppg_bench.datasets.mmpd:load_mmpd", aliases=("mini-mmpd",
 DATASETS.add("scamps", "rppg_bench.datasets.scamps:load_scamps")
 DATASETS.add("vipl-hr", "rppg_bench.datasets.vipl_hr:load_vipl_hr", aliases=("vipl",))
 DATASETS.add("lgi-ppgi", "rppg_bench.datasets.lgi_ppgi:load_lgi_ppgi")
+DATASETS.add("ubfc-phys", "rppg_bench.datasets.ubfc_phys:load_ubfc_phys", aliases=("ubfc_phys", "ubfcphys"))
+DATASETS.add("cohface", "rppg_bench.datasets.cohface:load_cohface")
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
