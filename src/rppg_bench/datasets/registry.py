@@ -24,6 +24,8 @@ DATASETS.add("ubfc", "rppg_bench.datasets.ubfc:load_ubfc", aliases=("ubfc-rppg",
 DATASETS.add("pure", "rppg_bench.datasets.pure:load_pure")
 DATASETS.add("folder", "rppg_bench.datasets.folder:load_folder")
 DATASETS.add("synthetic", "rppg_bench.datasets.synthetic:load_synthetic", aliases=("synth",))
+DATASETS.add("ibvp", "rppg_bench.datasets.ibvp:load_ibvp")
+DATASETS.add("bp4d+", "rppg_bench.datasets.bp4dplus:load_bp4dplus", aliases=("bp4dplus",))
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
