@@ -19,7 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from fixtures_pulse import Clip, pulse_at
+from fixtures_pulse import Clip, pulse_at, tiny_clip
 
 PHYSIOLOGY_RATE_HZ = 1000.0
 
@@ -78,3 +78,8 @@ def write_bp4d_recordings(root: Path, subject: str, tasks: Sequence[str], clip: 
     for task in tasks:
         write_physiology(root / "Physiology" / subject / task, clip)
     return root
+
+
+def bp4dplus_contract_root(root: Path) -> None:
+    """Two tiny tasks (20 frames) of one subject, for the dataset-contract test."""
+    write_bp4d_recordings(root, "F001", ["T1", "T2"], tiny_clip(20, 25.0))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from fixtures_pulse import Clip, pulse_at
+from fixtures_pulse import Clip, pulse_at, tiny_clip
 
 IBVP_HEADER = ("BVP", "SQPhysMD", "SQ1", "SQ2", "Perfusion_Value")
 
@@ -63,3 +63,9 @@ def write_ibvp_recording(root: Path, name: str, clip: Clip, *, n_bvp: int | None
     bvp = bvp[:len(clip.frames)][:n_bvp]
     write_bvp_csv(folder / f"{name}_bvp.csv", bvp_columns(bvp))
     return folder
+
+
+def ibvp_contract_root(root: Path) -> None:
+    """Two tiny recordings (20 frames), for the dataset-contract test."""
+    write_ibvp_recording(root, "p01_a", tiny_clip(20, 30.0))
+    write_ibvp_recording(root, "p02_c", tiny_clip(20, 30.0))

@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures_bp4dplus import bp4dplus_contract_root
 from fixtures_formats import (
     pure_package,
     write_folder_recording,
@@ -21,6 +22,7 @@ from fixtures_formats import (
     write_ubfc1_recording,
     write_ubfc2_recording,
 )
+from fixtures_ibvp import ibvp_contract_root
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -59,7 +61,8 @@ def folder_root(root):
 
 
 #: datasets that need a root, with a writer of a small fixture root in their layout
-FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root}
+FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root,
+                 "ibvp": ibvp_contract_root, "bp4d+": bp4dplus_contract_root}
 
 
 def contract_datasets() -> list[str]:

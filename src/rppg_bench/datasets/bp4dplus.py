@@ -48,7 +48,14 @@ import numpy as np
 
 from .coverage import DEFAULT_MAX_UNCOVERED_S, check_covers_video
 from .errors import DatasetError, RecordingError
-from .parsing import check_root, load_each, natural_key, optional_series, parse_float_line, read_text
+from .parsing import (
+    check_root,
+    load_each,
+    natural_key,
+    optional_series,
+    parse_float_line,
+    read_text,
+)
 from .recording import Recording, check_series
 
 BP4D_FPS = 25.0
