@@ -149,11 +149,13 @@ def test_missing_or_corrupt_zip_fails_its_tasks_only(tmp_path, short_clip):
     write_bp4d_recordings(tmp_path, "M002", ["T1"], short_clip)
     write_physiology(tmp_path / "Physiology" / "F003" / "T1", short_clip)
     (tmp_path / "2D+3D" / "M002.zip").write_bytes(b"PK\x03\x04 truncated")
+    (tmp_path / "2D+3D" / "M004.zip").write_bytes(b"not a zip")  # and no Physiology folder
     entries = {getattr(e, "recording", None) or e.name: e for e in load_bp4dplus(tmp_path)}
     good, corrupt, missing = entries["F001_T1"], entries["M002_T1"], entries["F003_T1"]
     assert not isinstance(good, RecordingError)
     assert isinstance(corrupt, RecordingError) and corrupt.path.name == "M002.zip" and "cannot open" in str(corrupt)
     assert isinstance(missing, RecordingError) and missing.path.name == "F003.zip" and "missing" in str(missing)
+    assert isinstance(entries["M004_all"], RecordingError) and entries["M004_all"].path.name == "M004.zip"
 
 
 def test_undecodable_frame_names_the_zip_entry(tmp_path, short_clip):

@@ -197,6 +197,8 @@ def subject_tasks(root: Path, subject: str, physiology_dir: Path | None) -> list
         except RecordingError as exc:
             members = exc
     phys = physiology_tasks(physiology_dir)
+    if isinstance(members, RecordingError) and not phys:  # nothing names the tasks: one entry for the subject
+        return [TaskFiles(subject, "all", None, zip_path, members)]
     tasks = set(phys) | (set(members) if isinstance(members, dict) else set())
     return [TaskFiles(subject, task, phys.get(task), zip_path,
                       members.get(task, ()) if isinstance(members, dict) else members)
@@ -213,8 +215,7 @@ def load_bp4dplus(root: str | Path, max_uncovered_s: float = DEFAULT_MAX_UNCOVER
     """
     root = check_root(root, dataset="bp4d+")
     physiology = subject_dirs(root / PHYSIOLOGY_DIR)
-    zips = {p.stem for p in (root / FRAMES_DIR).glob("*.zip") if _SUBJECT.fullmatch(p.stem)} \
-        if (root / FRAMES_DIR).is_dir() else set()
+    zips = {p.stem for p in (root / FRAMES_DIR).glob("*.zip") if _SUBJECT.fullmatch(p.stem)}
     items = [item for subject in physiology.keys() | zips
              for item in subject_tasks(root, subject, physiology.get(subject))]
     if not items:
