@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
+from fixtures_formats import pattern_frame
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.datasets.ubfc import load_ubfc
 
@@ -46,3 +46,13 @@ def pulse_at(clip: Clip, rate_hz: float, *, lead_s: float = 0.0, tail_s: float =
     (times (K,) s on the video clock, values (K,))."""
     t = np.arange(-lead_s, clip.frame_times[-1] + tail_s, 1.0 / rate_hz)
     return t, np.interp(t, clip.ppg_times, clip.ppg)
+
+
+def tiny_clip(n_frames: int, fps: float) -> Clip:
+    """A small test-pattern clip (64x48, ``n_frames`` at ``fps``) with a 1.2 Hz pulse: for contract checks,
+    not for pulse recovery."""
+    frames = np.stack([pattern_frame(i) for i in range(n_frames)])
+    t = np.arange(n_frames) / fps
+    ppg_t = np.arange(0.0, t[-1] + 1.0, 0.01)
+    return Clip(frames=frames, frame_times=t, ppg=np.sin(2 * np.pi * 1.2 * ppg_t), ppg_times=ppg_t,
+                hr_bpm=72.0, fps=fps)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures_cohface import pulse_series, write_session
+from fixtures_bp4dplus import bp4dplus_contract_root
 from fixtures_formats import (
     pattern_frame,
     pure_package,
@@ -29,6 +30,7 @@ from fixtures_scamps import write_scamps_file
 from fixtures_lgi_ppgi import write_lgi_recording
 from fixtures_vipl_hr import write_vipl_recording
 from fixtures_ubfc_phys import write_info, write_take
+from fixtures_ibvp import ibvp_contract_root
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -119,7 +121,8 @@ def cohface_root(root):
 #: datasets that need a root, with a writer of a small fixture root in their layout
 FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root,
                  "mmpd": mmpd_root, "scamps": scamps_root, "vipl-hr": vipl_root, "lgi-ppgi": lgi_root,
-                 "ubfc-phys": ubfc_phys_root, "cohface": cohface_root}
+                 "ubfc-phys": ubfc_phys_root, "cohface": cohface_root, "ibvp": ibvp_contract_root,
+                 "bp4d+": bp4dplus_contract_root}
 
 
 def contract_datasets() -> list[str]:

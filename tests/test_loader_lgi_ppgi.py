@@ -118,7 +118,8 @@ TIMER = "cv_camera_sensor_timer_stream_handler.xml"
 @pytest.mark.parametrize("break_it, file, problem", [
     (lambda f: (f / CMS50).unlink(), CMS50, "oximeter file is missing"),
     (lambda f: write_cms50_xml(f / CMS50, [75] * 10, waveform(10)), CMS50,
-     "covers only 0.15 s of the video's 0.36 s (truncated, or not sampled at the expected rate)"),
+     "ground truth (0.193333 to 0.343333 s, 10 samples) is shorter than the video (0 to 0.36 s, 10 frames of "
+     "cv_camera_sensor_stream_handler.avi) by more than 0.1 s: truncated?"),
     (lambda f: (f / CMS50).write_text("<cereal><value0><value0>1</value0><value1>7"), CMS50,
      "cannot parse XML (no element found: line 1, column 43)"),
     (lambda f: (f / CMS50).write_text("<cereal><value0><value0>0</value0><value1>75</value1></value0></cereal>"),
@@ -134,7 +135,7 @@ TIMER = "cv_camera_sensor_timer_stream_handler.xml"
 def test_broken_recording_names_the_file(broken_root, break_it, file, problem):
     root, bad = broken_root
     break_it(bad)
-    entries = by_name(load_lgi_ppgi(root))
+    entries = by_name(load_lgi_ppgi(root, tolerance_s=0.1))  # the clips last 0.36 s
     assert isinstance(entries["alex_resting"], Recording)
     err = entries["bob_resting"]
     assert isinstance(err, RecordingError) and (err.path, err.problem) == (bad / file, problem)

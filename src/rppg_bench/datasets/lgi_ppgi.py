@@ -18,7 +18,7 @@ Clock: the oximeter samples carry no time on the video clock. As pyVHR does,
 they are taken at the nominal 60 Hz with the last sample ending at the last
 frame: sample ``j`` of ``n`` is at ``t_last - (n - j) / 60`` s, so an oximeter
 started before the camera has its first samples before 0. The waveform must
-cover at least ``min_coverage`` of the video's span. Root children without
+span the video to within ``tolerance_s``. Root children without
 child elements (none in the files read by public loaders) are skipped.
 
 Tasks (condition, label ``task``): ``resting``, ``rotation`` (head and facial
@@ -41,9 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .coverage import check_span
 from .errors import DatasetError, RecordingError
-from .parsing import check_coverage, check_root, load_each, parse_floats, walk_files
+from .parsing import COVER_TOLERANCE_S, check_covers_video, check_root, load_each, parse_floats, walk_files
 from .recording import Recording, check_series
 from .timed_video import video_source
 
@@ -96,7 +95,7 @@ def read_timer_s(path: Path) -> np.ndarray:
     return check_series(path, "value1 (frame time, ms)", ms, increasing=True) / 1000.0
 
 
-def load_lgi_folder(folder: Path, min_coverage: float = 0.9) -> Recording:
+def load_lgi_folder(folder: Path, tolerance_s: float = COVER_TOLERANCE_S) -> Recording:
     """One ``<name>_<task>`` folder -> ``Recording``; ``RecordingError`` when broken."""
     ox_path, video = folder / OXIMETER, folder / VIDEO
     if not ox_path.is_file():
@@ -110,8 +109,7 @@ def load_lgi_folder(folder: Path, min_coverage: float = 0.9) -> Recording:
     source, meta = video_source(video, stamps, TIMER)
     frame_times = source.frame_times()
     ppg_times = frame_times[-1] - (ppg.size - np.arange(ppg.size)) / OXIMETER_RATE_HZ
-    check_coverage(ox_path, ppg_times, video, frame_times)
-    check_span(ox_path, ppg_times, frame_times, min_coverage)
+    check_covers_video(ox_path, ppg_times, video, frame_times, tolerance_s=tolerance_s)
 
     subject, task = lgi_subject_task(folder)
     meta.update({"format": "LGI-PPGI", "ground_truth": str(ox_path), "oximeter_rate_hz": OXIMETER_RATE_HZ,
@@ -122,11 +120,11 @@ def load_lgi_folder(folder: Path, min_coverage: float = 0.9) -> Recording:
         labels={"task": task}, meta=meta)
 
 
-def load_lgi_ppgi(root: str | Path, min_coverage: float = 0.9) -> list[Recording | RecordingError]:
+def load_lgi_ppgi(root: str | Path, tolerance_s: float = COVER_TOLERANCE_S) -> list[Recording | RecordingError]:
     """All LGI-PPGI recordings (``<name>/<name>_<task>/``) under ``root``, naturally sorted.
 
-    ``min_coverage``: the fraction of the video's span the oximeter waveform
-    must cover. ``DatasetError`` when ``root`` is missing or holds no folder
+    ``tolerance_s``: how far (s) the oximeter waveform may start after the
+    first frame. ``DatasetError`` when ``root`` is missing or holds no folder
     with the video or oximeter file.
     """
     root = check_root(root, dataset="lgi-ppgi")
@@ -135,4 +133,4 @@ def load_lgi_ppgi(root: str | Path, min_coverage: float = 0.9) -> list[Recording
         raise DatasetError(f"lgi-ppgi: no LGI-PPGI recordings in {root} (expected folders such as "
                            f"alex/alex_resting/ with {VIDEO} and {OXIMETER})")
     items = ((f.relative_to(root).as_posix(), f.name, f) for f in folders)
-    return load_each(items, lambda f: load_lgi_folder(f, min_coverage))
+    return load_each(items, lambda f: load_lgi_folder(f, tolerance_s))

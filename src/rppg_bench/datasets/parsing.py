@@ -171,8 +171,12 @@ def check_coverage(gt_path: Path, gt_times: np.ndarray, video_path: Path, frame_
                                       f"of {video_path.name})")
 
 
+#: how far (s) a reference may start after the first frame or end before the last before it is refused
+COVER_TOLERANCE_S = 1.0
+
+
 def check_covers_video(gt_path: Path, gt_times: np.ndarray, video_path: Path, frame_times: np.ndarray, *,
-                       tolerance_s: float) -> None:
+                       tolerance_s: float = COVER_TOLERANCE_S) -> None:
     """``RecordingError`` naming ``gt_path`` unless the ground truth spans the whole video.
 
     ``gt_times`` (s) must start no later than ``tolerance_s`` after the first

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -31,6 +32,8 @@ DATASETS.add("vipl-hr", "rppg_bench.datasets.vipl_hr:load_vipl_hr", aliases=("vi
 DATASETS.add("lgi-ppgi", "rppg_bench.datasets.lgi_ppgi:load_lgi_ppgi")
 DATASETS.add("ubfc-phys", "rppg_bench.datasets.ubfc_phys:load_ubfc_phys", aliases=("ubfc_phys", "ubfcphys"))
 DATASETS.add("cohface", "rppg_bench.datasets.cohface:load_cohface")
+DATASETS.add("ibvp", "rppg_bench.datasets.ibvp:load_ibvp")
+DATASETS.add("bp4d+", "rppg_bench.datasets.bp4dplus:load_bp4dplus", aliases=("bp4dplus",))
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
@@ -44,8 +47,9 @@ def register_dataset(name: str, *aliases: str) -> Callable:
 
 
 def dataset_root_env(name: str) -> str:
-    """Environment variable naming the root of dataset ``name``, e.g. ``RPPG_PURE_ROOT``."""
-    return f"RPPG_{name.upper().replace('-', '_')}_ROOT"
+    """Environment variable naming the root of dataset ``name``, e.g. ``RPPG_PURE_ROOT``,
+    ``RPPG_UBFC_PHYS_ROOT``, ``RPPG_BP4DPLUS_ROOT`` (letters, digits and ``_`` only, so a shell can set it)."""
+    return "RPPG_" + re.sub(r"[^A-Z0-9]", "_", name.upper().replace("+", "PLUS")) + "_ROOT"
 
 
 def resolve_root(name: str, data_root: str | Path | None = None,

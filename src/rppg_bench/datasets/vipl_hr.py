@@ -19,7 +19,7 @@ with
 Quirk: the frame rate the dataset's readme states is not the actual rate of
 every video (a VIPL preprocessing script says so and derives the rate from
 ``time.txt``), which is why ``time.txt`` wins over the container's rate. Scenario folders are ``v1`` .. ``v9``, repeats ``v1-2``.
-The wave must cover at least ``min_coverage`` of the video's span, otherwise
+The wave must span the video to within ``tolerance_s`` at each end, otherwise
 the recording is refused as truncated (or sampled at another rate).
 
 Sources (condition): source1 Logitech C310 webcam (960x720, 25 fps), source2
@@ -45,9 +45,16 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .coverage import check_span
 from .errors import DatasetError, RecordingError
-from .parsing import check_coverage, check_root, load_each, parse_csv_rows, read_text, walk_files
+from .parsing import (
+    COVER_TOLERANCE_S,
+    check_covers_video,
+    check_root,
+    load_each,
+    parse_csv_rows,
+    read_text,
+    walk_files,
+)
 from .recording import Recording, check_series
 from .timed_video import video_source
 
@@ -118,7 +125,7 @@ def optional_column(path: Path, header: str) -> tuple[np.ndarray | None, str | N
         return None, exc.problem
 
 
-def load_vipl_folder(folder: Path, wave_rate_hz: float = 60.0, min_coverage: float = 0.9) -> Recording:
+def load_vipl_folder(folder: Path, wave_rate_hz: float = 60.0, tolerance_s: float = COVER_TOLERANCE_S) -> Recording:
     """One ``p<N>/v<M>/source<K>`` folder -> ``Recording``; ``RecordingError`` when broken."""
     wave_path, video = folder / WAVE, folder / VIDEO
     if not wave_path.is_file():
@@ -130,8 +137,7 @@ def load_vipl_folder(folder: Path, wave_rate_hz: float = 60.0, min_coverage: flo
     stamps = read_stamps_ms(folder / STAMPS) if (folder / STAMPS).is_file() else None
     source, meta = video_source(video, stamps, STAMPS)
     frame_times = source.frame_times()
-    check_coverage(wave_path, ppg_times, video, frame_times)
-    check_span(wave_path, ppg_times, frame_times, min_coverage)
+    check_covers_video(wave_path, ppg_times, video, frame_times, tolerance_s=tolerance_s)
 
     hr, hr_reason = optional_column(folder / HR_FILE, "HR")
     spo2, spo2_reason = optional_column(folder / SPO2_FILE, "SpO2")
@@ -147,11 +153,11 @@ def load_vipl_folder(folder: Path, wave_rate_hz: float = 60.0, min_coverage: flo
 
 
 def load_vipl_hr(root: str | Path, wave_rate_hz: float = 60.0,
-                 min_coverage: float = 0.9) -> list[Recording | RecordingError]:
+                 tolerance_s: float = COVER_TOLERANCE_S) -> list[Recording | RecordingError]:
     """All VIPL-HR recordings (``p<N>/v<M>/source<K>``) under ``root``, naturally sorted.
 
-    ``wave_rate_hz``: the BVP rate of ``wave.csv`` (Hz); ``min_coverage``: the
-    fraction of the video's span the wave must cover. ``DatasetError`` when
+    ``wave_rate_hz``: the BVP rate of ``wave.csv`` (Hz); ``tolerance_s``: how far
+    (s) the wave may start after the first frame or end before the last. ``DatasetError`` when
     ``root`` is missing or holds no such folder.
     """
     root = check_root(root, dataset="vipl-hr")
@@ -160,4 +166,4 @@ def load_vipl_hr(root: str | Path, wave_rate_hz: float = 60.0,
         raise DatasetError(f"vipl-hr: no VIPL-HR recordings in {root} (expected folders such as "
                            f"p1/v1/source1/ with {VIDEO} and {WAVE})")
     items = ((f.relative_to(root).as_posix(), "_".join(f.parts[-3:]), f) for f in folders)
-    return load_each(items, lambda f: load_vipl_folder(f, wave_rate_hz, min_coverage))
+    return load_each(items, lambda f: load_vipl_folder(f, wave_rate_hz, tolerance_s))
