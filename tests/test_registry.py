@@ -110,7 +110,7 @@ def test_a_foreign_top_level_datasets_package_does_not_shadow_ours(tmp_path):
     fake.mkdir()
     (fake / "__init__.py").write_text("raise ImportError('this is not rppg-bench')")
     code = ("import rppg_bench.datasets.registry as r; import rppg_bench.cli; "
-            "print(sorted(r.DATASETS.names())))")
+            "print(sorted(r.DATASETS.names()))")
     env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert "folder" in out
