@@ -98,7 +98,7 @@ def test_truncated_ppg(tmp_path, clip):
     root, bad = _with_bad(tmp_path, clip, "short")
     write_mat73(bad, scamps_variables(clip, n_ppg=100))
     err = _only_error(root)
-    assert err.path == bad and "d_ppg has 100 samples but Xsub has 300 frames" in str(err)
+    assert err.path == bad and "d_ppg has 100 samples but the video has 300 frames" in str(err)
 
 
 def test_missing_key_lists_the_keys_found(tmp_path, clip):

@@ -44,6 +44,7 @@ from scipy.io import loadmat, whosmat
 from scipy.io.matlab import MatReadError
 
 from .errors import RecordingError
+from .recording import check_series
 from .optional import require_reader
 
 MAT_V5 = "5"
@@ -256,3 +257,17 @@ def check_video_shape(path: Path, name: str, shape: tuple[int, ...]) -> int:
     if shape[0] < 2:
         raise RecordingError(path, f"variable {name!r} holds {shape[0]} frame(s); at least 2 are needed")
     return int(shape[0])
+
+
+def read_frame_series(mat: MatFile, name: str, n_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Variable ``name`` of ``mat``, a waveform with one sample per video frame, flattened, and its
+    times ``i / fps`` (s); ``RecordingError`` naming the file when it is not numeric, flat, or has
+    fewer samples than the video's ``n_frames`` (truncated)."""
+    raw = np.asarray(mat.read(name)[name])
+    if raw.dtype.kind not in "biuf":
+        raise RecordingError(mat.path, f"{name} is not numeric ({raw.dtype})")
+    series = check_series(mat.path, name, raw.reshape(-1), varying=True)
+    if series.size < n_frames:
+        raise RecordingError(mat.path, f"{name} has {series.size} samples but the video has {n_frames} "
+                                       f"frames (one sample per frame expected): it is truncated")
+    return series, np.arange(series.size) / fps

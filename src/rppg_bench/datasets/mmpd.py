@@ -42,12 +42,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 
 from .errors import DatasetError, RecordingError
-from .matfile import MatFile, MatVideo, check_video_shape
+from .matfile import MatFile, MatVideo, check_video_shape, read_frame_series
 from .parsing import check_coverage, check_root, load_each, walk_files
-from .recording import Recording, check_series
+from .recording import Recording
 
 #: the on-disk layout, in one line (``--list``)
 LAYOUT = "MMPD / mini-MMPD: subject<N>/p<N>_<k>.mat (video T x H x W x 3 float, GT_ppg one sample a frame at 30 fps, eight labels: light, motion, exercise, skin_color, ...)"
@@ -82,25 +81,12 @@ def mmpd_labels(path: Path, stored: dict[str, str]) -> tuple[dict[str, str], dic
     return labels, fixed
 
 
-def read_mmpd_ppg(mat: MatFile, n_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """``GT_ppg`` flattened (one sample per frame) and its times ``i / fps`` (s); a PPG shorter
-    than the video (``n_frames``) is a ``RecordingError``."""
-    raw = np.asarray(mat.read(PPG_KEY)[PPG_KEY])
-    if raw.dtype.kind not in "biuf":
-        raise RecordingError(mat.path, f"{PPG_KEY} is not numeric ({raw.dtype})")
-    ppg = check_series(mat.path, PPG_KEY, raw.reshape(-1), varying=True)
-    if ppg.size < n_frames:
-        raise RecordingError(mat.path, f"{PPG_KEY} has {ppg.size} samples but the video has {n_frames} "
-                                       f"frames (one sample per frame expected): the PPG is truncated")
-    return ppg, np.arange(ppg.size) / fps
-
-
 def load_mmpd_file(path: Path, *, fps: float = MMPD_FPS) -> Recording:
     """One MMPD MAT-file -> ``Recording``; ``RecordingError`` naming the file when it is broken."""
     mat = MatFile.open(path, dataset="mmpd")
     shapes = mat.require(VIDEO_KEY, PPG_KEY, *LABEL_KEYS)
     n_frames = check_video_shape(path, VIDEO_KEY, shapes[VIDEO_KEY])
-    ppg, ppg_times = read_mmpd_ppg(mat, n_frames, fps)
+    ppg, ppg_times = read_frame_series(mat, PPG_KEY, n_frames, fps)
     source = MatVideo(path, VIDEO_KEY, fps, n_frames, dataset="mmpd")
     check_coverage(path, ppg_times, path, source.frame_times())
     labels, fixed = mmpd_labels(path, mat.read_labels(*LABEL_KEYS))

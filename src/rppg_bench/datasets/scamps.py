@@ -34,12 +34,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 
 from .errors import DatasetError, RecordingError
-from .matfile import MatFile, MatVideo, check_video_shape
+from .matfile import MatFile, MatVideo, check_video_shape, read_frame_series
 from .parsing import check_coverage, check_root, load_each, walk_files
-from .recording import Recording, check_series
+from .recording import Recording
 
 #: the on-disk layout, in one line (``--list``)
 LAYOUT = "SCAMPS: P<NNNNNN>.mat (MAT v7.3: Xsub video T x H x W x 3, d_ppg one sample a frame at 30 fps); needs h5py"
@@ -55,24 +54,12 @@ def find_scamps_files(root: Path) -> list[Path]:
     return [p for p in walk_files(root) if _FILE.fullmatch(p.name)]
 
 
-def read_scamps_ppg(mat: MatFile, n_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """``d_ppg`` flattened and its times ``i / fps`` (s); shorter than ``n_frames`` -> ``RecordingError``."""
-    raw = np.asarray(mat.read(PPG_KEY)[PPG_KEY])
-    if raw.dtype.kind not in "biuf":
-        raise RecordingError(mat.path, f"{PPG_KEY} is not numeric ({raw.dtype})")
-    ppg = check_series(mat.path, PPG_KEY, raw.reshape(-1), varying=True)
-    if ppg.size < n_frames:
-        raise RecordingError(mat.path, f"{PPG_KEY} has {ppg.size} samples but {VIDEO_KEY} has {n_frames} "
-                                       f"frames (one sample per frame expected): the waveform is truncated")
-    return ppg, np.arange(ppg.size) / fps
-
-
 def load_scamps_file(path: Path, *, fps: float = SCAMPS_FPS) -> Recording:
     """One SCAMPS MAT-file -> ``Recording``; ``RecordingError`` naming the file when it is broken."""
     mat = MatFile.open(path, dataset="scamps")
     shapes = mat.require(VIDEO_KEY, PPG_KEY)
     n_frames = check_video_shape(path, VIDEO_KEY, shapes[VIDEO_KEY])
-    ppg, ppg_times = read_scamps_ppg(mat, n_frames, fps)
+    ppg, ppg_times = read_frame_series(mat, PPG_KEY, n_frames, fps)
     source = MatVideo(path, VIDEO_KEY, fps, n_frames, dataset="scamps")
     check_coverage(path, ppg_times, path, source.frame_times())
     meta = {"format": f"MAT v{mat.version}", "ground_truth": str(path), "fps": fps, "n_frames": n_frames,
