@@ -92,9 +92,29 @@ def test_frames_decoded_from_the_zip(recordings, clip):
 
 def test_each_task_has_its_own_fingerprint(recordings):
     """The zip holds every task: the products cache must still tell the tasks apart (by the task's
-    reference file, which the source's ``files`` add to the zip)."""
+    entries in the zip's directory)."""
     t1, t10 = recordings[0], recordings[1]
     assert source_fingerprint(t1.source) != source_fingerprint(t10.source)
+    assert t1.source.content_key() != t10.source.content_key()
+
+
+def test_editing_one_frame_changes_only_its_tasks_key(tmp_path, short_clip):
+    write_bp4d_recordings(tmp_path, "F001", ["T1", "T2"], short_clip)
+    before = [source_fingerprint(r.source) for r in load_bp4dplus(tmp_path)]
+    corrupt_member(tmp_path)  # rewrites F001/T2/0003.jpg
+    after = [source_fingerprint(r.source) for r in load_bp4dplus(tmp_path)]
+    assert after[0] == before[0] and after[1] != before[1]
+
+
+def test_key_reads_no_frame_bytes(recordings, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a zip entry was read to compute a key")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", refuse)
+    monkeypatch.setattr(zipfile.ZipFile, "read", refuse)
+    monkeypatch.setattr("builtins.open", refuse)  # nor the whole zip hashed as a file
+    keys = {source_fingerprint(r.source) for r in recordings}
+    assert len(keys) == len(recordings)
 
 
 def test_recording_contract(recordings):
@@ -169,9 +189,16 @@ def test_undecodable_frame_names_the_zip_entry(tmp_path, short_clip):
 def test_zip_frames_of_other_sizes_are_refused(tmp_path, short_clip):
     frames = [jpeg_bytes(short_clip.frames[0]), jpeg_bytes(short_clip.frames[1][:60, :80])]
     path = write_subject_zip(tmp_path / "F001.zip", "F001", {"T1": frames})
-    source = ZipJpegFrames(path, ("F001/T1/0000.jpg", "F001/T1/0001.jpg"), 25.0, (path,))
+    source = ZipJpegFrames(path, ("F001/T1/0000.jpg", "F001/T1/0001.jpg"), 25.0)
     with pytest.raises(RecordingError, match="0001.jpg is 80x60 px"):
         list(source.frames())
+
+
+def test_key_of_a_missing_entry_names_the_zip(tmp_path, short_clip):
+    path = write_subject_zip(tmp_path / "F001.zip", "F001", {"T1": [jpeg_bytes(short_clip.frames[0])]})
+    source = ZipJpegFrames(path, ("F001/T1/0000.jpg", "F001/T1/0001.jpg"), 25.0)
+    with pytest.raises(RecordingError, match="F001.zip.*0001.jpg"):
+        source.content_key()
 
 
 def test_wrong_or_missing_root(tmp_path):

@@ -14,6 +14,9 @@ one of them is a ``RecordingError`` naming what is missing.
 Frames are decoded from the zip without unpacking it (:class:`ZipJpegFrames`):
 the ``.jpg`` entries whose parent folder is the task, in natural order of
 their names; frame ``i`` is at ``i / 25`` s (the zip holds no timestamps).
+The products cache keys a task by its entries' names, CRC-32s and sizes in
+the zip's central directory (:meth:`ZipJpegFrames.content_key`), not by the
+bytes of the zip, which holds every task of the subject.
 
 Reference: ``BP_mmHg.txt``, the continuous blood-pressure waveform (mmHg,
 systolic peaks upward), sample ``i`` at ``i / 1000`` s from the task's start,
@@ -46,6 +49,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from ..cache import cache_key
 from .errors import DatasetError, RecordingError
 from .parsing import (
     COVER_TOLERANCE_S,
@@ -74,18 +78,28 @@ _TASK = re.compile(r"T\d+")
 class ZipJpegFrames:
     """One task's JPEG frames inside a subject's zip, decoded without unpacking; frame ``i`` at ``i / fps`` s.
 
-    ``path``: the zip; ``members``: the frames' entry names in order; ``files``: the files
-    whose bytes identify these frames for the products cache (the zip and the task's
-    reference file, since the zip alone holds every task of the subject).
+    ``path``: the zip; ``members``: the frames' entry names in order. The zip holds every
+    task of the subject, so the products cache identifies a task by :meth:`content_key`
+    rather than by the zip's bytes.
     """
 
     path: Path
     members: tuple[str, ...]
     fps: float
-    files: tuple[Path, ...]
 
     def frame_times(self) -> np.ndarray:
         return np.arange(len(self.members)) / self.fps
+
+    def content_key(self) -> str:
+        """Key (hex, 24 chars) of the task's frames from the zip's central directory: each member's
+        name, CRC-32 and uncompressed size (bytes), in frame order; no frame bytes are read.
+        ``RecordingError`` when the zip cannot be opened or lacks a member."""
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                infos = [archive.getinfo(member) for member in self.members]
+        except (KeyError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise RecordingError(self.path, f"cannot read the zip's directory ({exc})") from exc
+        return cache_key(entries=[(info.filename, info.CRC, info.file_size) for info in infos])
 
     def frames(self) -> Iterator[np.ndarray]:
         """Decoded RGB frames (H, W, 3) uint8, one open ``ZipFile`` per iteration; ``RecordingError``
@@ -177,7 +191,7 @@ def load_bp4d_task(item: TaskFiles, tolerance_s: float = COVER_TOLERANCE_S) -> R
         raise RecordingError(bp_path, "blood-pressure waveform file is missing")
     bp = check_series(bp_path, BP_FILE, read_one_column(bp_path), varying=True)
     times = np.arange(bp.size) / PHYSIOLOGY_RATE_HZ
-    source = ZipJpegFrames(item.zip_path, item.members, BP4D_FPS, (item.zip_path, bp_path))
+    source = ZipJpegFrames(item.zip_path, item.members, BP4D_FPS)
     check_covers_video(bp_path, times, item.zip_path, source.frame_times(), tolerance_s=tolerance_s)
     hr, hr_dropped = read_pulse_rate(item.physiology / PULSE_RATE_FILE, times)
     meta = {"format": "BP4D+", "ground_truth": str(bp_path), "physiology": str(item.physiology),

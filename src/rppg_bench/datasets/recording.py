@@ -23,7 +23,17 @@ from .errors import RecordingError
 
 
 class FrameSource(Protocol):
-    """Anything that yields RGB uint8 frames (H, W, 3) and their times (s)."""
+    """Anything that yields RGB uint8 frames (H, W, 3) and their times (s).
+
+    The products cache identifies a source by :func:`source_fingerprint`: the
+    bytes of its ``files`` (a tuple of paths; default ``(path,)``), or, for a
+    source with a method ``content_key() -> str``, that string. ``content_key``
+    is for sources whose frames are part of a larger file (one task's entries in
+    a zip of every task): it must change whenever a frame's bytes change, differ
+    between sources with different frames, and be cheap (read an index, not the
+    frames). Only the source's class name is added to it, so two classes
+    cannot share a key.
+    """
 
     path: Path
 
@@ -205,14 +215,19 @@ def _files_identity(files: Sequence[Path]) -> str | None:
 
 
 def source_fingerprint(source: FrameSource, cache_dir: Path | None = None) -> str:
-    """sha256 (hex, 24 chars) of the bytes of a frame source's file(s).
+    """sha256 (hex, 24 chars) of the bytes of a frame source's file(s), or of its
+    class name and ``content_key()`` when it has one (see :class:`FrameSource`).
 
-    Memoised by the files' identity (path, size, inode, modification and change
-    times) in this process and, with ``cache_dir``, across runs in
-    ``cache_dir/fingerprints``, so a rerun does not read every video again just
-    to find its cached products (a 1-minute uncompressed UBFC video is 1.6 GB).
+    The file hash is memoised by the files' identity (path, size, inode,
+    modification and change times) in this process and, with ``cache_dir``,
+    across runs in ``cache_dir/fingerprints``, so a rerun does not read every
+    video again just to find its cached products (a 1-minute uncompressed UBFC
+    video is 1.6 GB).
     A file changed in place changes its change time, so it is hashed again.
     """
+    content_key = getattr(source, "content_key", None)
+    if content_key is not None:
+        return cache_key(source=type(source).__name__, content=content_key())
     files = getattr(source, "files", None) or (source.path,)
     ident = _files_identity(files)
     if ident is not None and ident in _FINGERPRINTS:
