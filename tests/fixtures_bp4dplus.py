@@ -80,6 +80,10 @@ def write_bp4d_recordings(root: Path, subject: str, tasks: Sequence[str], clip: 
     return root
 
 
-def bp4dplus_contract_root(root: Path) -> None:
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "bp4d+"
+
+
+def contract_root(root: Path) -> None:
     """Two tiny tasks (20 frames) of one subject, for the dataset-contract test."""
     write_bp4d_recordings(root, "F001", ["T1", "T2"], tiny_clip(20, 25.0))

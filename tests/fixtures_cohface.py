@@ -108,3 +108,11 @@ def write_session_from_clip(root: Path, subject: str, session: str, clip: Clip) 
     height, width = clip.frames.shape[1:3]
     return write_session(root, subject, session, frames=iter(clip.frames), size=(width, height), mpeg4=False,
                          datasets={"pulse": pulse, "respiration": breathing(t), "time": t})
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "cohface"
+
+def contract_root(root: Path) -> None:
+    """Subject 1, session 0 (40 frames at 20 fps, pulse at 256 Hz)."""
+    write_session(root, "1", "0", datasets=pulse_series(), n_frames=40)

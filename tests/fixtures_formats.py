@@ -34,6 +34,12 @@ from rppg_bench.datasets.writers import (  # noqa: F401  (re-exported for the te
 )
 
 
+def contract_series(n: int, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` samples at ``fps`` Hz for the dataset-contract fixtures: times (s), a 72 bpm sine PPG, an HR (bpm)."""
+    t = np.arange(n) / fps
+    return t, np.sin(2 * np.pi * 1.2 * t), 72.0 + (np.arange(n) % 3)
+
+
 def pattern_frame(index: int, *, size: tuple[int, int] = (64, 48)) -> np.ndarray:
     """A deterministic RGB uint8 frame (H, W, 3) that changes with ``index``."""
     width, height = size

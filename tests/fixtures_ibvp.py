@@ -65,7 +65,11 @@ def write_ibvp_recording(root: Path, name: str, clip: Clip, *, n_bvp: int | None
     return folder
 
 
-def ibvp_contract_root(root: Path) -> None:
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "ibvp"
+
+
+def contract_root(root: Path) -> None:
     """Two tiny recordings (20 frames), for the dataset-contract test."""
     write_ibvp_recording(root, "p01_a", tiny_clip(20, 30.0))
     write_ibvp_recording(root, "p02_c", tiny_clip(20, 30.0))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from fixtures_formats import write_video
+from fixtures_formats import contract_series, pattern_frame, write_video
 from fixtures_pulse import Clip, pulse_at
 
 OXIMETER_RATE_HZ = 60.0
@@ -72,3 +72,14 @@ def write_lgi_clip(root: Path, subject: str, task: str, clip: Clip, *, lead_s: f
     return write_lgi_recording(root, subject, task, frames=list(clip.frames), fps=clip.fps,
                                pulse_rate=[round(clip.hr_bpm)] * scaled.size, waveform=scaled,
                                times_ms=clip.frame_times * 1000.0)
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "lgi-ppgi"
+
+def contract_root(root: Path) -> None:
+    """One session with the camera timer, the oximeter started before the camera."""
+    _, ppg, hr = contract_series(60, fps=60.0)
+    write_lgi_recording(root, "alex", "resting", frames=[pattern_frame(i) for i in range(20)], fps=25.0,
+                        pulse_rate=hr.astype(int), waveform=np.round(50 + 40 * ppg),
+                        times_ms=[40.0 * i + 0.5 * (i % 2) for i in range(20)])

@@ -132,3 +132,11 @@ def pattern_clip(*, fps: float = 61.0, duration: float = 4.0, hr_bpm: float = 72
     return Clip(frames=np.stack([pattern_frame(i, size=size) for i in range(frame_times.size)]),
                 frame_times=frame_times, ppg=np.cos(2 * np.pi * hr_bpm / 60.0 * ppg_times - 1.0),
                 ppg_times=ppg_times, hr_bpm=hr_bpm, fps=fps)
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "mahnob-hci"
+
+def contract_root(root: Path) -> None:
+    """One MAHNOB-HCI session: session.xml, a 256 Hz BDF with an ECG and a trigger, a 61 fps video."""
+    write_mahnob_session(root, pattern_clip())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io as sio
+from fixtures_formats import contract_series, pattern_frame
 from fixtures_pulse import Clip, pulse_at
 
 MMPD_FPS = 30.0
@@ -37,3 +38,13 @@ def write_mmpd_file(root: Path, subject: int, index: int, variables: dict) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     sio.savemat(path, variables, do_compression=True, oned_as="row")
     return path
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "mmpd"
+
+def contract_root(root: Path) -> None:
+    """One MAT v5 file: float [0, 1] video, 1 x T PPG, the eight labels."""
+    _, ppg, _ = contract_series(30)
+    video = np.stack([pattern_frame(i) for i in range(30)]).astype(np.float32) / 255
+    write_mmpd_file(root, 1, 0, {"video": video, "GT_ppg": ppg[None], **LABELS})

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from fixtures_formats import contract_series, pattern_frame
 from fixtures_pulse import Clip, pulse_at
 
 SCAMPS_FPS = 30.0
@@ -47,3 +48,13 @@ def write_mat73(path: Path, variables: dict[str, np.ndarray]) -> Path:
 def write_scamps_file(root: Path, number: int, variables: dict[str, np.ndarray]) -> Path:
     """``root/P<number:06d>.mat``; returns its path."""
     return write_mat73(Path(root) / f"P{number:06d}.mat", variables)
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "scamps"
+
+def contract_root(root: Path) -> None:
+    """One MAT v7.3 (HDF5) file: Xsub and d_ppg."""
+    _, ppg, _ = contract_series(30)
+    video = np.stack([pattern_frame(i) for i in range(30)]) / 255
+    write_scamps_file(root, 1, {"Xsub": video, "d_ppg": ppg[:, None]})

@@ -90,3 +90,13 @@ def write_take_from_clip(root: Path, subject: str, task: str, clip: Clip) -> Pat
     height, width = clip.frames.shape[1:3]
     return write_take(root, subject, task, bvp=bvp, eda=eda_for(clip.frame_times[-1] + 1.0 / clip.fps),
                       frames=iter(clip.frames), fps=clip.fps, size=(width, height))
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "ubfc-phys"
+
+def contract_root(root: Path) -> None:
+    """Participant s1, task T1 (70 frames at 35 fps, BVP at 64 Hz), group test."""
+    t = np.arange(129) / 64.0
+    write_take(root, "s1", "T1", bvp=np.sin(2 * np.pi * 1.2 * t), n_frames=70)
+    write_info(root, "s1", "test")

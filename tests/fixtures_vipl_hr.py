@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from fixtures_formats import write_video
+from fixtures_formats import contract_series, pattern_frame, write_video
 from fixtures_pulse import Clip, pulse_at
 
 WAVE_RATE_HZ = 60.0
@@ -66,3 +66,15 @@ def write_vipl_clip(root: Path, rel: str, clip: Clip, *, stamps: bool = True) ->
     return write_vipl_recording(root, rel, frames=list(clip.frames), fps=clip.fps, wave=wave,
                                 hr=[round(clip.hr_bpm)] * seconds, spo2=[98] * seconds,
                                 stamps_ms=clip.frame_times * 1000.0 if stamps else None)
+
+
+#: the registered dataset whose layout this module writes (found by tests/test_dataset_contract.py)
+CONTRACT_DATASET = "vipl-hr"
+
+def contract_root(root: Path) -> None:
+    """A webcam recording with time.txt and a phone recording without."""
+    frames = [pattern_frame(i) for i in range(20)]
+    _, ppg, _ = contract_series(60, fps=60.0)
+    write_vipl_recording(root, "p1/v1/source1", frames=frames, fps=25.0, wave=ppg, hr=[72],
+                         stamps_ms=[40 * i + i % 3 for i in range(20)])
+    write_vipl_recording(root, "p1/v1/source2", frames=frames, fps=30.0, wave=ppg)

@@ -2,35 +2,28 @@
 
 One parametrized test over every registered dataset that runs without
 user-supplied data (``synthetic`` with tiny parameters) plus small fixture
-roots of the built-in layouts (``ubfc``, ``pure``, ``folder`` and each public dataset's) written with
-the package's writers; and an entry-point dataset plugin, installed the way
+roots of the built-in layouts (``ubfc``, ``pure``, ``folder`` here; each public dataset's from the
+``tests/fixtures_<name>.py`` module naming it in ``CONTRACT_DATASET``); and an entry-point dataset plugin, installed the way
 pip leaves it, run through the benchmark command.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures_cohface import pulse_series, write_session
-from fixtures_bp4dplus import bp4dplus_contract_root
 from fixtures_formats import (
-    pattern_frame,
+    contract_series,
     pure_package,
     write_folder_recording,
     write_pure_recording,
     write_ubfc1_recording,
     write_ubfc2_recording,
 )
-from fixtures_mahnob import pattern_clip, write_mahnob_session
-from fixtures_mmpd import LABELS, write_mmpd_file
-from fixtures_scamps import write_scamps_file
-from fixtures_lgi_ppgi import write_lgi_recording
-from fixtures_vipl_hr import write_vipl_recording
-from fixtures_ubfc_phys import write_info, write_take
-from fixtures_ibvp import ibvp_contract_root
 from plugin_fixtures import write_face_clip, write_plugin_package
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
@@ -39,14 +32,11 @@ from rppg_bench.testing import check_recording_contract
 ROOTLESS_PARAMS = {"synthetic": {"seed": 1, "duration": 6.0, "n_easy": 1, "n_hard": 0, "n_pure": 0}}
 
 
-def _series(n: int, fps: float = 30.0):
-    t = np.arange(n) / fps
-    return t, np.sin(2 * np.pi * 1.2 * t), 72.0 + (np.arange(n) % 3)
 
 
 def ubfc_root(root):
     """DATASET_2 (``ground_truth.txt``) and DATASET_1 (``gtdump.xmp``, times in ms) subjects."""
-    t, ppg, hr = _series(30)
+    t, ppg, hr = contract_series(30)
     write_ubfc2_recording(root, "subject1", ppg=ppg, hr=hr, times=t, n_frames=30)
     times_ms = [100 + 16.7 * k for k in range(50)]
     write_ubfc1_recording(root, "2-gt", times_ms=times_ms, hr=[75] * 50, spo2=[98] * 50,
@@ -63,66 +53,21 @@ def pure_root(root):
 
 def folder_root(root):
     """An .avi with HR, an .mp4 without, one in a subfolder."""
-    t, ppg, hr = _series(20)
+    t, ppg, hr = contract_series(20)
     write_folder_recording(root, "subject01_a", ppg=ppg, times=t, hr=hr, n_frames=20)
     write_folder_recording(root / "more", "subject02_b", ppg=ppg, times=t, suffix=".mp4", n_frames=20)
 
 
-def mahnob_root(root):
-    """One MAHNOB-HCI session: session.xml, a 256 Hz BDF with an ECG and a trigger, a 61 fps video."""
-    write_mahnob_session(root, pattern_clip())
-
-
-def mmpd_root(root):
-    """One MAT v5 file: float [0, 1] video, 1 x T PPG, the eight labels."""
-    _, ppg, _ = _series(30)
-    video = np.stack([pattern_frame(i) for i in range(30)]).astype(np.float32) / 255
-    write_mmpd_file(root, 1, 0, {"video": video, "GT_ppg": ppg[None], **LABELS})
-
-
-def scamps_root(root):
-    """One MAT v7.3 (HDF5) file: Xsub and d_ppg."""
-    _, ppg, _ = _series(30)
-    video = np.stack([pattern_frame(i) for i in range(30)]) / 255
-    write_scamps_file(root, 1, {"Xsub": video, "d_ppg": ppg[:, None]})
-
-
-def vipl_root(root):
-    """A webcam recording with time.txt and a phone recording without."""
-    frames = [pattern_frame(i) for i in range(20)]
-    _, ppg, _ = _series(60, fps=60.0)
-    write_vipl_recording(root, "p1/v1/source1", frames=frames, fps=25.0, wave=ppg, hr=[72],
-                         stamps_ms=[40 * i + i % 3 for i in range(20)])
-    write_vipl_recording(root, "p1/v1/source2", frames=frames, fps=30.0, wave=ppg)
-
-
-def lgi_root(root):
-    """One session with the camera timer, the oximeter started before the camera."""
-    _, ppg, hr = _series(60, fps=60.0)
-    write_lgi_recording(root, "alex", "resting", frames=[pattern_frame(i) for i in range(20)], fps=25.0,
-                        pulse_rate=hr.astype(int), waveform=np.round(50 + 40 * ppg),
-                        times_ms=[40.0 * i + 0.5 * (i % 2) for i in range(20)])
-
-
-
-
-def ubfc_phys_root(root):
-    """Participant s1, task T1 (70 frames at 35 fps, BVP at 64 Hz), group test."""
-    t = np.arange(129) / 64.0
-    write_take(root, "s1", "T1", bvp=np.sin(2 * np.pi * 1.2 * t), n_frames=70)
-    write_info(root, "s1", "test")
-
-
-def cohface_root(root):
-    """Subject 1, session 0 (40 frames at 20 fps, pulse at 256 Hz)."""
-    write_session(root, "1", "0", datasets=pulse_series(), n_frames=40)
-
-
 #: datasets that need a root, with a writer of a small fixture root in their layout
-FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root, "mahnob-hci": mahnob_root,
-                 "mmpd": mmpd_root, "scamps": scamps_root, "vipl-hr": vipl_root, "lgi-ppgi": lgi_root,
-                 "ubfc-phys": ubfc_phys_root, "cohface": cohface_root, "ibvp": ibvp_contract_root,
-                 "bp4d+": bp4dplus_contract_root}
+def fixture_modules() -> list:
+    """The ``tests/fixtures_<name>.py`` modules that write a dataset's layout for this test: each names
+    it in ``CONTRACT_DATASET`` and writes a small root with ``contract_root(root)``."""
+    modules = (importlib.import_module(p.stem) for p in sorted(Path(__file__).parent.glob("fixtures_*.py")))
+    return [m for m in modules if hasattr(m, "CONTRACT_DATASET")]
+
+
+FIXTURE_ROOTS = {"ubfc": ubfc_root, "pure": pure_root, "folder": folder_root,
+                 **{m.CONTRACT_DATASET: m.contract_root for m in fixture_modules()}}
 
 
 def contract_datasets() -> list[str]:
