@@ -24,6 +24,8 @@ breaths per minute (bpm in names).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from scipy import signal as sps
 
@@ -112,11 +114,11 @@ def breathing_rate_windowed(signal: np.ndarray, fs: float, window: float = 32.0,
     for name, value in (("window", window), ("step", step)):
         if not (np.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
-    n_win = int(round(window * fs))
+    n_win = int(np.round(window * fs))
     if x.size <= n_win:
         starts, n_win = np.array([0]), x.size
     else:
-        starts = np.arange(0, x.size - n_win + 1, max(1, int(round(step * fs))))
+        starts = np.arange(0, x.size - n_win + 1, max(1, int(np.round(step * fs))))
     rows = [breathing_rate(x[s:s + n_win], fs, **kwargs) for s in starts]
     out = {"times": (starts + (n_win - 1) / 2.0) / fs}
     for key in ("rate_bpm", *(f"{m}_bpm" for m in MODULATIONS)):
@@ -161,7 +163,7 @@ def _beat_extremes(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, np.nda
     next trough (or the end)."""
     if peaks.size < 2:
         return peaks[:0], peaks[:0]
-    troughs = np.array([a + 1 + np.argmin(x[a + 1:b + 1]) for a, b in zip(peaks[:-1], peaks[1:])])
+    troughs = np.array([a + 1 + np.argmin(x[a + 1:b + 1]) for a, b in pairwise(peaks)])
     ends = np.append(troughs[1:], x.size - 1)
     return np.array([a + np.argmax(x[a:b + 1]) for a, b in zip(troughs, ends)]), troughs
 
@@ -196,7 +198,7 @@ def _modulation_series(x: np.ndarray, fs: float, peaks: np.ndarray,
     RIIV the mean of ``x`` from each trough to the next, RIAV peak minus trough, RIFV the
     interval (s) between consecutive peaks, at the later one."""
     t_peak = peaks / fs
-    means = np.array([x[a:b].mean() for a, b in zip(troughs[:-1], troughs[1:])])
+    means = np.array([x[a:b].mean() for a, b in pairwise(troughs)])
     return {
         "riiv": ((troughs[:-1] + troughs[1:]) / (2 * fs), means),
         "riav": (t_peak, x[peaks] - x[troughs]),
