@@ -82,7 +82,7 @@ def breathing_rate(signal: np.ndarray, fs: float, band: tuple[float, float] = BR
     result["n_beats"] = int(peaks.size)
     if peaks.size < 4 or (peaks[-1] - peaks[0]) / fs < need_s:
         return {**result, "reason": f"too few beats: {peaks.size}"}
-    shape_band = (DEFAULT_BAND_HZ[0], min(SHAPE_BAND_HZ[1], 0.45 * fs))
+    shape_band = (SHAPE_BAND_HZ[0], min(SHAPE_BAND_HZ[1], 0.45 * fs))
     quality = _template_correlation(signal_bandpass(x, fs, shape_band), found)
     if quality < min_quality:
         return {**result, "reason": f"beats unlike their template: correlation {quality:.2f} < {min_quality:g}"}
