@@ -64,7 +64,8 @@ def hrv_indices(beats_s: np.ndarray,
     Returns each of :data:`HRV_INDICES` (None when not computed) and its
     ``<name>_reason`` (None when computed). The time-domain indices need
     :data:`MIN_BEATS` beats; LF/HF needs beats spanning ``min_lf_hf_duration_s``
-    s (and at least :data:`MIN_BEATS` + 1 beats).
+    s (and at least :data:`MIN_BEATS` + 1 beats). ValueError unless the beat
+    times are finite and strictly increasing.
     """
     beats = np.asarray(beats_s, dtype=float)
     if beats.ndim != 1 or np.any(np.diff(beats) <= 0) or not np.all(np.isfinite(beats)):
