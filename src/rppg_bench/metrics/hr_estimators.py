@@ -72,7 +72,7 @@ def hr_toolbox_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float
     return 60.0 * argmax_in_band(f, p, band)
 
 
-def _parabolic(y: np.ndarray, i: int) -> float:
+def parabolic_offset(y: np.ndarray, i: int) -> float:
     """Sub-sample offset of the extremum of the parabola through y[i-1], y[i], y[i+1]."""
     if i <= 0 or i >= y.size - 1:
         return 0.0
@@ -99,7 +99,7 @@ def hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float],
         peaks = peaks[prom >= rel_prominence * np.percentile(prom, 90)]
     if peaks.size < 2:
         raise ValueError("fewer than two beats found; cannot estimate a heart rate from peaks")
-    t = (peaks + np.array([_parabolic(y, int(i)) for i in peaks])) / fs
+    t = (peaks + np.array([parabolic_offset(y, int(i)) for i in peaks])) / fs
     ibi = float(np.median(np.diff(t)))
     return float(np.clip(60.0 / ibi, 60.0 * band[0], 60.0 * band[1]))
 
@@ -134,7 +134,7 @@ def hr_autocorr(x: np.ndarray, fs: float, band: tuple[float, float],
     if pk.size == 0:
         raise ValueError("no autocorrelation peak at lags within the heart-rate band")
     first = pk[np.argmax(seg[pk] >= rel_height * seg[pk].max())]
-    lag = (lag_lo + first + _parabolic(r, int(lag_lo + first))) / fs
+    lag = (lag_lo + first + parabolic_offset(r, int(lag_lo + first))) / fs
     return float(np.clip(60.0 / lag, 60.0 * band[0], 60.0 * band[1]))
 
 

@@ -1,0 +1,145 @@
+"""Beat times, beat matching, inter-beat-interval errors and HRV indices (metrics.beats, metrics.hrv).
+
+Pulses with known systolic peaks come from the PPG model: within a beat the
+pulse is the beat template on the beat's phase, so the systolic peak of beat k
+is at ``onset_k + phi * RR_k`` with ``phi`` the template's peak phase.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rppg_bench.datasets.ppg_model import raw_beat, simulate_pulse
+from rppg_bench.metrics.beats import beat_times, ibi_errors, match_beats
+from rppg_bench.metrics.hrv import HRV_INDICES, MIN_LF_HF_DURATION_S, hrv_differences, hrv_indices
+
+#: a band holding 40-180 bpm and the model's wander (+-3 bpm) and jitter around them
+WIDE_BAND_HZ = (0.5, 3.5)
+
+
+def systolic_peaks(model) -> np.ndarray:
+    """True systolic peak times (s) of a ``PulseModel``'s beats."""
+    grid = np.arange(20000) / 20000
+    phi = grid[np.argmax(raw_beat(grid, model.morphology))]
+    return model.onsets[:-1] + phi * np.diff(model.onsets)
+
+
+def beats_from_ibi(ibi_s: np.ndarray, start_s: float = 0.5) -> np.ndarray:
+    """Beat times (s) whose intervals are ``ibi_s`` (s)."""
+    return start_s + np.concatenate([[0.0], np.cumsum(ibi_s)])
+
+
+def test_constant_rate_sine_has_no_variability():
+    fs, hr = 30.0, 72.0
+    t = np.arange(int(60 * fs)) / fs
+    beats = beat_times(np.sin(2 * np.pi * hr / 60 * t), fs)
+    idx = hrv_indices(beats)
+    assert idx["mean_ibi_ms"] == pytest.approx(60000 / hr, abs=0.5)
+    assert idx["rmssd_ms"] < 1.0
+    assert idx["sdnn_ms"] < 1.0
+    assert idx["pnn50_pct"] == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(hr=st.floats(40, 180), fs=st.floats(25, 60), seed=st.integers(0, 2 ** 16))
+def test_beats_of_a_known_pulse_are_recovered(hr, fs, seed):
+    """Clean model pulse: every beat found (away from the first and last 0.5 s, where the filter
+    and the missing neighbour sample hide a peak) and the IBIs within a third of a frame interval."""
+    t = np.arange(int(30 * fs)) / fs
+    model = simulate_pulse(0.0, float(t[-1]), hr, np.random.default_rng(seed))
+    ref = systolic_peaks(model)
+    ref = ref[(ref >= t[0]) & (ref <= t[-1])]
+    est = beat_times(model.ppg(t), fs, band=WIDE_BAND_HZ)
+    pairs, missed, extra = match_beats(ref, est)
+    inner = (0.5, t[-1] - 0.5)
+    assert not np.any((ref[missed] > inner[0]) & (ref[missed] < inner[1]))
+    assert not np.any((est[extra] > inner[0]) & (est[extra] < inner[1]))
+    assert ibi_errors(ref, est)["ibi_mae_ms"] < 1000.0 / (3 * fs)
+
+
+def test_matching_is_one_to_one_and_counts_missed_and_extra_beats():
+    ref = beats_from_ibi(np.full(20, 0.8))
+    est = np.sort(np.concatenate([np.delete(ref, [3, 10]) + 0.01, [ref[5] + 0.05, ref[15] + 0.4]]))
+    pairs, missed, extra = match_beats(ref, est)
+    np.testing.assert_array_equal(missed, [3, 10])
+    assert extra.size == 2  # the second beat near ref[5] and the one between beats
+    assert len(set(pairs[:, 0])) == len(set(pairs[:, 1])) == len(pairs) == ref.size - 2
+    err = ibi_errors(ref, est)
+    assert (err["missed"], err["extra"], err["n_matched"]) == (2, 2, 19)
+    assert err["matched_share"] == pytest.approx(19 / 21)
+    assert err["ibi_mae_ms"] == pytest.approx(0.0, abs=1e-6)
+    assert err["n_ibi"] == 20 - 4 - 2  # intervals touching a missed beat or an extra one are not compared
+
+
+def test_noise_is_scored_with_consistent_counts():
+    fs = 30.0
+    t = np.arange(int(30 * fs)) / fs
+    model = simulate_pulse(0.0, float(t[-1]), 75.0, np.random.default_rng(1))
+    ref = systolic_peaks(model)
+    ref = ref[(ref >= t[0]) & (ref <= t[-1])]
+    noisy = model.ppg(t) + np.random.default_rng(2).normal(0.0, 1.0, t.size)
+    err = ibi_errors(ref, beat_times(noisy, fs))
+    assert err["n_matched"] + err["missed"] == err["n_ref"]
+    assert err["n_matched"] + err["extra"] == err["n_est"]
+    assert err["missed"] + err["extra"] > 0
+    clean = ibi_errors(ref, beat_times(model.ppg(t), fs))
+    assert err["ibi_mae_ms"] > clean["ibi_mae_ms"]
+
+
+def test_short_recordings_give_a_reason_not_a_number():
+    beats = beats_from_ibi(np.full(37, 0.8))  # 29.6 s
+    idx = hrv_indices(beats)
+    assert idx["lf_hf"] is None
+    assert idx["lf_hf_reason"] == f"needs >= {MIN_LF_HF_DURATION_S:g} s, got 30 s"
+    assert idx["rmssd_ms_reason"] is None and idx["rmssd_ms"] == pytest.approx(0.0, abs=1e-9)
+    few = hrv_indices(beats[:2])
+    assert all(few[name] is None for name in HRV_INDICES)
+    assert few["sdnn_ms_reason"] == "needs >= 3 beats, got 2"
+
+
+@pytest.mark.parametrize("freq_hz, lf_dominant", [(0.1, True), (0.25, False)])
+def test_lf_hf_follows_the_band_of_the_ibi_oscillation(freq_hz, lf_dominant):
+    ibi = [0.8]
+    while sum(ibi) < 300:
+        ibi.append(0.8 + 0.03 * np.sin(2 * np.pi * freq_hz * sum(ibi)))
+    idx = hrv_indices(beats_from_ibi(np.array(ibi)))
+    assert idx["lf_hf_reason"] is None
+    assert (idx["lf_hf"] > 5) if lf_dominant else (idx["lf_hf"] < 0.2)
+
+
+def test_hrv_differences_are_estimate_minus_reference():
+    rng = np.random.default_rng(0)
+    ref = beats_from_ibi(0.8 + 0.02 * rng.standard_normal(200))
+    est = ref + 0.005 * rng.standard_normal(ref.size)
+    diff = hrv_differences(ref, est)
+    for name in HRV_INDICES:
+        assert diff[f"{name}_reason"] is None
+        assert diff[f"{name}_diff"] == pytest.approx(diff[f"{name}_est"] - diff[f"{name}_ref"])
+    short = hrv_differences(ref[:30], est[:30])
+    assert short["lf_hf_diff"] is None and short["lf_hf_reason"].startswith("ref: needs >= 120 s")
+
+
+def test_pos_beats_of_an_easy_recording(tmp_path: Path):
+    """POS on an easy synthetic recording (20 s, 30 fps): IBIs within one frame interval of the
+    reference PPG's and every reference beat matched, except within POS's 1.6 s window of either end
+    (the overlap-add tapers the pulse there)."""
+    from rppg_bench.datasets.synthetic import generate_synthetic
+    from rppg_bench.datasets.ubfc import load_ubfc
+    from rppg_bench.methods.registry import create_method
+
+    fps = 30.0
+    generate_synthetic(tmp_path, seed=0, n_easy=1, n_hard=0, duration=20.0, fps=fps, n_pure=0)
+    (rec,) = load_ubfc(tmp_path / "ubfc")
+    times, pulse = create_method("pos").extract(rec)
+    ppg_times = np.asarray(rec.ppg_times)
+    ref = ppg_times[0] + beat_times(np.asarray(rec.ppg), 1.0 / np.median(np.diff(ppg_times)))
+    est = times[0] + beat_times(pulse, 1.0 / np.median(np.diff(times)))
+    err = ibi_errors(ref, est)
+    assert err["ibi_mae_ms"] < 1000.0 / fps  # measured 12.1 ms
+    _, missed, extra = match_beats(ref, est)
+    assert not np.any((ref[missed] > times[0] + 1.6) & (ref[missed] < times[-1] - 1.6))
+    assert extra.size == 0
