@@ -165,6 +165,21 @@ def random_morphology(rng: np.random.Generator) -> PulseMorphology:
     )
 
 
+#: a rounded beat with a weak, late dicrotic wave and no visible notch (camera PPG often looks so)
+SMOOTH_MORPHOLOGY = PulseMorphology(systolic_phase=0.3, systolic_rise=0.11, systolic_fall=0.2,
+                                    dicrotic_phase=0.62, dicrotic_rise=0.1, dicrotic_fall=0.25,
+                                    dicrotic_ratio=0.2)
+
+
+def blend_morphology(m: PulseMorphology, smoothness: float,
+                     smooth: PulseMorphology = SMOOTH_MORPHOLOGY) -> PulseMorphology:
+    """``m`` moved toward ``smooth`` by ``smoothness`` in [0, 1], field by field
+    (0: ``m``, e.g. a sharp finger-PPG-like :func:`random_morphology`; 1: ``smooth``)."""
+    w = float(smoothness)
+    return PulseMorphology(**{f: (1 - w) * getattr(m, f) + w * getattr(smooth, f)
+                              for f in PulseMorphology.__dataclass_fields__})
+
+
 def slow_heart_rate(t: np.ndarray, hr_bpm: float, terms: np.ndarray, rsa_bpm: float,
                     respiration_hz: float, respiration_phase: float) -> np.ndarray:
     """Smooth heart rate (bpm) before beat jitter: mean + wander + respiratory arrhythmia.

@@ -11,7 +11,7 @@ import numpy as np
 from ..ppg_model import HeartRateVariability, PulseModel, simulate_pulse
 from .face import Appearance, face_box, landmark_groups, random_appearance, smooth_gain_field
 from .motion import head_turns, motion_affines, motion_episodes, placement_affine, smooth_random_walk
-from .params import Difficulty, RecordingPlan, SyntheticParams
+from .params import Difficulty, PulseSpec, RecordingPlan, SyntheticParams
 from .render import SceneTruth
 from .scene import Lighting, Scene, gain_hunting, light_gains, random_lighting
 
@@ -88,6 +88,14 @@ def recording_clock(layout: str, n: int, fps: float, rng: np.random.Generator, *
                                                   drop_fraction=oximeter_drop)
 
 
+def random_pulse_spec(rng: np.random.Generator) -> PulseSpec:
+    """The synthetic set's pulse: mean rate 50-110 bpm, wander 1-4 bpm, RSA 0.5-2 bpm,
+    RR jitter 1-3 %; morphology and breathing left to :func:`simulate_pulse`."""
+    variability = HeartRateVariability(wander_bpm=rng.uniform(1.0, 4.0), rsa_bpm=rng.uniform(0.5, 2.0),
+                                       rr_jitter=rng.uniform(0.01, 0.03))
+    return PulseSpec(hr_bpm=float(rng.uniform(50.0, 110.0)), variability=variability)
+
+
 def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Difficulty, *,
                   width: int, face_width_px: float, reference: tuple[float, float],
                   corner_hz: float) -> dict[str, Any]:
@@ -147,18 +155,17 @@ def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -
     w, h = params.size
     centre, face_w, _ = face_box(scene.landmarks, landmark_groups())
 
-    look = random_appearance(rng_look)
+    look = plan.look or random_appearance(rng_look)
     pulse_gain = smooth_gain_field(scene.skin_mask.shape, rng_look, scale_px=0.25 * face_w)
 
     frame_times, frame_ns, ox_times = recording_clock(plan.layout, n, params.fps, rng_clock,
                                                       oximeter_drop=level.oximeter_drop)
     span = (0.0, float(frame_times[-1])) if ox_times is None else \
         (float(min(ox_times[0], 0.0)), float(max(ox_times[-1], frame_times[-1])))
-    variability = HeartRateVariability(wander_bpm=rng_pulse.uniform(1.0, 4.0),
-                                       rsa_bpm=rng_pulse.uniform(0.5, 2.0),
-                                       rr_jitter=rng_pulse.uniform(0.01, 0.03))
-    hr_target = float(rng_pulse.uniform(50.0, 110.0))
-    pulse = simulate_pulse(span[0], span[1], hr_target, rng_pulse, variability=variability)
+    spec = plan.pulse or random_pulse_spec(rng_pulse)
+    variability, hr_target = spec.variability, float(spec.hr_bpm)
+    pulse = simulate_pulse(span[0], span[1], hr_target, rng_pulse, variability=variability,
+                           morphology=spec.morphology, respiration=spec.respiration)
     amplitude = float(rng_pulse.uniform(*level.pulse_amplitude))
 
     motion: dict[str, Any] = {"translation_px": float(rng_motion.uniform(*level.translation_px)) * w / 320,

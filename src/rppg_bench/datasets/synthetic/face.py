@@ -146,12 +146,16 @@ class Appearance:
     flip: bool = False
 
 
+def skin_tone_gain(tone: float) -> np.ndarray:
+    """(3,) RGB gain on skin for ``tone`` from 0 (the photo's) to 1 (dark brown, [0.55, 0.42, 0.36])."""
+    light, dark = np.array([1.0, 1.0, 1.0]), np.array([0.55, 0.42, 0.36])
+    return (1 - tone) * light + tone * dark
+
+
 def random_appearance(rng: np.random.Generator) -> Appearance:
     """A subject's appearance: skin tone from the photo's (light) to dark brown, etc."""
     tone = rng.uniform(0.0, 0.75)
-    light, dark = np.array([1.0, 1.0, 1.0]), np.array([0.55, 0.42, 0.36])
-    skin = (1 - tone) * light + tone * dark
-    skin = skin * rng.uniform(0.96, 1.04, 3)
+    skin = skin_tone_gain(tone) * rng.uniform(0.96, 1.04, 3)
     return Appearance(
         skin_gain=tuple(float(v) for v in skin),
         white_balance=tuple(float(v) for v in rng.uniform(0.92, 1.08, 3)),

@@ -11,9 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..ppg_model import HeartRateVariability, PulseMorphology, Respiration
+
+if TYPE_CHECKING:
+    from .face import Appearance
 
 #: bump whenever the generated files change for the same parameters (part of the cache key)
 GENERATOR_VERSION = "3"
@@ -148,8 +153,25 @@ HARD_SCENARIOS = MappingProxyType({
 
 
 @dataclass(frozen=True)
+class PulseSpec:
+    """A recording's pulse, fixed instead of drawn: mean heart rate ``hr_bpm`` (bpm), its
+    ``variability``, and beat ``morphology`` / ``respiration`` (None: drawn by
+    :func:`..ppg_model.simulate_pulse`)."""
+
+    hr_bpm: float
+    variability: HeartRateVariability
+    morphology: PulseMorphology | None = None
+    respiration: Respiration | None = None
+
+
+@dataclass(frozen=True)
 class RecordingPlan:
-    """One recording to generate: where it goes and the seed of everything in it."""
+    """One recording to generate: where it goes and the seed of everything in it.
+
+    ``level``, ``look`` and ``pulse`` fix the ranges, the subject's appearance
+    and the pulse instead of taking them from the condition and the seed
+    (a training corpus draws them itself, :mod:`.corpus`).
+    """
 
     name: str
     condition: str        # "easy" | "hard"
@@ -158,10 +180,15 @@ class RecordingPlan:
     subject: str          # "01", "02", ...
     seed: int
     scenario: str = ""    # hard only: a key of HARD_SCENARIOS
+    level: Difficulty | None = None
+    look: Appearance | None = None
+    pulse: PulseSpec | None = None
 
     @property
     def difficulty(self) -> Difficulty:
         """The ranges this recording draws from."""
+        if self.level is not None:
+            return self.level
         return HARD_SCENARIOS[self.scenario] if self.condition == "hard" else DIFFICULTIES[self.condition]
 
 

@@ -1,0 +1,234 @@
+"""A training corpus with domain randomisation, rendered by the synthetic set's stages.
+
+Each recording draws every factor from its range in :class:`CorpusParams`,
+with a generator seeded by (seed, index) (:func:`draw_factors`, no rendering):
+identity (:data:`.identities.IDENTITIES`), mirroring, crop / scale (face width
+and position, tilt), skin tone (the tone mask's gain, :func:`.face.skin_tone_gain`),
+white balance and brightness, heart rate, pulse morphology (sharp finger-PPG-like
+to smooth, :func:`..ppg_model.blend_morphology`), heart-rate variability and
+breathing, pulse amplitude, head motion (slow walks, talking / nodding
+episodes, head turns: :mod:`.motion`), lighting (drift, colour drift, a warm key
+lamp, in-band gain hunting / flicker: :mod:`.scene`), sensor noise, MJPG
+quality, frame rate and resolution (4:3). The factors become a
+:class:`.params.RecordingPlan` whose ranges are single values, rendered and
+written by :func:`.write.write_recording` in the UBFC-rPPG DATASET_2 layout::
+
+    manifest.json               parameters, and per recording its factors and truth (written last)
+    subjectK/vid.avi            K = 1..n_recordings
+    subjectK/ground_truth.txt
+    truth/corpus-subjectK.npz   SceneTruth (:func:`.render.read_scene_truth`)
+
+so :func:`..ubfc.load_ubfc` (and training on ``ubfc``) read it as is.
+Command line: ``python -m rppg_bench.datasets.synthetic.corpus --out DIR --n 8 --seed 0 --duration 10``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..ppg_model import HeartRateVariability, PulseMorphology, Respiration, blend_morphology, random_morphology
+from .face import Appearance, skin_tone_gain
+from .identities import IDENTITIES, identity_photo
+from .params import GENERATOR_VERSION, Difficulty, PulseSpec, RecordingPlan, SyntheticParams
+from .scene import Scene
+from .write import MANIFEST, write_recording
+
+Range = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class CorpusParams:
+    """A corpus: ``n_recordings`` of ``duration`` s, seeded by ``seed``, and the (low, high)
+    range every factor is drawn from, uniformly.
+
+    Look: ``identities`` (drawn with equal chance), ``mirror_probability``,
+    ``face_width`` (fraction of the frame width), ``face_centre_x`` /
+    ``face_centre_y`` (fractions of the frame), ``tilt_deg``, ``skin_tone`` (0 the
+    photo's, 1 dark brown), ``white_balance`` (per-channel gain), ``brightness``.
+    Pulse: ``hr_bpm``, ``pulse_smoothness`` (0 sharp, 1 smooth), ``wander_bpm``,
+    ``rsa_bpm``, ``rr_jitter`` (relative sd), ``amplitude_jitter``,
+    ``respiration_hz``, ``breathing_modulation`` / ``breathing_baseline``
+    (:class:`..ppg_model.Respiration`), ``pulse_amplitude`` (green, peak to peak,
+    relative). Motion and light: the :class:`.params.Difficulty` fields of the
+    same names. Camera: ``noise_sd`` (levels), ``mjpg_quality``, ``fps`` (Hz,
+    integers), ``width`` (px, multiples of 16; height 3/4 of it).
+    """
+
+    seed: int = 0
+    n_recordings: int = 8
+    duration: float = 10.0
+    identities: tuple[str, ...] = tuple(IDENTITIES)
+    mirror_probability: float = 0.5
+    face_width: Range = (0.2, 0.45)
+    face_centre_x: Range = (0.38, 0.62)
+    face_centre_y: Range = (0.36, 0.54)
+    tilt_deg: Range = (-8.0, 8.0)
+    skin_tone: Range = (0.0, 0.9)
+    white_balance: Range = (0.88, 1.12)
+    brightness: Range = (0.6, 1.15)
+    hr_bpm: Range = (40.0, 180.0)
+    pulse_smoothness: Range = (0.0, 1.0)
+    wander_bpm: Range = (0.0, 6.0)
+    rsa_bpm: Range = (0.0, 4.0)
+    rr_jitter: Range = (0.0, 0.05)
+    amplitude_jitter: Range = (0.0, 0.08)
+    respiration_hz: Range = (0.1, 0.5)
+    breathing_modulation: Range = (0.0, 0.15)
+    breathing_baseline: Range = (0.0, 0.15)
+    pulse_amplitude: Range = (0.003, 0.02)
+    translation_px: Range = (0.0, 10.0)
+    rotation_deg: Range = (0.0, 6.0)
+    yaw_deg: Range = (0.0, 4.0)
+    scale_range: Range = (0.0, 0.05)
+    episode_fraction: Range = (0.0, 0.6)
+    episode_hz: Range = (0.7, 3.0)
+    episode_px: Range = (0.1, 0.6)
+    episode_deg: Range = (0.05, 0.25)
+    head_turns_per_min: Range = (0.0, 9.0)
+    turn_deg: Range = (2.0, 6.0)
+    brightness_range: Range = (0.0, 0.2)
+    colour_drift: Range = (0.0, 0.06)
+    key_share: Range = (0.0, 0.5)
+    key_azimuth_deg: Range = (15.0, 60.0)
+    lamp_distance: Range = (3.0, 9.0)
+    gain_hunting: Range = (0.0, 0.02)
+    gain_hunting_hz: Range = (0.7, 3.0)
+    noise_sd: Range = (0.5, 5.0)
+    mjpg_quality: Range = (20, 90)
+    fps: Range = (25, 60)
+    width: Range = (320, 640)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identities", tuple(self.identities))
+        unknown = [name for name in self.identities if name not in IDENTITIES]
+        if unknown or not self.identities:
+            raise ValueError(f"identities must be some of {list(IDENTITIES)}, got {list(self.identities)}")
+        if self.n_recordings < 1 or self.duration * self.fps[0] < 2:
+            raise ValueError(f"need at least one recording of at least 2 frames, got {self}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters (as in the manifest)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def draw_factors(params: CorpusParams, index: int) -> dict[str, Any]:
+    """Every factor of recording ``index`` (0-based), JSON-ready, drawn from the generator
+    seeded by ``(params.seed, index)``; ``render_seed`` seeds the rest of its rendering."""
+    rng = np.random.default_rng(np.random.SeedSequence([int(params.seed), int(index)]))
+    p = params
+
+    def u(r: Range) -> float:
+        return float(rng.uniform(*r))
+
+    out: dict[str, Any] = {
+        "identity": p.identities[int(rng.integers(len(p.identities)))],
+        "mirrored": bool(rng.random() < p.mirror_probability),
+        "face_width": u(p.face_width), "face_centre": [u(p.face_centre_x), u(p.face_centre_y)],
+        "tilt_deg": u(p.tilt_deg), "skin_tone": u(p.skin_tone),
+        "white_balance": [u(p.white_balance) for _ in range(3)], "brightness": u(p.brightness),
+        "hr_bpm": u(p.hr_bpm), "pulse_smoothness": u(p.pulse_smoothness),
+    }
+    out["morphology"] = dataclasses.asdict(blend_morphology(random_morphology(rng), out["pulse_smoothness"]))
+    for name in ("wander_bpm", "rsa_bpm", "rr_jitter", "amplitude_jitter", "respiration_hz",
+                 "breathing_modulation", "breathing_baseline", "pulse_amplitude", "translation_px",
+                 "rotation_deg", "yaw_deg", "scale_range", "episode_fraction", "episode_hz", "episode_px",
+                 "episode_deg", "head_turns_per_min", "turn_deg", "brightness_range", "colour_drift",
+                 "key_share", "key_azimuth_deg", "lamp_distance", "gain_hunting", "gain_hunting_hz",
+                 "noise_sd"):
+        out[name] = u(getattr(p, name))
+    out["mjpg_quality"] = int(rng.integers(p.mjpg_quality[0], p.mjpg_quality[1] + 1))
+    out["fps"] = int(rng.integers(p.fps[0], p.fps[1] + 1))
+    width = 16 * int(rng.integers(int(p.width[0]) // 16, int(p.width[1]) // 16 + 1))
+    out["size"] = [width, width * 3 // 4]
+    out["render_seed"] = int(rng.integers(2**32))
+    return out
+
+
+def _fixed(value: float) -> tuple[float, float]:
+    return (float(value), float(value))
+
+
+def recording_plan(index: int, factors: dict[str, Any], duration: float) -> tuple[RecordingPlan, SyntheticParams]:
+    """The renderer's plan and (per-recording) parameters for ``factors`` of recording ``index``."""
+    f = factors
+    level = Difficulty(**{name: _fixed(f[name]) for name in (
+        "pulse_amplitude", "noise_sd", "translation_px", "rotation_deg", "yaw_deg", "scale_range",
+        "episode_fraction", "episode_hz", "episode_px", "episode_deg", "head_turns_per_min", "turn_deg",
+        "brightness_range", "colour_drift", "key_share", "key_azimuth_deg", "lamp_distance",
+        "gain_hunting", "gain_hunting_hz")}, mjpg_quality=int(f["mjpg_quality"]))
+    look = Appearance(skin_gain=tuple(float(v) for v in skin_tone_gain(f["skin_tone"])),
+                      white_balance=tuple(f["white_balance"]), brightness=f["brightness"],
+                      face_width=f["face_width"], face_centre=tuple(f["face_centre"]),
+                      tilt_deg=f["tilt_deg"], flip=f["mirrored"])
+    pulse = PulseSpec(
+        hr_bpm=f["hr_bpm"],
+        variability=HeartRateVariability(wander_bpm=f["wander_bpm"], rsa_bpm=f["rsa_bpm"],
+                                         rr_jitter=f["rr_jitter"], amplitude_jitter=f["amplitude_jitter"]),
+        morphology=PulseMorphology(**f["morphology"]),
+        respiration=Respiration(rate_hz=f["respiration_hz"], amplitude_modulation=f["breathing_modulation"],
+                                baseline=f["breathing_baseline"]))
+    k = index + 1
+    plan = RecordingPlan(name=f"corpus-subject{k}", condition="corpus", layout="ubfc", folder=f"subject{k}",
+                         subject=f"{k:02d}", seed=f["render_seed"], level=level, look=look, pulse=pulse)
+    settings = SyntheticParams(seed=f["render_seed"], n_easy=1, n_hard=0, duration=duration,
+                               fps=f["fps"], size=tuple(f["size"]))
+    return plan, settings
+
+
+def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), *,
+                    jobs: int | None = None) -> Path:
+    """Render the corpus of ``params`` into ``out_dir`` (created); returns ``out_dir``.
+
+    ``manifest.json`` (written last) holds the parameters and, per recording, its
+    ``factors`` (:func:`draw_factors`) and the renderer's manifest entry. ``jobs``
+    threads render recordings in parallel (default: up to 2); the files do not depend on it.
+    """
+    root = Path(out_dir)
+    (root / "truth").mkdir(parents=True, exist_ok=True)
+    factors = [draw_factors(params, i) for i in range(params.n_recordings)]
+    scenes = {name: Scene.from_photo(identity_photo(name)) for name in sorted({f["identity"] for f in factors})}
+
+    def write(index: int) -> dict[str, Any]:
+        plan, settings = recording_plan(index, factors[index], params.duration)
+        entry = write_recording(root, plan, settings, scenes[factors[index]["identity"]])
+        return {"index": index, "factors": factors[index], **entry}
+
+    with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as pool:
+        entries = list(pool.map(write, range(params.n_recordings)))
+    manifest = {"generator": __name__, "version": GENERATOR_VERSION, "params": params.as_dict(),
+                "recordings": entries}
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return root
+
+
+def corpus_main(argv: Sequence[str] | None = None) -> Path:
+    """Command line: ``--out DIR --n 8 --seed 0 --duration 10 [--jobs J]``; prints the folder,
+    its size and the time taken."""
+    parser = argparse.ArgumentParser(prog="python -m rppg_bench.datasets.synthetic.corpus",
+                                     description="Render a domain-randomised training corpus (UBFC layout).")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write (created)")
+    parser.add_argument("--n", type=int, default=8, help="number of recordings")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per recording")
+    parser.add_argument("--jobs", type=int, default=None, help="render threads (default: up to 2)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration),
+                           jobs=args.jobs)
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    print(f"{root}: {args.n} recordings, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
+    return root
+
+
+if __name__ == "__main__":
+    corpus_main()

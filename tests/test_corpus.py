@@ -1,0 +1,87 @@
+"""The domain-randomised training corpus: seeded factors, every factor varies, UBFC layout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rppg_bench.datasets.synthetic.corpus import CorpusParams, corpus_main, draw_factors, generate_corpus
+from rppg_bench.datasets.synthetic.identities import IDENTITIES, identity_photo
+from rppg_bench.datasets.ubfc import load_ubfc
+from rppg_bench.testing.dataset_checks import check_recording_contract
+
+#: small and short, so a corpus renders in a few seconds
+TINY = dict(n_recordings=2, duration=2.0, width=(160, 192), fps=(25, 30))
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("corpus")
+    return {"a": generate_corpus(base / "a", CorpusParams(seed=0, **TINY)),
+            "b": generate_corpus(base / "b", CorpusParams(seed=0, **TINY), jobs=1),
+            "c": generate_corpus(base / "c", CorpusParams(seed=1, **TINY))}
+
+
+def test_same_seed_same_files(corpora):
+    assert file_hashes(corpora["a"]) == file_hashes(corpora["b"])
+
+
+def test_other_seed_other_recordings(corpora):
+    first, other = (json.loads((corpora[k] / "manifest.json").read_text()) for k in ("a", "c"))
+    assert [e["factors"] for e in first["recordings"]] != [e["factors"] for e in other["recordings"]]
+    assert file_hashes(corpora["a"])["subject1/vid.avi"] != file_hashes(corpora["c"])["subject1/vid.avi"]
+
+
+def test_ubfc_loader_reads_it(corpora):
+    manifest = json.loads((corpora["a"] / "manifest.json").read_text())
+    recordings = load_ubfc(corpora["a"])
+    assert len(recordings) == TINY["n_recordings"]
+    for rec, entry in zip(recordings, manifest["recordings"]):
+        frames = check_recording_contract(rec, "ubfc")
+        assert rec.fps == entry["factors"]["fps"]
+        assert frames[0].shape == (entry["factors"]["size"][1], entry["factors"]["size"][0], 3)
+        assert (corpora["a"] / entry["truth"]).is_file()
+
+
+def test_manifest_factors_match_what_was_rendered(corpora):
+    for entry in json.loads((corpora["a"] / "manifest.json").read_text())["recordings"]:
+        f = entry["factors"]
+        assert entry["appearance"]["flip"] == f["mirrored"]
+        assert entry["morphology"] == pytest.approx(f["morphology"])
+        assert entry["noise_sd"] == pytest.approx(f["noise_sd"])
+        assert entry["compression"]["quality"] == f["mjpg_quality"]
+        assert abs(entry["hr_mean_bpm"] - f["hr_bpm"]) < 0.2 * f["hr_bpm"]
+
+
+def test_every_factor_varies():
+    params = CorpusParams(seed=7)
+    plans = [draw_factors(params, i) for i in range(40)]
+    assert plans == [draw_factors(params, i) for i in range(40)]
+    for name in plans[0]:
+        assert len({json.dumps(p[name]) for p in plans}) > 1, name
+    hr = np.array([p["hr_bpm"] for p in plans])
+    assert 40 <= hr.min() and hr.max() <= 180 and np.ptp(hr) > 80
+    assert all(320 <= p["size"][0] <= 640 and p["size"][1] * 4 == p["size"][0] * 3 for p in plans)
+    assert all(25 <= p["fps"] <= 60 for p in plans)
+
+
+@pytest.mark.parametrize("name", list(IDENTITIES))
+def test_identity_loads_and_has_a_face(name):
+    from rppg_bench.datasets.synthetic.scene import Scene
+    scene = Scene.from_photo(identity_photo(name))
+    assert scene.skin_mask.mean() > 0.005
+
+
+def test_command_line(tmp_path, capsys):
+    root = corpus_main(["--out", str(tmp_path / "cli"), "--n", "1", "--seed", "3", "--duration", "1"])
+    assert (root / "manifest.json").is_file() and (root / "subject1" / "vid.avi").is_file()
+    assert "1 recordings" in capsys.readouterr().out
