@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import shutil
 import statistics
@@ -50,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fixture writers
 sys.path.insert(0, str(HERE))
 
-from machine import header  # noqa: E402
+from machine import header
 
 BASE_SIZE = (640, 480)  # px (w, h) of the rendered clip
 BASE_FPS = 30.0
@@ -71,6 +70,7 @@ class Format:
 
 def write_ubfc(root: Path, clip) -> None:
     from fixtures_pulse import pulse_at
+
     from rppg_bench.datasets.writers import write_ubfc_subject
 
     _, ppg = pulse_at(clip, clip.fps, tail_s=0.5 / clip.fps)
@@ -81,6 +81,7 @@ def write_ubfc(root: Path, clip) -> None:
 
 def write_pure(root: Path, clip) -> None:
     from fixtures_pulse import pulse_at
+
     from rppg_bench.datasets.writers import write_pure_session
 
     ox_t, pulse = pulse_at(clip, 60.0, lead_s=0.5, tail_s=0.5)  # the oximeter at 60 Hz
@@ -92,6 +93,7 @@ def write_pure(root: Path, clip) -> None:
 
 def write_folder(root: Path, clip) -> None:
     from fixtures_pulse import pulse_at
+
     from rppg_bench.datasets.writers import write_folder_ground_truth, write_video
 
     write_video(root / "s1_rec.avi", iter(clip.frames), clip.fps)
@@ -175,7 +177,7 @@ def clip_at(base, fps: float, size: tuple[int, int], seconds: float):
     the nearest base frame at each frame time (looping past its end), resized when needed."""
     import cv2
 
-    n = int(round(seconds * fps))
+    n = round(seconds * fps)
     times = np.arange(n) / fps
     index = np.rint(times * base.fps).astype(int) % len(base.frames)
     same = size == (base.frames.shape[2], base.frames.shape[1])
@@ -268,8 +270,8 @@ def measure_format(fmt: Format, clip, work: Path, repeats: int) -> dict:
 
 def format_table(rows: dict[str, dict], formats: dict[str, Format]) -> str:
     """The per-format table (Markdown); times in s as min/median/max."""
-    lines = ["| format | fps | size used (real) | frames | on disk MiB | load s | load+decode s | face pass s "
-             "| ratio | peak MiB (base) |",
+    lines = [("| format | fps | size used (real) | frames | on disk MiB | load s | load+decode s | face pass s "
+              "| ratio | peak MiB (base) |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         f = formats[name]
