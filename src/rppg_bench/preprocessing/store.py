@@ -18,7 +18,7 @@ import numpy as np
 
 from ..cache import cache_key, load_arrays, save_arrays_atomic
 from ..datasets.recording import Recording, source_fingerprint
-from .decode import as_recording
+from .decode import as_recording, decoded_frame_times
 from .kinds import compute_products, roi_kind
 from .params import FaceParams
 from .products import VideoProducts
@@ -97,6 +97,8 @@ def video_products(video: Recording | str | Path, params: FaceParams | None = No
     params = params or FaceParams()
     path = products_cache_file(rec, params, cache_dir) if cache_dir else None
     prod = load_products(path) if path else None
+    if prod is not None:  # the frames' content keys the file; their times are the recording's own
+        prod = replace(prod, times=decoded_frame_times(rec, len(prod.rgb)))
     if prod is None:
         prod = compute_products(rec, params)
         if path:

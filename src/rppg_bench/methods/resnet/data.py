@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ...datasets.recording import Recording
+from ...preprocessing.decode import decoded_frame_times
 from ...preprocessing.kinds import compute_products
 from ...preprocessing.params import FaceParams
 from ...preprocessing.store import (
@@ -86,7 +87,8 @@ def face_crops(rec: Recording, size: int, *, cache_dir: str | Path | None = None
         stored = stored_crops(path)
     if stored is None:
         raise ValueError(f"{path}: the face products just written for {rec.path} cannot be read back")
-    return stored
+    crops, _, fps = stored  # the file is keyed by the frames' content; their times are the recording's own
+    return crops, decoded_frame_times(rec, len(crops)), fps
 
 
 def stored_crops(path: Path) -> tuple[np.ndarray, np.ndarray, float] | None:
