@@ -31,7 +31,6 @@ samples/s) and ubicomplab/rPPG-Toolbox dataset/data_loader/iBVPLoader.py
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from types import MappingProxyType
@@ -47,6 +46,7 @@ from .parsing import (
     natural_key,
     parse_csv_rows,
     read_text,
+    walk_folders,
 )
 from .recording import ImageSequence, Recording, check_series
 
@@ -63,19 +63,11 @@ _FOLDER = re.compile(r"(p\d+)_([a-z])", flags=re.IGNORECASE)
 def find_ibvp_folders(root: Path) -> list[Path]:
     """Folders named ``p<NN>_<x>`` under ``root`` (recursively, symlinks followed, hidden folders skipped;
     a recording folder's own subfolders are not searched)."""
-    found, seen = [], set()
-    for dirpath, dirnames, _ in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        folder = Path(dirpath)
+    found = []
+    for folder, subfolders, _ in walk_folders(root):
         if folder != root and _FOLDER.fullmatch(folder.name):
             found.append(folder)
-            dirnames[:] = []
-            continue
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            subfolders[:] = []
     return found
 
 

@@ -35,11 +35,13 @@ def check_root(root: str | Path, *, dataset: str) -> Path:
     return path
 
 
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every file path under ``root``, recursively, following symlinked folders.
+def walk_folders(root: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """``(folder, subfolder names, file names)`` of every folder under ``root``, top down, following
+    symlinked folders.
 
     Hidden folders (``.name``) are skipped and each real folder is visited
-    once, so symlink cycles terminate. Order: sorted within each folder.
+    once, so symlink cycles terminate; subfolders are visited in sorted order.
+    Emptying the yielded subfolder list stops the walk from descending there.
     """
     seen: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
@@ -49,8 +51,14 @@ def walk_files(root: Path) -> Iterator[Path]:
             continue
         seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        yield Path(dirpath), dirnames, filenames
+
+
+def walk_files(root: Path) -> Iterator[Path]:
+    """Every file path under ``root`` (see :func:`walk_folders`), sorted within each folder."""
+    for folder, _, filenames in walk_folders(root):
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            yield folder / name
 
 
 def read_text(path: Path) -> str:
