@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from fixtures_formats import pattern_frame
+from rppg_bench import cli
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.datasets.ubfc import load_ubfc
 
@@ -56,3 +58,12 @@ def tiny_clip(n_frames: int, fps: float) -> Clip:
     ppg_t = np.arange(0.0, t[-1] + 1.0, 0.01)
     return Clip(frames=frames, frame_times=t, ppg=np.sin(2 * np.pi * 1.2 * ppg_t), ppg_times=ppg_t,
                 hr_bpm=72.0, fps=fps)
+
+
+def pos_rows(dataset: str, root: Path, tmp_path: Path) -> pd.DataFrame:
+    """``results.csv`` of POS run through the command line on ``dataset=root`` (asserting exit code 0)."""
+    out = tmp_path / "run"
+    rc = cli.main(["--datasets", f"{dataset}={root}", "--methods", "pos", "--out", str(out), "--quiet",
+                   "--cache-dir", str(tmp_path / "cache")])
+    assert rc == 0
+    return pd.read_csv(out / "results.csv")

@@ -7,7 +7,6 @@ import shutil
 import zipfile
 
 import numpy as np
-import pandas as pd
 import pytest
 from fixtures_bp4dplus import (
     blood_pressure,
@@ -16,8 +15,7 @@ from fixtures_bp4dplus import (
     write_physiology,
     write_subject_zip,
 )
-from fixtures_pulse import known_pulse_clip
-from rppg_bench import cli
+from fixtures_pulse import known_pulse_clip, pos_rows
 from rppg_bench.datasets.bp4dplus import ZipJpegFrames, load_bp4dplus
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.registry import DATASETS, load_dataset
@@ -123,11 +121,7 @@ def test_recording_contract(recordings):
 
 
 def test_known_pulse_recovered_through_the_command_line(root, clip, tmp_path):
-    out = tmp_path / "run"
-    rc = cli.main(["--datasets", f"bp4d+={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("bp4d+", root, tmp_path)
     assert sorted(rows["video"]) == ["F001_T1", "F001_T10", "M001_T1"] and (rows["status"] == "ok").all()
     assert (abs(rows["hr_pred"] - clip.hr_bpm) < 2).all(), (rows["hr_pred"].tolist(), clip.hr_bpm)
     assert (abs(rows["hr_true"] - clip.hr_bpm) < 2).all(), (rows["hr_true"].tolist(), clip.hr_bpm)

@@ -6,11 +6,9 @@ import sys
 
 import h5py
 import numpy as np
-import pandas as pd
 import pytest
 from fixtures_cohface import pulse_series, sensor_attributes, write_sensors, write_session, write_session_from_clip
-from fixtures_pulse import known_pulse_clip
-from rppg_bench import cli
+from fixtures_pulse import known_pulse_clip, pos_rows
 from rppg_bench.datasets.cohface import load_cohface
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.recording import Recording
@@ -97,11 +95,7 @@ def test_fixture_meets_the_recording_contract(clip_root, clip):
 
 
 def test_known_pulse_recovered_through_the_command_line(clip_root, clip, tmp_path):
-    out = tmp_path / "run"
-    rc = cli.main(["--datasets", f"cohface={clip_root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("cohface", clip_root, tmp_path)
     assert len(rows) == 1 and (rows["status"] == "ok").all(), rows.to_dict("records")
     row = rows.iloc[0]
     assert (row["dataset"], row["video"], str(row["subject"]), row["condition"]) == ("cohface", "1-2", "1", "natural")

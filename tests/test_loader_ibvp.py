@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures_ibvp import IBVP_HEADER, bvp_columns, write_bvp_csv, write_ibvp_recording
-from fixtures_pulse import known_pulse_clip
-from rppg_bench import cli
+from fixtures_pulse import known_pulse_clip, pos_rows
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.ibvp import load_ibvp
 from rppg_bench.datasets.registry import load_dataset
@@ -99,11 +98,7 @@ def test_recording_contract(recordings):
 
 
 def test_known_pulse_recovered_through_the_command_line(root, clip, tmp_path):
-    out = tmp_path / "run"
-    rc = cli.main(["--datasets", f"ibvp={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("ibvp", root, tmp_path)
     assert sorted(rows["video"]) == ["p01_a", "p02_d"] and (rows["status"] == "ok").all()
     assert (abs(rows["hr_pred"] - clip.hr_bpm) < 2).all(), (rows["hr_pred"].tolist(), clip.hr_bpm)
     assert (abs(rows["hr_true"] - clip.hr_bpm) < 2).all(), (rows["hr_true"].tolist(), clip.hr_bpm)

@@ -4,12 +4,10 @@ command line, and broken recordings."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from fixtures_formats import pattern_frame
 from fixtures_lgi_ppgi import write_cms50_xml, write_lgi_clip, write_lgi_recording, write_timer_xml
-from fixtures_pulse import known_pulse_clip
-from rppg_bench import cli
+from fixtures_pulse import known_pulse_clip, pos_rows
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.lgi_ppgi import load_lgi_ppgi
 from rppg_bench.datasets.recording import Recording, VideoFile
@@ -91,11 +89,7 @@ def test_fixture_meets_the_recording_contract(pulse_root):
 
 def test_known_pulse_recovered_through_the_command_line(pulse_root, tmp_path):
     root, clip = pulse_root
-    out = tmp_path / "run"
-    rc = cli.main(["--datasets", f"lgi-ppgi={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("lgi-ppgi", root, tmp_path)
     assert list(rows["video"]) == ["alex_resting"] and (rows["status"] == "ok").all(), rows.to_dict("records")
     assert abs(rows["hr_pred"].iloc[0] - clip.hr_bpm) < 2.0, rows.to_dict("records")
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
-import pandas as pd
 import pytest
 from fixtures_mahnob import BDF_RATE_HZ, pulse_beats, write_mahnob_session
-from fixtures_pulse import known_pulse_clip
-from rppg_bench.cli import main as cli_main
+from fixtures_pulse import known_pulse_clip, pos_rows
 from rppg_bench.datasets.ecg import beat_phase_pulse, detect_r_peaks, rr_heart_rate
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.mahnob import load_mahnob
@@ -101,11 +99,7 @@ def test_ecg_helpers_on_a_known_rhythm():
 
 
 def test_known_pulse_recovered_through_the_command_line(root, clip, tmp_path):
-    out = tmp_path / "run"
-    rc = cli_main(["--datasets", f"mahnob={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("mahnob", root, tmp_path)
     assert len(rows) == 2 and (rows["status"] == "ok").all() and set(rows["dataset"]) == {"mahnob-hci"}
     assert (rows["hr_true"] - clip.hr_bpm).abs().max() < 2.0
     assert (rows["hr_pred"] - clip.hr_bpm).abs().max() < 2.0

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.io as sio
 from fixtures_mmpd import LABELS, MMPD_FPS, mmpd_variables, write_mmpd_file
-from fixtures_pulse import known_pulse_clip
-from rppg_bench import cli
+from fixtures_pulse import known_pulse_clip, pos_rows
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.matfile import MAT_V5, MatFile, mat_version
 from rppg_bench.datasets.mmpd import load_mmpd
@@ -76,11 +74,7 @@ def test_alias_and_registration():
 
 
 def test_known_pulse_recovered_through_the_command_line(root, clip, tmp_path):
-    out = tmp_path / "out"
-    rc = cli.main(["--datasets", f"mmpd={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("mmpd", root, tmp_path)
     assert len(rows) == 2 and (rows["status"] == "ok").all()
     assert set(rows["condition"]) == {"LED-high", "Nature"} and set(rows["subject"].astype(str)) == {"1", "12"}
     assert (abs(rows["hr_pred"] - clip.hr_bpm) < 2.0).all(), rows[["video", "hr_pred"]]

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import h5py
 import numpy as np
-import pandas as pd
 import pytest
-from fixtures_pulse import known_pulse_clip
+from fixtures_pulse import known_pulse_clip, pos_rows
 from fixtures_scamps import SCAMPS_FPS, scamps_variables, write_mat73, write_scamps_file
-from rppg_bench import cli
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.matfile import MAT_V73, MatFile, mat_version
 from rppg_bench.datasets.scamps import load_scamps
@@ -72,11 +70,7 @@ def test_contract(recordings):
 
 
 def test_known_pulse_recovered_through_the_command_line(root, clip, tmp_path):
-    out = tmp_path / "out"
-    rc = cli.main(["--datasets", f"scamps={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("scamps", root, tmp_path)
     assert len(rows) == 2 and (rows["status"] == "ok").all()
     assert (abs(rows["hr_pred"] - clip.hr_bpm) < 2.0).all(), rows[["video", "hr_pred"]]
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from fixtures_pulse import known_pulse_clip
+from fixtures_pulse import known_pulse_clip, pos_rows
 from fixtures_ubfc_phys import write_info, write_lines, write_take, write_take_from_clip
-from rppg_bench import cli
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.recording import Recording
 from rppg_bench.datasets.registry import load_dataset
@@ -92,11 +90,7 @@ def test_fixture_meets_the_recording_contract(clip_root, clip):
 
 
 def test_known_pulse_recovered_through_the_command_line(clip_root, clip, tmp_path):
-    out = tmp_path / "run"
-    rc = cli.main(["--datasets", f"ubfc-phys={clip_root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("ubfc-phys", clip_root, tmp_path)
     assert len(rows) == 1 and (rows["status"] == "ok").all(), rows.to_dict("records")
     row = rows.iloc[0]
     assert (row["dataset"], row["video"], row["subject"], row["condition"]) == ("ubfc-phys", "s1_T1", "s1", "rest")

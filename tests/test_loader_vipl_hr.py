@@ -4,12 +4,10 @@ command line, and broken recordings."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from fixtures_formats import pattern_frame
-from fixtures_pulse import known_pulse_clip
+from fixtures_pulse import known_pulse_clip, pos_rows
 from fixtures_vipl_hr import write_column_csv, write_time_txt, write_vipl_clip, write_vipl_recording
-from rppg_bench import cli
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.recording import Recording, VideoFile
 from rppg_bench.datasets.registry import load_dataset
@@ -103,11 +101,7 @@ def test_fixture_meets_the_recording_contract(pulse_root):
 
 def test_known_pulse_recovered_through_the_command_line(pulse_root, tmp_path):
     root, clips = pulse_root
-    out = tmp_path / "run"
-    rc = cli.main(["--datasets", f"vipl-hr={root}", "--methods", "pos", "--out", str(out), "--quiet",
-                   "--cache-dir", str(tmp_path / "cache")])
-    assert rc == 0
-    rows = pd.read_csv(out / "results.csv")
+    rows = pos_rows("vipl-hr", root, tmp_path)
     assert set(rows["video"]) == set(clips) and (rows["status"] == "ok").all(), rows.to_dict("records")
     for _, row in rows.iterrows():
         assert abs(row["hr_pred"] - clips[row["video"]].hr_bpm) < 2.0, row.to_dict()
