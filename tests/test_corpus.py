@@ -85,3 +85,29 @@ def test_command_line(tmp_path, capsys):
     root = corpus_main(["--out", str(tmp_path / "cli"), "--n", "1", "--seed", "3", "--duration", "1"])
     assert (root / "manifest.json").is_file() and (root / "subject1" / "vid.avi").is_file()
     assert "1 recordings" in capsys.readouterr().out
+
+
+def test_training_corpora_never_draw_held_out_faces():
+    from rppg_bench.datasets.synthetic.identities import HELD_OUT_IDENTITIES, TRAINING_IDENTITIES
+    assert not set(HELD_OUT_IDENTITIES) & set(TRAINING_IDENTITIES)
+    assert set(HELD_OUT_IDENTITIES) | set(TRAINING_IDENTITIES) == set(IDENTITIES)
+    drawn = {draw_factors(CorpusParams(seed=3), i)["identity"] for i in range(60)}
+    assert drawn == set(TRAINING_IDENTITIES)
+    held = {draw_factors(CorpusParams(seed=3, identities=HELD_OUT_IDENTITIES), i)["identity"] for i in range(10)}
+    assert held == set(HELD_OUT_IDENTITIES)
+
+
+@pytest.mark.parametrize("name", list(IDENTITIES))
+def test_warped_photo_is_another_face_that_facemesh_still_finds(name):
+    from rppg_bench.datasets.synthetic.corpus import recording_scene
+    photo = identity_photo(name)
+    strongest = CorpusParams().warp[1]
+    factors = {"identity": name, "warp": strongest, "warp_seed": 5}
+    scene = recording_scene(factors, {name: photo})
+    plain = recording_scene({**factors, "warp": 0.0}, {name: photo})
+    moved = np.linalg.norm(scene.landmarks - plain.landmarks, axis=1)
+    side = min(photo.shape[:2])
+    assert np.median(moved) > 0.002 * side, "the warp must change the face's shape"
+    assert moved.max() < 2.5 * strongest * side
+    assert scene.skin_mask.mean() > 0.005
+    assert np.array_equal(plain.image, photo)

@@ -2,7 +2,9 @@
 
 Each recording draws every factor from its range in :class:`CorpusParams`,
 with a generator seeded by (seed, index) (:func:`draw_factors`, no rendering):
-identity (:data:`.identities.IDENTITIES`), mirroring, crop / scale (face width
+identity (:data:`.identities.TRAINING_IDENTITIES` by default; ``--held-out`` draws
+from :data:`.identities.HELD_OUT_IDENTITIES`), a smooth warp of its photo
+(:func:`.identities.warp_photo`, so no two recordings share a face), mirroring, crop / scale (face width
 and position, tilt), skin tone (the tone mask's gain, :func:`.face.skin_tone_gain`),
 white balance and brightness, heart rate, pulse morphology (sharp finger-PPG-like
 to smooth, :func:`..ppg_model.blend_morphology`), heart-rate variability and
@@ -38,7 +40,7 @@ import numpy as np
 
 from ..ppg_model import HeartRateVariability, PulseMorphology, Respiration, blend_morphology, random_morphology
 from .face import Appearance, skin_tone_gain
-from .identities import IDENTITIES, identity_photo
+from .identities import HELD_OUT_IDENTITIES, IDENTITIES, TRAINING_IDENTITIES, identity_photo, warp_photo
 from .params import GENERATOR_VERSION, Difficulty, PulseSpec, RecordingPlan, SyntheticParams
 from .scene import Scene
 from .write import MANIFEST, write_recording
@@ -51,7 +53,8 @@ class CorpusParams:
     """A corpus: ``n_recordings`` of ``duration`` s, seeded by ``seed``, and the (low, high)
     range every factor is drawn from, uniformly.
 
-    Look: ``identities`` (drawn with equal chance), ``mirror_probability``,
+    Look: ``identities`` (drawn with equal chance), ``warp`` (largest displacement of
+    the photo's warp, fraction of its short side), ``mirror_probability``,
     ``face_width`` (fraction of the frame width), ``face_centre_x`` /
     ``face_centre_y`` (fractions of the frame), ``tilt_deg``, ``skin_tone`` (0 the
     photo's, 1 dark brown), ``white_balance`` (per-channel gain), ``brightness``.
@@ -67,7 +70,8 @@ class CorpusParams:
     seed: int = 0
     n_recordings: int = 8
     duration: float = 10.0
-    identities: tuple[str, ...] = tuple(IDENTITIES)
+    identities: tuple[str, ...] = TRAINING_IDENTITIES
+    warp: Range = (0.0, 0.03)
     mirror_probability: float = 0.5
     face_width: Range = (0.2, 0.45)
     face_centre_x: Range = (0.38, 0.62)
@@ -151,7 +155,16 @@ def draw_factors(params: CorpusParams, index: int) -> dict[str, Any]:
     width = 16 * int(rng.integers(int(p.width[0]) // 16, int(p.width[1]) // 16 + 1))
     out["size"] = [width, width * 3 // 4]
     out["render_seed"] = int(rng.integers(2**32))
+    out["warp"] = u(p.warp)
+    out["warp_seed"] = int(rng.integers(2**32))
     return out
+
+
+def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> Scene:
+    """The scene of one recording: its identity's photo (from ``photos``) warped by its factors."""
+    photo = photos[factors["identity"]]
+    warped = warp_photo(photo, np.random.default_rng(factors.get("warp_seed", 0)), strength=factors.get("warp", 0.0))
+    return Scene.from_photo(warped)
 
 
 def _fixed(value: float) -> tuple[float, float]:
@@ -196,11 +209,11 @@ def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), 
     root = Path(out_dir)
     (root / "truth").mkdir(parents=True, exist_ok=True)
     factors = [draw_factors(params, i) for i in range(params.n_recordings)]
-    scenes = {name: Scene.from_photo(identity_photo(name)) for name in sorted({f["identity"] for f in factors})}
+    photos = {name: identity_photo(name) for name in sorted({f["identity"] for f in factors})}
 
     def write(index: int) -> dict[str, Any]:
         plan, settings = recording_plan(index, factors[index], params.duration)
-        entry = write_recording(root, plan, settings, scenes[factors[index]["identity"]])
+        entry = write_recording(root, plan, settings, recording_scene(factors[index], photos))
         return {"index": index, "factors": factors[index], **entry}
 
     with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as pool:
@@ -221,10 +234,14 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per recording")
     parser.add_argument("--jobs", type=int, default=None, help="render threads (default: up to 2)")
+    parser.add_argument("--held-out", action="store_true",
+                        help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}) instead of "
+                             f"the training faces ({', '.join(TRAINING_IDENTITIES)})")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration),
-                           jobs=args.jobs)
+    faces = HELD_OUT_IDENTITIES if args.held_out else TRAINING_IDENTITIES
+    root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration,
+                                                  identities=faces), jobs=args.jobs)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"{root}: {args.n} recordings, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
     return root
