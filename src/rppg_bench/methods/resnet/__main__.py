@@ -21,6 +21,7 @@ prints throughput and latency (:mod:`.export`, :mod:`.stream`).
 from __future__ import annotations
 
 import argparse
+import json
 import ast
 import sys
 from collections.abc import Sequence
@@ -56,22 +57,28 @@ def _train_options(p: argparse.ArgumentParser, *, epochs: int = 30, lr: float = 
     p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that exceeds this")
     p.add_argument("--save-every", type=int, default=1, help="write a checkpoint every N epochs")
     p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.add_argument("--schedule", default="constant", choices=("constant", "cosine"),
+                   help="learning-rate schedule (cosine: 5%% linear warm-up, then a half cosine to 1%%)")
+    p.add_argument("--init", default=None,
+                   help="start from this checkpoint's weights ('pretrained': the shipped ones): fine-tuning")
 
 
 def _train_kwargs(a: argparse.Namespace) -> dict[str, Any]:
     return {"epochs": a.epochs, "lr": a.lr, "batch": a.batch, "frames": a.frames, "size": a.size, "amp": a.amp,
             "compile": a.compile, "cache_dir": a.cache_dir, "augment": a.augment, "max_minutes": a.max_minutes,
-            "save_every": a.save_every, "progress": a.progress}
+            "save_every": a.save_every, "progress": a.progress, "schedule": a.schedule, "init": a.init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv.pop(0) if argv and argv[0] in ("train", "evaluate", "cv", "export", "stream") else "evaluate"
+    command = argv.pop(0) if argv and argv[0] in ("train", "evaluate", "cv", "export", "stream", "ship") else "evaluate"
     prog = "python -m rppg_bench.methods.resnet"
     if command == "export":
         return _export(prog, argv)
     if command == "stream":
         return _stream(prog, argv)
+    if command == "ship":
+        return _ship(prog, argv)
     if command == "train":
         p = argparse.ArgumentParser(prog=f"{prog} train", description="Train ResNet-18 + TCN.")
         p.add_argument("--root", default=None, help="dataset folder (a folder of videos for --dataset folder)")
@@ -119,6 +126,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .infer import process_all_videos_resnet
 
     process_all_videos_resnet(a.dataset, a.model, a.frames, a.device)
+    return 0
+
+
+def _ship(prog: str, argv: list[str]) -> int:
+    """Write a checkpoint as the package's shipped weights, with its provenance (:mod:`.pretrained`)."""
+    from pathlib import Path
+
+    from .pretrained import git_revision, ship_checkpoint, weights_dir
+
+    p = argparse.ArgumentParser(prog=f"{prog} ship", description="Write a checkpoint (float16) as the shipped "
+                                "'pretrained' weights, with the commands and corpora that made it.")
+    p.add_argument("--model", required=True, help="checkpoint (ckpt_ep{N}.pth)")
+    p.add_argument("--train-command", required=True, help="the command that trained it, as run")
+    p.add_argument("--corpus", action="append", default=[], metavar="DIR",
+                   help="a corpus it was trained on (its manifest's parameters are recorded); repeatable")
+    p.add_argument("--corpus-command", action="append", default=[], help="the command that rendered each corpus")
+    p.add_argument("--out-dir", default=None, help="default: the package's weights folder")
+    a = p.parse_args(argv)
+    corpora = []
+    for root in a.corpus:
+        manifest = json.loads((Path(root) / "manifest.json").read_text())
+        corpora.append({"folder": Path(root).name, "generator": manifest.get("generator"),
+                        "version": manifest.get("version"), "params": manifest.get("params")})
+    provenance = {"train_command": a.train_command, "corpus_commands": a.corpus_command, "corpora": corpora,
+                  "code_revision": git_revision(Path(__file__).parent)}
+    path = ship_checkpoint(a.model, a.out_dir or weights_dir(), provenance=provenance)
+    print(f"shipped: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

@@ -39,6 +39,7 @@ from ...preprocessing.kinds import iter_face_crops
 from ...preprocessing.params import FaceParams
 from ...preprocessing.store import cached_products
 from .checkpoint import not_ours, read_checkpoint
+from .pretrained import resolve_checkpoint
 from .device import pick_device
 from .model import ResNetTCN
 
@@ -83,7 +84,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device | None = "cpu")
     Raises ``ValueError`` naming the file when it is not a checkpoint of this
     model or its weights do not fit the architecture.
     """
-    path = Path(path)
+    path = resolve_checkpoint(path)
     ckpt = read_checkpoint(path)
     cfg = ckpt["config"]
     model = ResNetTCN(dropout=float(cfg.get("dropout", 0.1)), batch_norm=bool(cfg.get("batch_norm", True)))
@@ -212,7 +213,8 @@ def extract_rppg_signal_resnet(video_path, model_path, frames=None, device='cuda
     Parameters
     ----------
     video_path : video file (or a ``Recording``).
-    model_path : checkpoint written by :func:`train` (``ckpt_ep{N}.pth``).
+    model_path : checkpoint written by :func:`train` (``ckpt_ep{N}.pth``), or ``'pretrained'``
+        for the weights shipped with the package (:mod:`.pretrained`).
     frames : chunk length in frames; default: the checkpoint's clip length.
     device : ``'cuda'`` (default; falls back to the CPU with a warning when
         there is no GPU), ``'cpu'`` or any torch device.

@@ -1,10 +1,13 @@
 """The ResNet-18 + TCN model as a registered benchmark method (``resnet``).
 
 A learned method: it runs a checkpoint written by
-:func:`rppg_bench.methods.resnet.train` (``--param resnet.model=CKPT``), or,
-given none, the benchmark trains it inside the run (:meth:`ResNetMethod.fit`,
+:func:`rppg_bench.methods.resnet.train` (``--param resnet.model=CKPT``), or the
+weights shipped with the package (``--param resnet.model=pretrained``,
+:mod:`.pretrained`), or, given none, the benchmark trains it inside the run (:meth:`ResNetMethod.fit`,
 protocols in :mod:`rppg_bench.training`) with the ``epochs``, ``lr``,
-``batch``, ``clip_frames``, ``size`` and ``max_minutes`` parameters.
+``batch``, ``clip_frames``, ``size`` and ``max_minutes`` parameters, from
+random weights or, with ``--param resnet.init=pretrained`` (or a checkpoint
+path), fine-tuning those weights (their crop size and clip length then apply).
 ``required_crop_size`` tells the runner which face-crop size to compute in
 the same decoding pass as the RGB trace; ``extract`` then reuses those crops.
 Without a (usable) checkpoint ``extract`` raises a ``ValueError`` saying so.
@@ -37,7 +40,9 @@ class ResNetMethod(Method):
     Training inside a run (no ``model``): ``epochs``, AdamW ``lr``, ``batch``
     (clips), ``clip_frames`` (frames per training clip), ``size`` (face-crop
     side, px: 128, 96 or 64), ``max_minutes`` (stop after the epoch that
-    exceeds it, per fold), ``amp`` (mixed precision)."""
+    exceeds it, per fold), ``amp`` (mixed precision), ``init`` (checkpoint to start
+    from, ``pretrained`` for the shipped weights; empty: random weights),
+    ``schedule`` (learning-rate schedule, ``constant`` or ``cosine``)."""
 
     name: ClassVar[str] = "resnet"
     kind: ClassVar[str] = "learned"
@@ -57,12 +62,16 @@ class ResNetMethod(Method):
     size: int = 128
     max_minutes: float | None = None
     amp: bool = False
+    init: str = ""
+    schedule: str = "constant"
 
     def _loaded(self):
         """The checkpoint, loaded once per (model, device) and kept on the instance."""
         if not self.model:
             raise ValueError(NO_MODEL)
-        key = (str(Path(self.model).resolve()), self.device)
+        from .pretrained import resolve_checkpoint
+
+        key = (str(resolve_checkpoint(self.model).resolve()), self.device)
         cache = self.__dict__.get("_cache")
         if cache is None or cache[0] != key:
             from .infer import load_checkpoint
@@ -80,7 +89,7 @@ class ResNetMethod(Method):
         ``model`` must fail only this method): :meth:`extract` reports the problem.
         """
         if not self.model:
-            return self.size
+            return self._start_config().get("size", self.size)
         try:
             return self._loaded().size
         except Exception:  # noqa: BLE001 - reported by extract()
@@ -90,13 +99,28 @@ class ResNetMethod(Method):
         """True without a checkpoint: the benchmark then trains one inside the run."""
         return not self.model
 
+    def _start_config(self) -> dict[str, Any]:
+        """The config of the ``init`` checkpoint (empty without one or when it cannot be read)."""
+        if not self.init:
+            return {}
+        try:
+            from .checkpoint import read_checkpoint
+            from .pretrained import resolve_checkpoint
+
+            return read_checkpoint(resolve_checkpoint(self.init))["config"]
+        except Exception:  # noqa: BLE001 - fit() reports the problem
+            return {}
+
     def fit(self, recordings: Sequence[Recording], out_dir: Path, seed: int = 0) -> dict[str, Any]:
-        """Train on ``recordings`` (checkpoints ``ckpt_ep{N}.pth`` in ``out_dir``); returns ``{"model": path}``."""
+        """Train on ``recordings`` (checkpoints ``ckpt_ep{N}.pth`` in ``out_dir``), from ``init``'s weights
+        when given (with its crop size and clip length); returns ``{"model": path}``."""
         from .trainer import train
 
+        start = self._start_config()
         ckpt = train(None, recordings=list(recordings), epochs=self.epochs, lr=self.lr, batch=self.batch,
-                     frames=self.clip_frames, size=self.size, device=self.device, seed=seed, out_dir=out_dir,
-                     amp=self.amp, max_minutes=self.max_minutes, progress=True, save_every=self.epochs)
+                     frames=start.get("frames", self.clip_frames), size=start.get("size", self.size),
+                     device=self.device, seed=seed, out_dir=out_dir, amp=self.amp, max_minutes=self.max_minutes,
+                     progress=True, save_every=self.epochs, init=self.init or None, schedule=self.schedule)
         return {"model": str(ckpt)}
 
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ setting is restored afterwards). Runs on CUDA when available unless
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import time
 import warnings
@@ -47,6 +48,7 @@ from .data import ClipDataset, Jitter, recording_arrays
 from .device import pick_device
 from .loss import DEFAULT_HR_WEIGHT, DEFAULT_TEMPERATURE, rppg_loss
 from .model import ResNetTCN
+from .pretrained import init_record, resolve_checkpoint
 
 
 @contextmanager
@@ -88,7 +90,8 @@ def train(root: str | Path | None, epochs: int = 30, lr: float = 3e-4, batch: in
           augment: bool = True, jitter: Jitter | None = None, stride: int | None = None,
           cache_dir: str | Path | None = None, pretrained_path: str | Path | None = None,
           save_every: int = 1, grad_clip: float | None = 5.0, max_minutes: float | None = None,
-          deterministic: bool = True) -> Path:
+          deterministic: bool = True, schedule: str = "constant", warmup: float = 0.05,
+          final_lr_share: float = 0.01, init: str | Path | None = None) -> Path:
     """Train ResNet-18 + TCN and return the path of the last checkpoint written.
 
     Parameters
@@ -118,19 +121,28 @@ def train(root: str | Path | None, epochs: int = 30, lr: float = 3e-4, batch: in
     ``pretrained_path``), the loss (``hr_weight``, ``band``, ``temperature``),
     augmentation (``augment``, ``jitter``), ``weight_decay``, ``grad_clip``
     (max gradient norm, None for none), ``save_every`` (epochs) and ``deterministic``.
+    schedule, warmup, final_lr_share : the learning-rate schedule
+        (:func:`.config.scheduled_lr`: ``"constant"`` or ``"cosine"``).
+    init : checkpoint (or ``"pretrained"``, the shipped weights) to start from:
+        fine-tuning, with the checkpoint's architecture, size and clip length
+        (a ``size``/``frames`` that differ raise ``ValueError``); recorded in
+        the checkpoints' meta as ``init``.
     """
     cfg = TrainConfig(epochs=epochs, lr=lr, batch=batch, frames=frames, size=size, seed=seed, amp=amp,
                       compile=compile, progress=progress, weight_decay=weight_decay, dropout=dropout,
                       batch_norm=batch_norm, hr_weight=hr_weight, band=band, temperature=temperature,
                       augment=augment, jitter=jitter or Jitter(), stride=stride, pretrained_path=pretrained_path,
                       save_every=save_every, grad_clip=grad_clip, max_minutes=max_minutes,
-                      deterministic=deterministic)
+                      deterministic=deterministic, schedule=schedule, warmup=warmup,
+                      final_lr_share=final_lr_share, init_path=init)
     dev = pick_device(device)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_in = read_checkpoint(resume) if resume is not None else None
     if ckpt_in is not None:
         cfg = resumed_config(cfg, ckpt_in["config"], resume)
+    elif init is not None:
+        cfg = resumed_config(cfg, read_checkpoint(resolve_checkpoint(init))["config"], init)
     recs = list(recordings) if recordings is not None else load_recordings(root, dataset, dataset_params)
     data = clip_dataset(recs, cfg, cache_dir)
     source = {"dataset": "recordings" if recordings is not None else dataset,
@@ -175,7 +187,10 @@ def fit(cfg: TrainConfig, data: ClipDataset, dev: torch.device, out: Path, sourc
         # cuBLAS is deterministic only with a fixed workspace (read when CUDA starts; see torch docs)
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.manual_seed(cfg.seed)
-    model = ResNetTCN(dropout=cfg.dropout, batch_norm=cfg.batch_norm, pretrained_path=cfg.pretrained_path).to(dev)
+    model = ResNetTCN(dropout=cfg.dropout, batch_norm=cfg.batch_norm, pretrained_path=cfg.pretrained_path)
+    if ckpt_in is None and cfg.init_path is not None:
+        model.load_state_dict(read_checkpoint(resolve_checkpoint(cfg.init_path))["state_dict"])
+    model = model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=cfg.amp and dev.type == "cuda")
     history: list[dict[str, float]] = []
@@ -193,6 +208,8 @@ def fit(cfg: TrainConfig, data: ClipDataset, dev: torch.device, out: Path, sourc
                  "device": str(dev), "versions": versions()}
     if resume is not None:
         meta_base["resumed_from"] = str(resume)
+    if cfg.init_path is not None:
+        meta_base["init"] = init_record(cfg.init_path)
 
     last: Path | None = None
     t_start = time.monotonic()
@@ -249,6 +266,7 @@ def train_epoch(net: torch.nn.Module, model: ResNetTCN, opt: torch.optim.Optimiz
     batch; ``net`` is ``model`` or its compiled form. Returns the epoch's mean ``loss``, ``mse`` and
     ``hr_mae`` (bpm) over clips."""
     data.set_epoch(epoch)
+    steps = math.ceil(len(data) / cfg.batch)
     order = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
     loader = torch.utils.data.DataLoader(data, batch_size=cfg.batch, shuffle=True, generator=order)
     autocast = autocast_for(cfg, dev)
@@ -256,7 +274,9 @@ def train_epoch(net: torch.nn.Module, model: ResNetTCN, opt: torch.optim.Optimiz
     sums = {"loss": 0.0, "mse": 0.0, "hr_mae": 0.0}
     n_seen = 0
     bar = _progress(loader, cfg.progress, f"epoch {epoch + 1}/{cfg.epochs}")
-    for x, y, fs in bar:
+    for i, (x, y, fs) in enumerate(bar):
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr_at(epoch * steps + i, cfg.epochs * steps)
         x, y, fs = x.to(dev, non_blocking=True), y.to(dev), fs.to(dev)
         with autocast():
             pred = net(x)
