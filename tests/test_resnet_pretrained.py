@@ -17,17 +17,12 @@ from rppg_bench.methods.registry import create_method
 from rppg_bench.methods.resnet import extract_rppg_signal_resnet, load_checkpoint, train
 from rppg_bench.methods.resnet import pretrained as shipped
 from rppg_bench.methods.resnet.config import TrainConfig, scheduled_lr
-from test_resnet import SIZE, face_video
+import test_resnet
+from test_resnet import SIZE
+
+video_dir = test_resnet.video_dir  # the two-video fixture
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
-
-
-@pytest.fixture(scope="module")
-def video_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pretrained_videos")
-    for k, hr in enumerate((66.0, 96.0)):
-        face_video(root / f"subject{k}_1.avi", hr, seed=k)
-    return root
 
 
 @pytest.fixture(scope="module")
