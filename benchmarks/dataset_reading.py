@@ -150,6 +150,12 @@ def write_lgi_ppgi(root: Path, clip) -> None:
     write_lgi_clip(root, "alex", "resting", clip)
 
 
+def write_physdrive(root: Path, clip) -> None:
+    from fixtures_physdrive import write_physdrive_session
+
+    write_physdrive_session(root, "AFH1", "A1", clip)
+
+
 def write_mahnob(root: Path, clip) -> None:
     from fixtures_mahnob import write_mahnob_session
 
@@ -169,6 +175,7 @@ FORMATS = {f.name: f for f in (
     Format("vipl-hr", 25.0, BASE_SIZE, "960x720 (source1)", write_vipl_hr),
     Format("lgi-ppgi", 25.0, BASE_SIZE, "640x480", write_lgi_ppgi),
     Format("mahnob-hci", 61.0, BASE_SIZE, "780x580", write_mahnob),
+    Format("physdrive", 30.0, BASE_SIZE, "PNG, size not documented", write_physdrive),
 )}
 
 

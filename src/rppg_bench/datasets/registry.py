@@ -34,6 +34,7 @@ DATASETS.add("ubfc-phys", "rppg_bench.datasets.ubfc_phys:load_ubfc_phys", aliase
 DATASETS.add("cohface", "rppg_bench.datasets.cohface:load_cohface")
 DATASETS.add("ibvp", "rppg_bench.datasets.ibvp:load_ibvp")
 DATASETS.add("bp4d+", "rppg_bench.datasets.bp4dplus:load_bp4dplus", aliases=("bp4dplus",))
+DATASETS.add("physdrive", "rppg_bench.datasets.physdrive:load_physdrive")
 
 #: datasets that need no root (they generate or embed their data)
 ROOTLESS = {"synthetic"}
