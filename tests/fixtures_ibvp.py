@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 from fixtures_pulse import Clip, pulse_at, tiny_clip
+
+from rppg_bench.datasets.writers import write_image_frames
 
 IBVP_HEADER = ("BVP", "SQPhysMD", "SQ1", "SQ2", "Perfusion_Value")
 
@@ -33,14 +34,7 @@ def write_bvp_csv(path: Path, columns: dict[str, Sequence[float]], header: Seque
 
 def write_bmp_frames(frame_dir: Path, frames: np.ndarray) -> list[Path]:
     """RGB uint8 frames (N, H, W, 3) as ``frame_dir/<index>.bmp`` (zero-padded to 5 digits)."""
-    frame_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, frame in enumerate(frames):
-        path = frame_dir / f"{i:05d}.bmp"
-        if not cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
-            raise OSError(f"cannot write {path}")
-        paths.append(path)
-    return paths
+    return write_image_frames(frame_dir, frames, [f"{i:05d}.bmp" for i in range(len(frames))])
 
 
 def bvp_columns(bvp: np.ndarray) -> dict[str, np.ndarray]:

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 import scipy.io as sio
 from fixtures_pulse import Clip, pulse_at, tiny_clip
+
+from rppg_bench.datasets.writers import write_image_frames
 
 PHYSDRIVE_FPS = 30.0
 LABEL_FILES = ("BVP", "RESP", "SPO2", "ECG")
@@ -28,12 +29,7 @@ LABEL_FILES = ("BVP", "RESP", "SPO2", "ECG")
 
 def write_png_frames(frame_dir: Path, frames: np.ndarray, *, first: int = 0) -> list[Path]:
     """RGB uint8 frames (N, H, W, 3) as ``frame_dir/<first + i>.png`` (no zero padding)."""
-    frame_dir.mkdir(parents=True, exist_ok=True)
-    paths = [frame_dir / f"{first + i}.png" for i in range(len(frames))]
-    written = [cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)) for path, frame in zip(paths, frames)]
-    if not all(written):
-        raise OSError(f"cannot write {paths[written.index(False)]}")
-    return paths
+    return write_image_frames(frame_dir, frames, [f"{first + i}.png" for i in range(len(frames))])
 
 
 def write_label(path: Path, key: str, values: Sequence[float]) -> Path:

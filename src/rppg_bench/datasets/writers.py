@@ -168,19 +168,25 @@ def write_pure_json(path: str | Path, packages: Iterable[dict], image_ns: Iterab
     return path
 
 
-def write_pure_frames(frame_dir: str | Path, frames: Iterable[np.ndarray],
-                      image_ns: Iterable[int]) -> list[Path]:
-    """Lossless ``frame_dir/Image<ns>.png``, one RGB uint8 frame per timestamp (int ns; as
-    many frames as timestamps); returns their paths."""
+def write_image_frames(frame_dir: str | Path, frames: Iterable[np.ndarray], names: Iterable[str]) -> list[Path]:
+    """One RGB uint8 frame per file name (``frame.png``, ``00001.bmp``...; the format from the
+    suffix, as many frames as names) in ``frame_dir`` (created); returns their paths."""
     frame_dir = Path(frame_dir)
     frame_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for ns, frame in zip(image_ns, frames, strict=True):
-        path = frame_dir / f"Image{int(ns)}.png"
+    for name, frame in zip(names, frames, strict=True):
+        path = frame_dir / name
         if not cv2.imwrite(str(path), cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR)):
             raise RuntimeError(f"{path}: OpenCV cannot write this image")
         paths.append(path)
     return paths
+
+
+def write_pure_frames(frame_dir: str | Path, frames: Iterable[np.ndarray],
+                      image_ns: Iterable[int]) -> list[Path]:
+    """Lossless ``frame_dir/Image<ns>.png``, one RGB uint8 frame per timestamp (int ns; as
+    many frames as timestamps); returns their paths."""
+    return write_image_frames(frame_dir, frames, (f"Image{int(ns)}.png" for ns in image_ns))
 
 
 def write_pure_session(folder: str | Path, frames: Iterable[np.ndarray],
