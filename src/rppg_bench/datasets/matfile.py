@@ -6,7 +6,8 @@ Two on-disk formats are read:
   variables are zlib-compressed): a 128-byte header whose bytes 124-125 hold
   the version ``0x0100`` and bytes 126-127 the endian mark ``IM`` / ``MI``.
   Read with ``scipy.io.whosmat`` (names and shapes, without the data) and
-  ``scipy.io.loadmat(variable_names=...)``.
+  ``scipy.io.loadmat(variable_names=...)``, except videos (:meth:`MatFile.frame_chunks`),
+  streamed by :mod:`.matfile_v5`.
 - **v7.3**: an HDF5 file behind a 512-byte MATLAB userblock (the text header
   says ``MATLAB 7.3 MAT-file``; the HDF5 signature follows at byte 512). Read
   with h5py, imported through :func:`.optional.require_reader`. MATLAB
@@ -19,16 +20,25 @@ Shapes and arrays returned here are in MATLAB's axis order (what
 
 Memory bound of :meth:`MatFile.frame_chunks` (frames along MATLAB axis 0):
 
-- v7.3: one chunk of frames, at most ``max_chunk_bytes`` (32 MiB by default)
-  plus one frame, sliced from the HDF5 dataset; the file is never read whole.
-- v5: the whole variable. ``loadmat`` decodes a variable in one piece, and a
-  frame of a MATLAB ``T x H x W x 3`` array is not contiguous in the file
-  (column-major storage puts the time index fastest), so no frame can be read
-  without decompressing the entire variable; a memory map would only help
-  uncompressed ``-v6`` files, and the datasets ship compressed ``-v7`` files.
-  The peak is therefore one copy of the variable at its stored type (a 1-min
-  320x240 float32 MMPD video: 1.66 GB; mini-MMPD's 80x60: 104 MB) plus one
-  converted frame; nothing else is copied.
+- v7.3: one chunk of frames, at most ``max_chunk_bytes`` (32 MiB by default),
+  sliced from the HDF5 dataset, plus its converted copy; the file is never
+  read whole.
+- v5: the variable converted (``convert``, e.g. :func:`to_uint8_rgb`), once.
+  A frame of a MATLAB ``T x H x W x 3`` array is not contiguous in the file
+  (column-major storage puts the time index fastest), so no frame is complete
+  before the whole variable is decompressed. ``scipy.io.loadmat`` would decode
+  it whole at its stored type; :func:`.matfile_v5.read_v5_numeric` instead
+  decompresses it a few MiB at a time, converts each piece and scatters it
+  into one C-order array of the converted type, so the float array is never
+  held. Measured on a 1-min 320x240 float32 MMPD video (1800 frames, the MMPD
+  fixture writer, ``-v7`` compressed, 173 MiB on disk; 2 CPUs shared, load
+  average 5-8): peak RSS 531 MiB streamed against 1661 MiB through
+  ``loadmat`` (base 74 MiB; the uint8 video is 396 MiB, the float32 one 1582
+  MiB), loading and reading every frame in 7.2 s against 19.6 s (medians of 3;
+  the face pass of the same recording took 14.5 s). Reproduce with
+  ``python benchmarks/dataset_reading.py --formats mmpd --seconds 60 --repeats 3``
+  (the memory table; ``--only-memory`` for it alone). Every other variable
+  (labels, PPG) is read with ``loadmat``.
 """
 
 from __future__ import annotations
