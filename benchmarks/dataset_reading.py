@@ -14,8 +14,10 @@ then measures, each in a fresh child process and ``--repeats`` times:
 
 A second table gives the peak memory of reading an MMPD-sized MAT file (``--memory-seconds`` of
 320x240 at 30 fps, 1800 frames for a minute) through the v5 path (the MMPD writer, ``-v7``
-compressed float32) and the v7.3 path (the SCAMPS writer, HDF5 float64: the MMPD writer cannot
-write v7.3) against the file's size.
+compressed float32), streamed by the loader and, for comparison, decoded whole by
+``scipy.io.loadmat`` (the reader before the streaming one), and the v7.3 path (the SCAMPS writer,
+HDF5 float64: the MMPD writer cannot write v7.3) against the file's size. ``--only-memory`` gives
+this table alone.
 
 The frames come from one synthetic face clip (:func:`fixtures_pulse.known_pulse_clip`, 640x480,
 30 fps) rendered once; a format's frame rate is reached by taking the clip's nearest frame at each
@@ -26,6 +28,7 @@ disk. Sizes per format are in :data:`FORMATS` (``size`` used, ``real`` the datas
 Usage (the repository root's ``src`` on ``PYTHONPATH`` or the package installed)::
 
     python benchmarks/dataset_reading.py [--formats mmpd scamps] [--seconds 60] [--repeats 3]
+    python benchmarks/dataset_reading.py --only-memory --seconds 30
 """
 
 from __future__ import annotations
@@ -216,17 +219,29 @@ def load_one(name: str, root: Path):
     return rec
 
 
+def loadmat_frames(rec):
+    """The frames of a MAT v5 recording as read before the streaming reader: ``scipy.io.loadmat``
+    decodes the whole variable at its stored type, then each frame is converted to uint8."""
+    from scipy.io import loadmat
+
+    from rppg_bench.datasets.matfile import to_uint8_rgb
+
+    video = loadmat(rec.source.path, variable_names=[rec.source.key])[rec.source.key]
+    return (to_uint8_rgb(frame) for frame in video)
+
+
 def child(kind: str, name: str, root: Path) -> dict:
-    """One measurement in this (fresh) process: ``read`` (load, decode, memory) or ``face``."""
+    """One measurement in this (fresh) process: ``read`` (load, decode, memory), ``loadmat`` (the same
+    with the frames of a MAT v5 file decoded by :func:`loadmat_frames`) or ``face``."""
     from rppg_bench.datasets.registry import DATASETS
 
     DATASETS.get(name)  # imports the loader's module before any timing
-    if kind == "read":
+    if kind in ("read", "loadmat"):
         base = status_mib("VmRSS")
         t0 = time.perf_counter()
         rec = load_one(name, root)
         t1 = time.perf_counter()
-        n = sum(1 for _ in rec.frames())
+        n = sum(1 for _ in (rec.frames() if kind == "read" else loadmat_frames(rec)))
         t2 = time.perf_counter()
         return {"frames": n, "load": t1 - t0, "decode": t2 - t0, "base_mib": base, "peak_mib": status_mib("VmHWM")}
     from rppg_bench.preprocessing import landmarks  # noqa: F401  (mediapipe imported, not timed)
@@ -289,19 +304,27 @@ def format_table(rows: dict[str, dict], formats: dict[str, Format]) -> str:
     return "\n".join(lines)
 
 
-def memory_table(base, work: Path, seconds: float) -> str:
-    """Peak memory of reading an MMPD-sized MAT file, v5 (MMPD writer) and v7.3 (SCAMPS writer)."""
+#: the rows of the memory table: (label, format whose writer writes the file, child kind reading it)
+MEMORY_ROWS = (("v5 streamed (-v7 compressed float32, MMPD writer)", "mmpd", "read"),
+               ("v5 decoded whole by scipy.io.loadmat (the same file; the reader before)", "mmpd", "loadmat"),
+               ("v7.3 (HDF5 float64, SCAMPS writer)", "scamps", "read"))
+
+
+def memory_table(base, work: Path, seconds: float, repeats: int) -> str:
+    """Peak memory of reading an MMPD-sized MAT file: v5 (MMPD writer) streamed and through
+    ``loadmat``, v7.3 (SCAMPS writer); each file written once, each row ``repeats`` fresh children
+    (times min/median/max, the highest peak, the lowest base)."""
     clip = clip_at(base, 30.0, MAT_SIZE, seconds)
     lines = ["| MAT path | frames | file MiB | load+decode s | peak MiB (base) |", "|---|---|---|---|---|"]
-    for label, fmt in (("v5 (-v7 compressed float32, MMPD writer)", FORMATS["mmpd"]),
-                       ("v7.3 (HDF5 float64, SCAMPS writer)", FORMATS["scamps"])):
-        root = work / f"memory-{fmt.name}"
-        fmt.write(root, clip)
+    for name in dict.fromkeys(fmt for _, fmt, _ in MEMORY_ROWS):
+        root = work / f"memory-{name}"
+        FORMATS[name].write(root, clip)
         size = disk_mib(root)
-        r = run_child("read", fmt.name, root)
+        for label, _, kind in (row for row in MEMORY_ROWS if row[1] == name):
+            runs = [run_child(kind, name, root) for _ in range(repeats)]
+            lines.append(f"| {label} | {runs[0]['frames']} | {size:.0f} | {spread([r['decode'] for r in runs])} "
+                         f"| {max(r['peak_mib'] for r in runs):.0f} ({min(r['base_mib'] for r in runs):.0f}) |")
         shutil.rmtree(root)
-        lines.append(f"| {label} | {r['frames']} | {size:.0f} | {r['decode']:.2f} "
-                     f"| {r['peak_mib']:.0f} ({r['base_mib']:.0f}) |")
     return "\n".join(lines)
 
 
@@ -313,6 +336,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="fresh-process runs of each measurement")
     p.add_argument("--memory-seconds", type=float, default=60.0,
                    help="length of the MMPD-sized MAT files of the memory table (s; 0: no table)")
+    p.add_argument("--only-memory", action="store_true", help="the memory table alone (no per-format rows)")
     p.add_argument("--child", nargs=3, metavar=("KIND", "FORMAT", "ROOT"), help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -336,15 +360,16 @@ def main(argv: list[str] | None = None) -> None:
               f"{time.perf_counter() - t0:.0f} s; {args.repeats} repeats, times min/median/max s; "
               f"ratio = median load+decode / median face pass", flush=True)
         rows = {}
-        for name in args.formats:
+        for name in [] if args.only_memory else args.formats:
             fmt = FORMATS[name]
             rows[name] = measure_format(fmt, clip_at(base, fmt.fps, fmt.size, args.seconds), work, args.repeats)
             print(f"  {name}: written in {rows[name]['write']:.0f} s, measured", flush=True)
-        print()
-        print(format_table(rows, FORMATS))
+        if rows:
+            print()
+            print(format_table(rows, FORMATS))
         if args.memory_seconds > 0:
             print()
-            print(memory_table(base, work, args.memory_seconds))
+            print(memory_table(base, work, args.memory_seconds, args.repeats))
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 

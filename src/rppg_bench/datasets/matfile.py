@@ -6,7 +6,8 @@ Two on-disk formats are read:
   variables are zlib-compressed): a 128-byte header whose bytes 124-125 hold
   the version ``0x0100`` and bytes 126-127 the endian mark ``IM`` / ``MI``.
   Read with ``scipy.io.whosmat`` (names and shapes, without the data) and
-  ``scipy.io.loadmat(variable_names=...)``.
+  ``scipy.io.loadmat(variable_names=...)``, except videos (:meth:`MatFile.frame_chunks`),
+  streamed by :mod:`.matfile_v5`.
 - **v7.3**: an HDF5 file behind a 512-byte MATLAB userblock (the text header
   says ``MATLAB 7.3 MAT-file``; the HDF5 signature follows at byte 512). Read
   with h5py, imported through :func:`.optional.require_reader`. MATLAB
@@ -19,23 +20,32 @@ Shapes and arrays returned here are in MATLAB's axis order (what
 
 Memory bound of :meth:`MatFile.frame_chunks` (frames along MATLAB axis 0):
 
-- v7.3: one chunk of frames, at most ``max_chunk_bytes`` (32 MiB by default)
-  plus one frame, sliced from the HDF5 dataset; the file is never read whole.
-- v5: the whole variable. ``loadmat`` decodes a variable in one piece, and a
-  frame of a MATLAB ``T x H x W x 3`` array is not contiguous in the file
-  (column-major storage puts the time index fastest), so no frame can be read
-  without decompressing the entire variable; a memory map would only help
-  uncompressed ``-v6`` files, and the datasets ship compressed ``-v7`` files.
-  The peak is therefore one copy of the variable at its stored type (a 1-min
-  320x240 float32 MMPD video: 1.66 GB; mini-MMPD's 80x60: 104 MB) plus one
-  converted frame; nothing else is copied.
+- v7.3: one chunk of frames, at most ``max_chunk_bytes`` (32 MiB by default),
+  sliced from the HDF5 dataset, plus its converted copy; the file is never
+  read whole.
+- v5: the variable converted (``convert``, e.g. :func:`to_uint8_rgb`), once.
+  A frame of a MATLAB ``T x H x W x 3`` array is not contiguous in the file
+  (column-major storage puts the time index fastest), so no frame is complete
+  before the whole variable is decompressed. ``scipy.io.loadmat`` would decode
+  it whole at its stored type; :func:`.matfile_v5.read_v5_numeric` instead
+  decompresses it a few MiB at a time, converts each piece and scatters it
+  into one C-order array of the converted type, so the float array is never
+  held. Measured on a 1-min 320x240 float32 MMPD video (1800 frames, the MMPD
+  fixture writer, ``-v7`` compressed, 173 MiB on disk; 2 CPUs shared, load
+  average 5-8): peak RSS 531 MiB streamed against 1661 MiB through
+  ``loadmat`` (base 74 MiB; the uint8 video is 396 MiB, the float32 one 1582
+  MiB), loading and reading every frame in 7.2 s against 19.6 s (medians of 3;
+  the face pass of the same recording took 14.5 s). Reproduce with
+  ``python benchmarks/dataset_reading.py --formats mmpd --seconds 60 --repeats 3``
+  (the memory table; ``--only-memory`` for it alone). Every other variable
+  (labels, PPG) is read with ``loadmat``.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +54,9 @@ from scipy.io import loadmat, whosmat
 from scipy.io.matlab import MatReadError
 
 from .errors import RecordingError
-from .recording import check_series
+from .matfile_v5 import read_v5_numeric
 from .optional import require_reader
+from .recording import check_series
 
 MAT_V5 = "5"
 MAT_V73 = "7.3"
@@ -121,7 +132,7 @@ class MatFile:
     dataset: str = "mat"
 
     @classmethod
-    def open(cls, path: str | Path, *, dataset: str = "mat") -> "MatFile":
+    def open(cls, path: str | Path, *, dataset: str = "mat") -> MatFile:
         path = Path(path)
         return cls(path, mat_version(path), dataset)
 
@@ -187,18 +198,23 @@ class MatFile:
                 raise RecordingError(self.path, f"variable {name!r} is not a label ({exc})") from None
         return out
 
-    def frame_chunks(self, name: str, *, max_chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
-        """Consecutive blocks ``(n, ...)`` of the variable ``name`` along MATLAB axis 0 (frames).
+    def frame_chunks(self, name: str, *, convert: Callable[[np.ndarray], np.ndarray] | None = None,
+                     max_chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
+        """Consecutive blocks ``(n, ...)`` of the variable ``name`` along MATLAB axis 0 (frames), each
+        ``convert(block)`` when ``convert`` (an elementwise conversion such as :func:`to_uint8_rgb`) is given.
 
         v7.3: each block is read from the HDF5 dataset on its own (``n`` frames
-        of at most ``max_chunk_bytes`` together). v5: the whole variable is
-        loaded once and its frames are yielded one at a time as views.
+        of at most ``max_chunk_bytes`` together) and converted a frame at a time. v5: the variable
+        is streamed once into one converted array (:func:`.matfile_v5.read_v5_numeric`,
+        never holding it at its stored type) and yielded in views of at most
+        ``max_chunk_bytes``.
         """
         shape = self.require(name)[name]
         if self.version == MAT_V5:
-            array = self.read(name)[name]
-            for i in range(array.shape[0]):
-                yield array[i:i + 1]
+            array = read_v5_numeric(self.path, name, convert)
+            step = max(1, max_chunk_bytes // max(1, array[:1].nbytes))
+            for start in range(0, shape[0], step):
+                yield array[start:start + step]
             return
         with self._h5() as fh:
             ds = fh[name]
@@ -211,16 +227,18 @@ class MatFile:
                 except OSError as exc:
                     raise RecordingError(self.path, f"{name!r}: cannot read frames from {start} "
                                                     f"({exc}); the file is truncated or corrupt") from exc
-                yield _matlab_order(block)
+                block = _matlab_order(block)
+                yield block if convert is None else np.stack([convert(frame) for frame in block])
 
 
-def to_uint8_rgb(frame: np.ndarray) -> np.ndarray:
-    """One frame (H, W, 3) as RGB uint8: floats are taken in [0, 1] (x 255, rounded, clipped), integers as 0-255."""
-    if frame.dtype == np.uint8:
-        return np.ascontiguousarray(frame)
-    if frame.dtype.kind == "f":
-        return np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
-    return np.clip(frame, 0, 255).astype(np.uint8)
+def to_uint8_rgb(values: np.ndarray) -> np.ndarray:
+    """RGB values (any shape: a frame, a block of frames, a 1-D run) as uint8, C-contiguous: floats are
+    taken in [0, 1] (x 255, rounded, clipped), integers as 0-255."""
+    if values.dtype == np.uint8:
+        return np.ascontiguousarray(values)
+    if values.dtype.kind == "f":
+        return np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8)
+    return np.clip(values, 0, 255).astype(np.uint8)
 
 
 @dataclass(frozen=True)
@@ -230,7 +248,7 @@ class MatVideo:
     ``n_frames`` is the variable's first dimension, read from the header when
     the recording is loaded. Frames are streamed through
     :meth:`MatFile.frame_chunks` (see the module docstring for the memory bound)
-    and converted one at a time with :func:`to_uint8_rgb`.
+    and converted with :func:`to_uint8_rgb`.
     """
 
     path: Path
@@ -244,9 +262,8 @@ class MatVideo:
 
     def frames(self) -> Iterator[np.ndarray]:
         mat = MatFile.open(self.path, dataset=self.dataset)
-        for block in mat.frame_chunks(self.key):
-            for frame in block:
-                yield to_uint8_rgb(frame)
+        for block in mat.frame_chunks(self.key, convert=to_uint8_rgb):
+            yield from block
 
 
 def check_video_shape(path: Path, name: str, shape: tuple[int, ...]) -> int:
