@@ -117,14 +117,7 @@ def breathing_rate_windowed(signal: np.ndarray, fs: float, window: float = 32.0,
     ``reason`` (object array, None where there is a rate).
     """
     x = _check_pulse(signal, fs)
-    for name, value in (("window", window), ("step", step)):
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
-    n_win = int(np.round(window * fs))
-    if x.size <= n_win:
-        starts, n_win = np.array([0]), x.size
-    else:
-        starts = np.arange(0, x.size - n_win + 1, max(1, int(np.round(step * fs))))
+    starts, n_win = window_starts(x.size, fs, window, step)
     rows = [breathing_rate(x[s:s + n_win], fs, **kwargs) for s in starts]
     out = {"times": (starts + (n_win - 1) / 2.0) / fs}
     for key in ("rate_bpm", *(f"{m}_bpm" for m in MODULATIONS)):
@@ -132,6 +125,40 @@ def breathing_rate_windowed(signal: np.ndarray, fs: float, window: float = 32.0,
     out["n_beats"] = np.array([r["n_beats"] for r in rows], dtype=int)
     out["reason"] = np.array([r["reason"] for r in rows], dtype=object)
     return out
+
+
+def window_starts(n: int, fs: float, window: float, step: float) -> tuple[np.ndarray, int]:
+    """First samples (W,) and length (samples) of the windows of ``window`` s every ``step`` s over
+    ``n`` samples at ``fs`` Hz; one window of all ``n`` when they are not longer than one window.
+    ValueError unless ``window`` and ``step`` are positive."""
+    for name, value in (("window", window), ("step", step)):
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    n_win = int(np.round(window * fs))
+    if n <= n_win:
+        return np.array([0]), n
+    return np.arange(0, n - n_win + 1, max(1, int(np.round(step * fs)))), n_win
+
+
+def respiration_rate_windowed(resp_signal: np.ndarray, fs: float, window: float = 32.0, step: float = 4.0,
+                              band: tuple[float, float] = BREATHING_BAND_HZ) -> dict:
+    """:func:`respiration_reference_rate` in the windows of :func:`breathing_rate_windowed`.
+
+    Returns a dict of (W,) arrays: ``times`` (window centres, s, sample 0 at 0 s),
+    ``rate_bpm`` (NaN where none) and ``reason`` (object array, None where there is a rate).
+    """
+    x = _check_pulse(resp_signal, fs)
+    starts, n_win = window_starts(x.size, fs, window, step)
+    rates, reasons = [], []
+    for s in starts:
+        try:
+            rates.append(respiration_reference_rate(x[s:s + n_win], fs, band))
+            reasons.append(None)
+        except ValueError as exc:
+            rates.append(np.nan)
+            reasons.append(str(exc))
+    return {"times": (starts + (n_win - 1) / 2.0) / fs, "rate_bpm": np.array(rates, dtype=float),
+            "reason": np.array(reasons, dtype=object)}
 
 
 def respiration_reference_rate(resp_signal: np.ndarray, fs: float,
