@@ -11,7 +11,12 @@ from typing import Any
 
 from .bands import DEFAULT_BAND_HZ, TOOLBOX_BAND_HZ
 from .beats import DEFAULT_TOLERANCE_S
-from .breathing import BREATHING_BAND_HZ, FUSION_SD_BPM, MIN_BREATHS, MIN_TEMPLATE_CORRELATION
+from .breathing import (
+    BREATHING_BAND_HZ,
+    FUSION_SD_BPM,
+    MIN_BREATHS,
+    MIN_TEMPLATE_CORRELATION,
+)
 from .hrv import MIN_BEATS, MIN_LF_HF_DURATION_S
 
 #: the pulse band (Hz) beats are found in: 30-210 bpm, so that slow pulses keep their
