@@ -10,10 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from rppg_bench import cli
 from rppg_bench.datasets.ppg_model import simulate_pulse
 from rppg_bench.datasets.synthetic import generate_synthetic
-from rppg_bench.metrics.beat_metrics import DERIVED_FROM_PPG, RESPIRATION_BELT, beat_offset
+from rppg_bench.metrics.beat_metrics import (
+    DERIVED_FROM_PPG,
+    RESPIRATION_BELT,
+    beat_offset,
+)
 from rppg_bench.metrics.evaluate import evaluate_prediction
 from rppg_bench.metrics.hrv import HRV_INDICES
 from rppg_bench.metrics.protocol import PROTOCOLS, Protocol

@@ -10,8 +10,17 @@ import pandas as pd
 from ..metrics.compare import compare_datasets
 from ..metrics.table import BEAT_METRICS, summary_table
 from .plot_names import cd_plot_name, is_cd_plot
-from .tables import (beats_section, comparison_section, condition_table, dataset_table, failures_table,
-                     has_beat_metrics, ok_frame, toolbox_table, video_table)
+from .tables import (
+    beats_section,
+    comparison_section,
+    condition_table,
+    dataset_table,
+    failures_table,
+    has_beat_metrics,
+    ok_frame,
+    toolbox_table,
+    video_table,
+)
 
 READING_NOTE = (
     "HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
