@@ -80,6 +80,9 @@ def test_blood_pressure_at_1khz_as_written(recordings, root, clip):
     np.testing.assert_allclose(rec.ppg, expected, atol=5e-5)  # written with 4 decimals
     assert rec.hr is not None and rec.hr_times is rec.ppg_times
     assert rec.hr[0] == pytest.approx(round(clip.hr_bpm, 1))
+    resp = np.loadtxt(root / "Physiology" / "F001" / "T1" / "Resp_Volts.txt")  # the breathing-rate reference
+    np.testing.assert_array_equal(rec.respiration, resp)
+    assert rec.respiration_times is rec.ppg_times
 
 
 def test_frames_decoded_from_the_zip(recordings, clip):
@@ -156,6 +159,16 @@ def test_broken_recording_fails_alone(tmp_path, short_clip, break_it, culprit, p
     assert "F001_T1" in [e.name for e in entries if not isinstance(e, RecordingError)]
     assert bad.recording in ("F001_T2", "F001_T3")
     assert bad.path.name == culprit and problem in str(bad), str(bad)
+
+
+def test_missing_or_short_respiration_is_only_dropped(tmp_path, short_clip):
+    write_bp4d_recordings(tmp_path, "F001", ["T1", "T2"], short_clip)
+    (phys(tmp_path, "T1") / "Resp_Volts.txt").unlink()
+    (phys(tmp_path, "T2") / "Resp_Volts.txt").write_text("0.1\n0.2\n")
+    t1, t2 = load_bp4dplus(tmp_path)
+    assert t1.respiration is None and t1.meta["respiration_dropped"] == "Resp_Volts.txt is missing"
+    assert t2.respiration is None and "Resp_Volts.txt has 2 values" in t2.meta["respiration_dropped"]
+    assert t2.respiration_times is None and t2.ppg.size > 2  # the recording itself is kept
 
 
 def test_missing_or_corrupt_zip_fails_its_tasks_only(tmp_path, short_clip):

@@ -48,6 +48,8 @@ def test_parses_pulse_time_respiration_labels_and_ids(tmp_path):
     np.testing.assert_array_equal(rec.ppg_times, series["time"])
     np.testing.assert_array_equal(rec.meta["respiration"], series["respiration"])
     np.testing.assert_array_equal(rec.meta["respiration_times"], series["time"])
+    np.testing.assert_array_equal(rec.respiration, series["respiration"])  # the breathing-rate reference
+    np.testing.assert_array_equal(rec.respiration_times, series["time"])
     assert rec.fps == pytest.approx(20.0) and rec.meta["n_frames"] == 40 and rec.hr is None
     np.testing.assert_allclose(rec.frame_times, np.arange(40) / 20.0)
     assert rec.meta["pulse_rate_hz"] == pytest.approx(256.0)
@@ -75,6 +77,7 @@ def test_respiration_missing_or_of_another_length_is_only_dropped(tmp_path):
     assert entries["1-0"].meta["respiration_dropped"] == "no dataset 'respiration'"
     assert "respiration has 510 values" in entries["1-1"].meta["respiration_dropped"]
     assert "respiration" not in entries["1-1"].meta
+    assert entries["1-0"].respiration is None and entries["1-1"].respiration_times is None
 
 
 def test_column_vectors_are_read_as_vectors(tmp_path):

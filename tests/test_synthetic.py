@@ -145,6 +145,50 @@ def test_same_seed_same_files_other_seed_other_files(synth_root, tmp_path):
     assert not np.array_equal(frames_0, frames_1)
 
 
+# ------------------------------------------- breathing and beats in the ground truth
+def test_truth_holds_the_breathing_and_the_beats(recordings):
+    """The respiration reference is the breathing at the manifest's rate (a sinusoid of it, on the
+    recording's clock), and the beat onsets' intervals are the inter-beat intervals the HR truth says."""
+    for rec in recordings:
+        truth = read_scene_truth(rec.meta["truth_path"])
+        np.testing.assert_allclose(rec.respiration_times, rec.frame_times, atol=1e-6)
+        np.testing.assert_array_equal(rec.respiration, truth.respiration)
+        t = rec.respiration_times
+        phase = 2 * np.pi * rec.meta["respiration_hz"] * t
+        basis = np.column_stack([np.sin(phase), np.cos(phase)])
+        fit, *_ = np.linalg.lstsq(basis, rec.respiration, rcond=None)
+        assert np.abs(basis @ fit - rec.respiration).max() < 1e-9 and np.hypot(*fit) == pytest.approx(1.0)
+        beat = np.searchsorted(truth.beat_onsets, truth.frame_times, side="right") - 1
+        np.testing.assert_allclose(60.0 / np.diff(truth.beat_onsets)[beat], truth.hr)
+
+
+def test_truth_files_without_breathing_still_load(synth_root, tmp_path):
+    """Sets generated before the respiration was written (generator 3) load, with the reason."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(synth_root, old)
+    for path in (old / "truth").glob("*.npz"):
+        with np.load(path) as data:
+            kept = {k: data[k] for k in data.files if k not in ("respiration", "beat_onsets")}
+        np.savez_compressed(path, **kept)
+    recs = load_synthetic(old, **SMALL)
+    assert [r.name for r in recs] == NAMES
+    assert all(r.respiration is None and "no respiration" in r.meta["respiration_dropped"] for r in recs)
+    assert read_scene_truth(recs[0].meta["truth_path"]).beat_onsets is None
+
+
+def test_breathing_overrides_are_absent_from_the_default_parameters():
+    """Left out of the default parameters (so the files and manifest are those of sets made before the
+    overrides existed); given, they change the cache key."""
+    params = SyntheticParams(**SMALL)
+    assert "rsa_bpm" not in params.as_dict() and "breathing_modulation" not in params.as_dict()
+    stronger = SyntheticParams(**SMALL, rsa_bpm=4, breathing_modulation=0.15)
+    assert stronger.as_dict()["rsa_bpm"] == 4.0 and stronger.key() != params.key()
+    with pytest.raises(ValueError, match="breathing_modulation must be >= 0"):
+        SyntheticParams(**SMALL, breathing_modulation=-0.1)
+
+
 # ------------------------------------------------------ the pulse is in the video
 def skin_rgb_trace(rec: Recording) -> np.ndarray:
     """Mean RGB (N, 3) over the true skin region of each decoded frame (mask warped as rendered)."""

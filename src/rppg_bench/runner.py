@@ -97,6 +97,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     from .preprocessing.store import video_products
     from .metrics.evaluate import (
         aligned_waveforms,
+        beat_series,
         check_method_output,
         evaluate_prediction,
         windowed_hr_series,
@@ -135,7 +136,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
             check_method_output(times, signal, n_frames)
             try:
                 row.update(evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr,
-                                               rec.hr_times))
+                                               rec.hr_times, rec.respiration, rec.respiration_times))
             except ValueError as exc:  # name the ground truth the output could not be scored against
                 raise RecordingError(rec.meta.get("ground_truth", rec.path),
                                      f"cannot score {name}'s output against this ground truth: {exc}") from exc
@@ -143,6 +144,9 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
                 t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
                 row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}
                 row["_win_hr"] = windowed_hr_series(times, signal, rec.ppg_times, rec.ppg, task.protocol)
+                if task.protocol.beats is not None:
+                    row["_beats"] = beat_series(times, signal, rec.ppg_times, rec.ppg, task.protocol,
+                                                rec.respiration, rec.respiration_times)
             row.update(status="ok", error="")
         except Exception as exc:
             row = {**row, **failed_row(base, name, exc)}

@@ -23,7 +23,9 @@ systolic peaks upward), sample ``i`` at ``i / 1000`` s from the task's start,
 on the frames' clock (no offset, not stretched to the frame count).
 ``Pulse Rate_BPM.txt`` (bpm, same 1 kHz clock) becomes ``hr``; a missing
 file or one of another length only drops ``hr`` (reason in
-``meta["hr_dropped"]``). The respiration and EDA files are not read (their
+``meta["hr_dropped"]``). ``Resp_Volts.txt`` (respiration transducer, V, same
+clock) becomes ``respiration`` at ``respiration_times``, dropped the same way
+(``meta["respiration_dropped"]``). The EDA and other files are not read (their
 folder is ``meta["physiology"]``). A waveform ending more than
 ``tolerance_s`` before the last frame is refused.
 
@@ -68,7 +70,7 @@ BP4D_FPS = 25.0
 LAYOUT = "BP4D+: 2D+3D/<subject>.zip (<subject>/<task>/*.jpg frames, 25 fps, read from the zip) + Physiology/<subject>/<task>/BP_mmHg.txt (1 kHz)"
 PHYSIOLOGY_RATE_HZ = 1000.0
 FRAMES_DIR, PHYSIOLOGY_DIR = "2D+3D", "Physiology"
-BP_FILE, PULSE_RATE_FILE = "BP_mmHg.txt", "Pulse Rate_BPM.txt"
+BP_FILE, PULSE_RATE_FILE, RESPIRATION_FILE = "BP_mmHg.txt", "Pulse Rate_BPM.txt", "Resp_Volts.txt"
 
 _SUBJECT = re.compile(r"[FM]\d{3}")
 _TASK = re.compile(r"T\d+")
@@ -156,8 +158,9 @@ def read_one_column(path: Path) -> np.ndarray:
     return parse_float_line(path, read_text(path), where=f"{path.name} (one value per line)")
 
 
-def read_pulse_rate(path: Path, times: np.ndarray) -> tuple[np.ndarray | None, str | None]:
-    """``Pulse Rate_BPM.txt`` (bpm at ``times``) or ``(None, reason)`` when it is missing or unusable."""
+def read_aligned_column(path: Path, times: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    """A one-column file sampled at ``times`` (``Pulse Rate_BPM.txt``, ``Resp_Volts.txt``), or
+    ``(None, reason)`` when it is missing or unusable."""
     if not path.is_file():
         return None, f"{path.name} is missing"
     return optional_series(read_one_column(path), times, what=path.name)
@@ -193,15 +196,18 @@ def load_bp4d_task(item: TaskFiles, tolerance_s: float = COVER_TOLERANCE_S) -> R
     times = np.arange(bp.size) / PHYSIOLOGY_RATE_HZ
     source = ZipJpegFrames(item.zip_path, item.members, BP4D_FPS)
     check_covers_video(bp_path, times, item.zip_path, source.frame_times(), tolerance_s=tolerance_s)
-    hr, hr_dropped = read_pulse_rate(item.physiology / PULSE_RATE_FILE, times)
+    hr, hr_dropped = read_aligned_column(item.physiology / PULSE_RATE_FILE, times)
+    resp, resp_dropped = read_aligned_column(item.physiology / RESPIRATION_FILE, times)
     meta = {"format": "BP4D+", "ground_truth": str(bp_path), "physiology": str(item.physiology),
             "fps": BP4D_FPS, "n_frames": len(item.members), "reference_rate_hz": PHYSIOLOGY_RATE_HZ}
-    if hr_dropped:
-        meta["hr_dropped"] = hr_dropped
+    for key, reason in (("hr_dropped", hr_dropped), ("respiration_dropped", resp_dropped)):
+        if reason:
+            meta[key] = reason
     return Recording(
         name=f"{item.subject}_{item.task}", dataset="bp4d+", source=source, ppg=bp, ppg_times=times,
         subject=item.subject, condition=item.task, hr=hr, hr_times=None if hr is None else times,
-        labels={"task": item.task, "sex": item.subject[0]}, meta=meta)
+        labels={"task": item.task, "sex": item.subject[0]}, meta=meta,
+        respiration=resp, respiration_times=None if resp is None else times)
 
 
 def subject_tasks(root: Path, subject: str, physiology_dir: Path | None) -> list[TaskFiles]:

@@ -12,8 +12,9 @@ anywhere under the root, each holding
   ``client-id``, ``sample-rate-hz`` (256) and ``scale`` (``uV``).
 
 ``pulse`` at ``time`` is the ground truth, used as given (no shift or
-stretch). ``respiration`` is kept in ``meta["respiration"]`` at
-``meta["respiration_times"]`` (= ``time``); one of another length, with
+stretch). ``respiration`` is the recording's ``respiration`` at
+``respiration_times`` (= ``time``), also kept in ``meta["respiration"]`` at
+``meta["respiration_times"]``; one of another length, with
 non-finite values, or absent is dropped with the reason in
 ``meta["respiration_dropped"]``. ``pulse`` or ``time`` absent, of unequal
 lengths, non-finite, non-increasing times, a flat pulse, an unreadable file,
@@ -145,8 +146,10 @@ def load_cohface_session(folder: Path, *, tolerance_s: float = 1.0) -> Recording
         meta["respiration_dropped"] = gt["respiration_dropped"]
     else:
         meta.update(respiration=gt["respiration"], respiration_times=gt["time"])
+    resp_times = None if gt["respiration"] is None else gt["time"]
     return Recording(name=f"{subject}-{session}", dataset="cohface", source=VideoFile(video), ppg=gt["pulse"],
-                     ppg_times=gt["time"], subject=subject, condition=lighting, labels=labels, meta=meta)
+                     ppg_times=gt["time"], subject=subject, condition=lighting, labels=labels, meta=meta,
+                     respiration=gt["respiration"], respiration_times=resp_times)
 
 
 def load_cohface(root: str | Path, tolerance_s: float = 1.0) -> list[Recording | RecordingError]:

@@ -114,6 +114,12 @@ class PulseModel:
         k = self.beat_index(t)
         return (np.asarray(t, dtype=float) - self.onsets[k]) / (self.onsets[k + 1] - self.onsets[k])
 
+    def breathing(self, t: np.ndarray) -> np.ndarray:
+        """The breathing (a.u., unit amplitude) at ``t`` (s) that modulates the pulse, as a
+        respiratory belt would record it: ``sin`` of the breathing phase, highest where the
+        beats are tallest and the heart rate fastest (respiratory sinus arrhythmia)."""
+        return np.sin(2 * np.pi * self.respiration.rate_hz * np.asarray(t, dtype=float) + self.respiration_phase)
+
     def ppg(self, t: np.ndarray) -> np.ndarray:
         """The PPG (a.u., zero-mean unit-amplitude pulse plus slight baseline) at ``t`` (s)."""
         t = np.asarray(t, dtype=float)

@@ -141,7 +141,9 @@ class Recording:
     ``{"light": "LED-high", "motion": "stationary"}``), which ``--where``
     selects on and the result rows carry as ``label_<name>``. ``products`` memoises derived
     per-video data (RGB trace, face boxes, crops) so that every method shares
-    one decoding pass.
+    one decoding pass. ``respiration`` (a.u., e.g. a respiratory belt), when the
+    dataset records breathing, is sampled at its own ``respiration_times`` (s,
+    same clock); the breathing-rate reference of :mod:`..metrics.beat_metrics`.
     """
 
     name: str
@@ -156,6 +158,8 @@ class Recording:
     labels: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     products: dict[Any, Any] = field(default_factory=dict, repr=False)
+    respiration: np.ndarray | None = None
+    respiration_times: np.ndarray | None = None
 
     @property
     def path(self) -> Path:

@@ -64,6 +64,23 @@ def edge_prominences(y: np.ndarray, peaks: np.ndarray, left_bases: np.ndarray,
                      np.maximum(left_drop, right_drop))
 
 
+def template_correlation(y: np.ndarray, peaks: np.ndarray) -> float:
+    """Mean correlation of each beat of the pulse ``y`` (N,) with their average
+    (Orphanidou et al. 2015 signal-quality index): beats are windows of the median
+    inter-beat interval centred on each of ``peaks`` (K,). 0 with fewer than two whole beats."""
+    if peaks.size < 3:
+        return 0.0
+    half = int(np.median(np.diff(peaks))) // 2
+    peaks = peaks[(peaks >= half) & (peaks + half < y.size)]
+    if peaks.size < 2 or half < 2:
+        return 0.0
+    beats = np.stack([y[p - half:p + half] for p in peaks])
+    beats = beats - beats.mean(axis=1, keepdims=True)
+    template = beats.mean(axis=0)
+    norms = np.linalg.norm(beats, axis=1) * np.linalg.norm(template)
+    return float(np.mean(beats @ template / np.where(norms > 0, norms, np.inf)))
+
+
 def match_beats(ref_times: np.ndarray, est_times: np.ndarray,
                 tolerance_s: float = DEFAULT_TOLERANCE_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One-to-one matching of estimated to reference beats within ``tolerance_s`` s.

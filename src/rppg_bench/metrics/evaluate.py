@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .align import align_to_reference, best_lag
+from .beat_metrics import ReferenceSide, method_beats, method_columns, reference_side
 from .errors import snr_db, waveform_errors
 from .heart_rate import MIN_DURATION_S, hr_estimate, hr_windowed
 from .protocol import Protocol
@@ -165,6 +166,30 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist()}
 
 
+def beat_reference(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, protocol: Protocol,
+                   respiration: np.ndarray | None = None,
+                   respiration_times: np.ndarray | None = None) -> ReferenceSide:
+    """``beat_metrics.reference_side`` of the span of ``t`` (s), memoised (every method of a video
+    shares it); ``protocol.beats`` must not be None."""
+    return _memo("beat_reference", (ref_times, ref_ppg, respiration, respiration_times),
+                 (float(t[0]), float(t[-1]), protocol.beats),
+                 lambda: reference_side(ref_times, ref_ppg, float(t[0]), float(t[-1]), protocol.beats,
+                                        respiration, respiration_times))
+
+
+def beat_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
+                protocol: Protocol = Protocol(), respiration: np.ndarray | None = None,
+                respiration_times: np.ndarray | None = None) -> dict[str, list[float]]:
+    """Beat times (s) of the reference PPG and of the prediction over their common span, as the
+    beat metrics find them: ``{"ref": [...], "est": [...]}`` (for the report's IBI tachogram;
+    the respiration, as given to :func:`evaluate_prediction`, only finds its memoised reference)."""
+    ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
+    t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
+    grid, fs, pred_u, _ = _uniform_pair(times, signal, ref_times, ref_ppg, t)
+    ref = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times)
+    return {"ref": ref.beats.tolist(), "est": method_beats(grid[0], pred_u, fs, protocol.beats).tolist()}
+
+
 @contextmanager
 def _blame(what: str) -> Iterator[None]:
     """Prefix a ``ValueError`` raised inside with the signal it concerns (``what``)."""
@@ -176,7 +201,8 @@ def _blame(what: str) -> Iterator[None]:
 
 def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                         protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
-                        dataset_hr_times: np.ndarray | None = None) -> dict[str, float]:
+                        dataset_hr_times: np.ndarray | None = None, respiration: np.ndarray | None = None,
+                        respiration_times: np.ndarray | None = None) -> dict[str, Any]:
     """All per-video metrics of one prediction.
 
     times, signal (N,): the method's output (s, [0, 1]); ref_times, ref_ppg (M,):
@@ -185,7 +211,9 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
     like the methods (detrend, band-pass, [0, 1]); HR metrics use both signals
     resampled onto a uniform grid at the method's frame rate over the common span.
     A ``ValueError`` (no overlap, a span too short or a constant signal) says
-    which signal it concerns.
+    which signal it concerns. Unless ``protocol.beats`` is None, the beat, HRV and
+    breathing columns of ``beat_metrics`` follow, the breathing reference being
+    ``respiration`` at ``respiration_times`` (s) when given.
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, pred01, ref01, lag = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
@@ -203,6 +231,12 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
         _, win_true = _hr_windowed_memo(ref_u, fs, protocol)
     win_err = win_pred - win_true
+    beats: dict[str, Any] = {}
+    if protocol.beats is not None:
+        with _blame("reference PPG"):
+            reference = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times)
+        with _blame("prediction"):
+            beats = method_columns(float(grid[0]), pred_u, fs, reference, protocol.beats)
     return {
         "hr_pred": hr_pred,
         "hr_true": hr_true,
@@ -216,4 +250,5 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         "lag_s": float(lag),
         "snr_db": float(snr_db(pred_u, fs, hr_true, band=protocol.band)),
         "eval_span_s": float(t[-1] - t[0]),
+        **beats,
     }

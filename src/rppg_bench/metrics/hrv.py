@@ -72,10 +72,7 @@ def hrv_indices(beats_s: np.ndarray,
         raise ValueError("beat times must be a finite, strictly increasing 1-D series (s)")
     out: dict[str, float | str | None] = {}
     if beats.size < MIN_BEATS:
-        reason = f"needs >= {MIN_BEATS} beats, got {beats.size}"
-        for name in HRV_INDICES:
-            out[name], out[f"{name}_reason"] = None, reason
-        return out
+        return unscored_indices(f"needs >= {MIN_BEATS} beats, got {beats.size}")
     ibi_ms = 1000.0 * np.diff(beats)
     succ = np.diff(ibi_ms)
     time_domain = {
@@ -99,15 +96,29 @@ def hrv_indices(beats_s: np.ndarray,
 
 def hrv_differences(ref_beats_s: np.ndarray, est_beats_s: np.ndarray,
                     min_lf_hf_duration_s: float = MIN_LF_HF_DURATION_S) -> dict[str, float | str | None]:
-    """Each HRV index of the reference and of the estimated beats (s) and their difference.
+    """Each HRV index of the reference and of the estimated beats (s) and their difference
+    (:func:`paired_indices` of their :func:`hrv_indices`)."""
+    return paired_indices(hrv_indices(ref_beats_s, min_lf_hf_duration_s),
+                          hrv_indices(est_beats_s, min_lf_hf_duration_s))
+
+
+def unscored_indices(reason: str) -> dict[str, float | str | None]:
+    """:func:`hrv_indices`' result when none can be computed, each with ``reason``."""
+    out: dict[str, float | str | None] = {}
+    for name in HRV_INDICES:
+        out[name], out[f"{name}_reason"] = None, reason
+    return out
+
+
+def paired_indices(ref: dict[str, float | str | None],
+                   est: dict[str, float | str | None]) -> dict[str, float | str | None]:
+    """Reference and estimated HRV indices (each as :func:`hrv_indices` gives them) side by side.
 
     Flat dict: for each ``name`` of :data:`HRV_INDICES`, ``<name>_ref``,
     ``<name>_est``, ``<name>_diff`` (estimate minus reference, None unless both
     are computed) and ``<name>_reason`` (None, or why one side has no value,
     prefixed with ``ref:`` / ``est:``).
     """
-    ref = hrv_indices(ref_beats_s, min_lf_hf_duration_s)
-    est = hrv_indices(est_beats_s, min_lf_hf_duration_s)
     out: dict[str, float | str | None] = {}
     for name in HRV_INDICES:
         r, e = ref[name], est[name]

@@ -6,10 +6,59 @@ presets selectable with ``--protocol``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .bands import DEFAULT_BAND_HZ, TOOLBOX_BAND_HZ
+from .beats import DEFAULT_TOLERANCE_S
+from .breathing import (
+    BREATHING_BAND_HZ,
+    FUSION_SD_BPM,
+    MIN_BREATHS,
+    MIN_TEMPLATE_CORRELATION,
+)
+from .hrv import MIN_BEATS, MIN_LF_HF_DURATION_S
+
+#: the pulse band (Hz) beats are found in: 30-210 bpm, so that slow pulses keep their
+#: fundamental (a 0.7 Hz edge turns 40-45 bpm dicrotic waves into beats, ``metrics.beats``)
+BEAT_BAND_HZ = (0.5, 3.5)
+
+
+@dataclass(frozen=True)
+class BeatProtocol:
+    """How the beat, HRV and breathing metrics are computed (:mod:`.beat_metrics`).
+
+    band: pulse band (Hz) of the beat detection (:func:`.beats.beat_times`).
+    tolerance_s: half-width (s) within which an estimated beat matches a reference beat.
+    max_offset_s: largest constant shift (s) of the method's beats toward the reference's
+    taken out before matching (pulse transit between finger and face, clock offsets).
+    min_quality: smallest beat-template correlation (:func:`.breathing.pulse_quality`) of a
+    side for its HRV and breathing rate to be given (else "too noisy").
+    min_lf_hf_s: span of beats (s) needed for LF/HF.
+    breathing_band (Hz), breathing_modulations, fusion_sd_bpm: passed to
+    :func:`.breathing.breathing_rate`; RIIV is not among the default modulations because
+    every method's output is band-passed (RIIV lies below the pulse band), and RIAV not
+    because the methods' amplitude normalisation (e.g. POS's alpha tuning) does not keep
+    the beats' heights (see docs/beats-breathing.md).
+    breathing_window, breathing_step: windowed breathing rate, window and step (s).
+    """
+
+    band: tuple[float, float] = BEAT_BAND_HZ
+    tolerance_s: float = DEFAULT_TOLERANCE_S
+    max_offset_s: float = 0.5
+    min_quality: float = MIN_TEMPLATE_CORRELATION
+    min_lf_hf_s: float = MIN_LF_HF_DURATION_S
+    breathing_band: tuple[float, float] = BREATHING_BAND_HZ
+    breathing_modulations: tuple[str, ...] = ("rifv",)
+    fusion_sd_bpm: float = FUSION_SD_BPM
+    breathing_window: float = 32.0
+    breathing_step: float = 4.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings plus the fixed minimum lengths they imply: ``min_hrv_beats`` (time-domain
+        HRV) and ``min_breathing_s`` (a breathing rate: two breaths at the band's low edge)."""
+        return {**asdict(self), "min_hrv_beats": MIN_BEATS,
+                "min_breathing_s": MIN_BREATHS / self.breathing_band[0]}
 
 
 @dataclass(frozen=True)
@@ -34,6 +83,8 @@ class Protocol:
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and
     Pearson r with rPPG-Toolbox's standard errors (``metrics.hr_stats.toolbox_errors``).
+    beats: the beat, HRV and breathing metrics' settings (:class:`BeatProtocol`); None
+    leaves those metrics out (no columns).
     """
 
     name: str = "default"
@@ -49,9 +100,10 @@ class Protocol:
     method_band: tuple[float, float] | None = None
     method_detrend_lambda: float | None = None
     standard_errors: bool = False
+    beats: BeatProtocol | None = field(default_factory=BeatProtocol)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "beats": None if self.beats is None else self.beats.as_dict()}
 
     def with_overrides(self, **changes: Any) -> "Protocol":
         """A copy with the non-None ``changes`` applied."""
@@ -60,7 +112,7 @@ class Protocol:
 
 TOOLBOX = Protocol(
     name="toolbox", band=TOOLBOX_BAND_HZ, hr_method="toolbox_fft", roi="haar_box", method_band=TOOLBOX_BAND_HZ,
-    method_detrend_lambda=100.0, standard_errors=True)
+    method_detrend_lambda=100.0, standard_errors=True, beats=None)
 """rPPG-Toolbox's unsupervised evaluation (Liu et al., NeurIPS 2023 Datasets and Benchmarks;
 ``unsupervised_methods/unsupervised_predictor.py`` with ``EVALUATION_METHOD: FFT``
 and no evaluation window), so its published numbers can be compared.
@@ -112,7 +164,8 @@ Remaining differences (what this harness does not change for this preset):
    error instead of reporting the band's lowest bin (45 bpm).
 7. SNR is de Haan's (``metrics.errors.snr_db``), not the toolbox's
    ``_calculate_SNR``; windowed HR (10 s windows) and waveform metrics are
-   extras the toolbox does not report.
+   extras the toolbox does not report. The beat, HRV and breathing metrics,
+   which the toolbox does not have, are left out (``beats=None``).
 8. RMSE's standard error follows the current toolbox,
    ``sqrt(std(e^2) / sqrt(n))``; earlier versions printed
    ``std(e^2) / sqrt(n)``.

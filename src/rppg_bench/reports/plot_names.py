@@ -7,6 +7,9 @@ from pathlib import Path
 
 #: file-name prefix of the critical-difference diagrams
 CD_PREFIX = "cd_"
+#: the IBI tachogram of the example videos and the Bland-Altman plot of RMSSD (beat metrics)
+IBI_TACHOGRAM = "ibi_tachogram.png"
+RMSSD_BLAND_ALTMAN = "rmssd_bland_altman.png"
 
 
 def cd_plot_name(dataset: str) -> str:

@@ -1,6 +1,7 @@
 """Report plots drawn from result rows: Bland-Altman, predicted vs true HR,
 error distribution per method, example waveform overlays, windowed HR over
-time of the example videos and a critical-difference diagram per dataset.
+time and IBI tachograms of the example videos, Bland-Altman of RMSSD and a
+critical-difference diagram per dataset.
 
 Each function takes the rows, writes one PNG and returns its path.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.compare import compare_methods
-from .plot_names import cd_plot_name
+from .plot_names import IBI_TACHOGRAM, RMSSD_BLAND_ALTMAN, cd_plot_name
 from .tables import ok_frame
 
 
@@ -75,15 +76,18 @@ def _save(fig, path: Path, dpi: int = 110) -> Path:
     return path
 
 
-def plot_bland_altman(df: pd.DataFrame, path: Path) -> Path:
-    """One panel per method: HR difference vs mean (bpm) with bias and 95 % limits of agreement."""
+def plot_bland_altman(df: pd.DataFrame, path: Path, pred: str = "hr_pred", true: str = "hr_true",
+                      quantity: str = "HR (bpm)") -> Path:
+    """One panel per method: difference vs mean of columns ``pred`` and ``true`` (``quantity``,
+    e.g. HR in bpm) with bias and 95 % limits of agreement."""
     methods = sorted(df["method"].unique())
     datasets = sorted(df["dataset"].unique())
+    name, _, unit = quantity.partition(" ")
     fig, axes = _panels(len(methods))
     for ax, m in zip(axes, methods):
         g = df[df["method"] == m]
-        mean = (g["hr_pred"] + g["hr_true"]) / 2
-        diff = g["hr_pred"] - g["hr_true"]
+        mean = (g[pred] + g[true]) / 2
+        diff = g[pred] - g[true]
         bias, sd = diff.mean(), diff.std(ddof=1) if len(diff) > 1 else 0.0
         _scatter_by_dataset(ax, g, mean, diff, datasets, legend=ax is axes[0])
         ax.axhline(bias, color="k", lw=1)
@@ -92,8 +96,44 @@ def plot_bland_altman(df: pd.DataFrame, path: Path) -> Path:
         ax.text(0.02, 0.97, f"bias {bias:+.2f}\nLoA [{bias - 1.96 * sd:.2f}, {bias + 1.96 * sd:.2f}]",
                 transform=ax.transAxes, va="top", fontsize=8)
         _title(ax, m)
-        ax.set_xlabel("mean of estimated and true HR (bpm)")
-        ax.set_ylabel("estimated - true HR (bpm)")
+        ax.set_xlabel(f"mean of estimated and true {name} {unit}".rstrip())
+        ax.set_ylabel(f"estimated - true {name} {unit}".rstrip())
+    return _save(fig, path)
+
+
+def plot_rmssd_bland_altman(df: pd.DataFrame, path: Path) -> Path | None:
+    """Bland-Altman of RMSSD (ms), method vs reference, one panel per method, over the videos
+    where both sides have one; None when none has."""
+    if not {"rmssd_ms_est", "rmssd_ms_ref"} <= set(df):
+        return None
+    both = df[pd.to_numeric(df["rmssd_ms_est"], errors="coerce").notna()
+              & pd.to_numeric(df["rmssd_ms_ref"], errors="coerce").notna()]
+    if both.empty:
+        return None
+    both = both.astype({"rmssd_ms_est": float, "rmssd_ms_ref": float})
+    return plot_bland_altman(both, path, "rmssd_ms_est", "rmssd_ms_ref", "RMSSD (ms)")
+
+
+def plot_ibi_tachogram(rows: list[dict[str, Any]], path: Path) -> Path | None:
+    """Inter-beat intervals (ms) vs time (s) of the reference and of every method, for each
+    dataset's example video (the ``_beats`` beat times the runner keeps); one panel per dataset."""
+    examples = _example_rows(rows, "_beats")
+    if not examples:
+        return None
+    fig, axes = plt.subplots(len(examples), 1, figsize=(9, 3.0 * len(examples)), squeeze=False)
+    _margins(fig, len(examples), right=1.3, hgap=0.9)
+    for ax, dataset in zip(axes[:, 0], sorted(examples)):
+        group = sorted(examples[dataset], key=lambda r: r["method"])
+        ref = np.asarray(group[0]["_beats"]["ref"], float)
+        ax.plot(ref[1:], 1000 * np.diff(ref), color="k", lw=2.2, marker="o", ms=4, label="reference")
+        for r, color in zip(group, plt.cm.tab10.colors):
+            est = np.asarray(r["_beats"]["est"], float)
+            ax.plot(est[1:], 1000 * np.diff(est), color=color, lw=1.1, marker=".", ms=5, label=r["method"])
+        _title(ax, f"{dataset} / {group[0]['video']}: IBI tachogram", fontsize=10)
+        ax.set_xlabel("time (s, beat)")
+        ax.set_ylabel("inter-beat interval (ms)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return _save(fig, path)
 
 
@@ -152,18 +192,25 @@ def plot_waveforms(rows: list[dict[str, Any]], path: Path, seconds: float = 10.0
     return _save(fig, path, dpi=100)
 
 
+def _example_rows(rows: list[dict[str, Any]], field: str) -> dict[str, list[dict[str, Any]]]:
+    """Per dataset, the successful rows holding ``field`` of the first video that has it (the
+    example video the runner keeps series for), one per method."""
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("status") == "ok" and r.get(field):
+            first = examples.setdefault(r["dataset"], [r])
+            if r is not first[0] and r["video"] == first[0]["video"]:
+                first.append(r)
+    return examples
+
+
 def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
     """Windowed HR (bpm) vs time (s) of the ground truth and every method, for each dataset's example video.
 
     Uses the ``_win_hr`` series (``{"t", "true", "pred"}``) that the runner
     keeps for one video per dataset; one panel per dataset.
     """
-    examples: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        if r.get("status") == "ok" and r.get("_win_hr"):
-            first = examples.setdefault(r["dataset"], [r])
-            if r is not first[0] and r["video"] == first[0]["video"]:
-                first.append(r)
+    examples = _example_rows(rows, "_win_hr")
     if not examples:
         return None
     fig, axes = plt.subplots(len(examples), 1, figsize=(9, 3.0 * len(examples)), squeeze=False)
@@ -266,6 +313,6 @@ def write_plots(folder: Path, rows: list[dict[str, Any]],
         return []
     paths = [plot_bland_altman(df, folder / "bland_altman.png"), plot_hr_scatter(df, folder / "hr_scatter.png"),
              plot_error_distribution(df, folder / "hr_error_distribution.png")]
-    wave = plot_waveforms(rows, folder / "waveforms.png")
-    hr_time = plot_hr_over_time(rows, folder / "hr_over_time.png")
-    return paths + [p for p in (wave, hr_time) if p] + write_cd_plots(folder, df, compared=compared)
+    extra = (plot_waveforms(rows, folder / "waveforms.png"), plot_hr_over_time(rows, folder / "hr_over_time.png"),
+             plot_ibi_tachogram(rows, folder / IBI_TACHOGRAM), plot_rmssd_bland_altman(df, folder / RMSSD_BLAND_ALTMAN))
+    return paths + [p for p in extra if p] + write_cd_plots(folder, df, compared=compared)

@@ -8,10 +8,19 @@ from typing import Any
 import pandas as pd
 
 from ..metrics.compare import compare_datasets
-from ..metrics.table import summary_table
+from ..metrics.table import BEAT_METRICS, summary_table
 from .plot_names import cd_plot_name, is_cd_plot
-from .tables import (comparison_section, condition_table, dataset_table, failures_table, ok_frame, toolbox_table,
-                     video_table)
+from .tables import (
+    beats_section,
+    comparison_section,
+    condition_table,
+    dataset_table,
+    failures_table,
+    has_beat_metrics,
+    ok_frame,
+    toolbox_table,
+    video_table,
+)
 
 READING_NOTE = (
     "HR metrics compare each video's whole-recording heart rate with the truth; brackets are 95 % bootstrap "
@@ -41,9 +50,11 @@ def header_lines(record: dict[str, Any]) -> list[str]:
 
 
 def dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, record: dict[str, Any],
-                    plots: list[str], compared: dict[str, Any] | None) -> list[str]:
+                    plots: list[str], compared: dict[str, Any] | None,
+                    beats_summary: pd.DataFrame | None = None) -> list[str]:
     """Markdown lines of one dataset: metric table, optional standard errors, paired comparison,
-    CD diagram, HR MAE by condition and per-video HR."""
+    CD diagram, HR MAE by condition, beats, HRV and breathing (``beats_summary``: the
+    ``summary_table`` of ``BEAT_METRICS``, when the rows have them) and per-video HR."""
     lines = [f"## {dataset}", "", dataset_table(summary, dataset), ""]
     if record.get("protocol", {}).get("standard_errors"):
         lines += ["### HR metrics ± standard error (rPPG-Toolbox formulas)", "", toolbox_table(df, dataset), ""]
@@ -54,6 +65,8 @@ def dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, recor
     cond = condition_table(df, dataset)
     if cond:
         lines += ["### HR MAE (bpm) by condition", "", cond, ""]
+    if beats_summary is not None and has_beat_metrics(df, dataset):
+        lines += beats_section(df, beats_summary, dataset, record.get("protocol", {}))
     return lines + ["### Per-video HR (bpm)", "", video_table(df, dataset), ""]
 
 
@@ -64,9 +77,10 @@ def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: 
     df = ok_frame(rows)
     compared = compare_datasets(df) if compared is None and not df.empty else (compared or {})
     summary = summary_table(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
+    beats = summary_table(df, BEAT_METRICS, seed=record.get("seed", 0)) if "ibi_mae_ms" in df else None
     lines = [*header_lines(record), READING_NOTE, ""]
     for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
-        lines += dataset_section(df, summary, dataset, record, plots, compared.get(dataset))
+        lines += dataset_section(df, summary, dataset, record, plots, compared.get(dataset), beats)
     other = [p for p in plots if not is_cd_plot(p)]
     if other:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in other] + [""]

@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from ..metrics.compare import compare_methods
 from ..metrics.hr_stats import toolbox_errors
-from ..metrics.table import REPORT_METRICS, Metric, best_index, hr_statistic_by
+from ..metrics.table import BEAT_METRICS, REPORT_METRICS, Metric, best_index, hr_statistic_by
 
 
 def ok_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -135,3 +135,56 @@ def failures_table(rows: list[dict[str, Any]]) -> str | None:
         return None
     return tabulate([[r.get("dataset", ""), r.get("video", ""), r.get("method", ""), r.get("error", "")] for r in bad],
                     headers=["dataset", "video", "method", "error"], tablefmt="github")
+
+
+def has_beat_metrics(df: pd.DataFrame, dataset: str) -> bool:
+    """Whether ``dataset``'s rows carry the beat, HRV and breathing columns (not under ``--protocol toolbox``)."""
+    return "ibi_mae_ms" in df and bool(df.loc[df["dataset"] == dataset, "beats_ref"].notna().any())
+
+
+def unscored_table(df: pd.DataFrame, dataset: str, metrics: tuple[Metric, ...] = BEAT_METRICS) -> str | None:
+    """Markdown table: for each metric of ``metrics`` that some of ``dataset``'s rows have no value
+    for, how many (of all methods' rows) and the most common reason those rows give; None when
+    every row has every value."""
+    d = df[df["dataset"] == dataset]
+    table = []
+    for m in metrics:
+        values = pd.to_numeric(d[m.column or m.key], errors="coerce") if (m.column or m.key) in d else None
+        missing = d.index if values is None else d.index[~np.isfinite(values.to_numpy(float))]
+        if len(missing) == 0:
+            continue
+        reasons = d.loc[missing, m.reason].dropna().astype(str) if m.reason in d else pd.Series(dtype=str)
+        kinds = reasons.str.replace(r"\d+(\.\d+)?", "#", regex=True)  # "got 19 s" and "got 29 s" alike
+        why = "n/a"
+        if len(kinds):
+            common = kinds.value_counts().index[0]
+            why = f"{reasons[kinds == common].iloc[0]} ({int((kinds == common).sum())} rows like it)"
+        table.append([m.header, f"{len(missing)} of {len(d)}", why])
+    if not table:
+        return None
+    return tabulate(table, headers=["metric", "rows without a value", "most common reason"], tablefmt="github",
+                    disable_numparse=True)
+
+
+def beats_section(df: pd.DataFrame, beats_summary: pd.DataFrame, dataset: str,
+                  protocol: dict[str, Any]) -> list[str]:
+    """Markdown lines of ``dataset``'s "Beats, HRV and breathing" section: the table of
+    :data:`BEAT_METRICS` (``beats_summary``: their ``summary_table``), a reading note with the
+    protocol's settings, the breathing reference's source and the rows without a value."""
+    beats = protocol.get("beats") or {}
+    sources = df.loc[df["dataset"] == dataset, "breathing_ref_source"].value_counts()
+    lines = ["### Beats, HRV and breathing", "", dataset_table(beats_summary, dataset, BEAT_METRICS), "",
+             (f"Beats are systolic peaks of each pulse band-passed to {beats.get('band', '?')} Hz; an estimated "
+              f"beat matches a reference beat within ±{beats.get('tolerance_s', '?')} s after a constant shift "
+              f"of at most {beats.get('max_offset_s', '?')} s. IBI MAE compares consecutive matched intervals. "
+              "HRV columns: mean over videos of |method - reference| of each index, each side's index from its "
+              f"own beats (LF/HF needs {beats.get('min_lf_hf_s', '?')} s; a pulse whose beats correlate with "
+              f"their average below {beats.get('min_quality', '?')} is too noisy). Breathing rate (breaths/min) "
+              f"from the {', '.join(beats.get('breathing_modulations', []) or ['?']).upper()} of the pulse "
+              f"(needs {beats.get('min_breathing_s', '?')} s), whole span and "
+              f"{beats.get('breathing_window', '?')} s windows; reference: "
+              + ", ".join(f"{src} ({n} rows)" for src, n in sources.items()) + "."), ""]
+    unscored = unscored_table(df, dataset)
+    if unscored:
+        lines += ["Rows without a value (each row says why in its `*_reason` column):", "", unscored, ""]
+    return lines

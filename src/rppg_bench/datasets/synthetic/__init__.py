@@ -78,7 +78,7 @@ Layout under the set's folder::
     ubfc/subjectK/ground_truth.txt
     pure/KK-03/KK-03.json       the last ``n_pure`` hard subjects (setup 03)
     pure/KK-03/KK-03/Image<ns>.png
-    truth/<name>.npz            skin mask, per-frame affine, light, PPG, HR (SceneTruth)
+    truth/<name>.npz            skin mask, per-frame affine, light, PPG, HR, respiration, beat onsets (SceneTruth)
 
 Recording names are ``<condition>-<folder>``: ``easy-subject1``,
 ``hard-subject6``, ``hard-08-03``; subject numbers are unique across both
@@ -99,6 +99,8 @@ import time
 import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
+
+import numpy as np
 
 from ...cache import default_cache_dir
 from ..errors import DatasetError, RecordingError
@@ -156,7 +158,8 @@ def ensure_generated(target: Path, params: SyntheticParams, *, jobs: int | None 
     try:
         generate_synthetic(tmp, seed=params.seed, n_easy=params.n_easy, n_hard=params.n_hard,
                            duration=params.duration, fps=params.fps, size=params.size,
-                           n_pure=params.n_pure, jobs=jobs)
+                           n_pure=params.n_pure, rsa_bpm=params.rsa_bpm,
+                           breathing_modulation=params.breathing_modulation, jobs=jobs)
         try:
             os.replace(tmp, target)  # fails if another run filled target first
         except OSError:
@@ -168,9 +171,23 @@ def ensure_generated(target: Path, params: SyntheticParams, *, jobs: int | None 
     return target
 
 
+def truth_respiration(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
+    """``(respiration, times s, None)`` from a truth file, or ``(None, None, reason)`` when it has
+    none (written before generator version 4) or cannot be read."""
+    try:
+        with np.load(path) as data:
+            if "respiration" not in data.files:
+                return None, None, f"{path.name} holds no respiration (generated before version 4)"
+            return np.asarray(data["respiration"], float), np.asarray(data["frame_times"], float), None
+    except (OSError, ValueError, KeyError) as exc:
+        return None, None, f"cannot read {path}: {exc}"
+
+
 def as_synthetic(item: Recording | RecordingError, root: Path,
                  by_folder: Mapping[str, dict]) -> Recording | RecordingError:
-    """A loaded UBFC/PURE recording renamed and annotated from its manifest entry."""
+    """A loaded UBFC/PURE recording renamed and annotated from its manifest entry, with the
+    respiration of its truth file (:func:`truth_respiration`; the reason in
+    ``meta["respiration_dropped"]`` when there is none)."""
     if isinstance(item, RecordingError):
         return item
     try:
@@ -180,14 +197,20 @@ def as_synthetic(item: Recording | RecordingError, root: Path,
     entry = by_folder.get("/".join(parts[:2]))  # e.g. "ubfc/subject1", "pure/08-03"
     if entry is None:
         return RecordingError(item.path, "not listed in the synthetic manifest")
+    truth = root / entry["truth"]
+    respiration, times, dropped = truth_respiration(truth)
+    extra = {"respiration_dropped": dropped} if dropped else {}
     return dataclasses.replace(item, name=entry["name"], dataset="synthetic",
                                condition=entry["condition"], subject=entry["subject"],
-                               meta={**item.meta, **entry, "truth_path": str(root / entry["truth"])})
+                               respiration=respiration, respiration_times=times,
+                               meta={**item.meta, **entry, "truth_path": str(truth), **extra})
 
 
 def load_synthetic(root: str | Path | None = None, seed: int = 0, n_easy: int = 4, n_hard: int = 4,
                    duration: float = 20.0, fps: float = 30.0, size: Sequence[int] = (320, 240),
-                   n_pure: int | None = None, jobs: int | None = None) -> list[Recording | RecordingError]:
+                   n_pure: int | None = None, rsa_bpm: float | None = None,
+                   breathing_modulation: float | None = None,
+                   jobs: int | None = None) -> list[Recording | RecordingError]:
     """The synthetic recordings, generated on first use.
 
     ``root``: a synthetic set's folder. Default: ``synthetic_dir(params)`` in
@@ -198,14 +221,16 @@ def load_synthetic(root: str | Path | None = None, seed: int = 0, n_easy: int = 
     ``dataset="synthetic"``, ``name`` (e.g. ``"easy-subject1"``), ``condition``
     (``"easy"``/``"hard"``), ``subject`` and ``meta`` updated with its
     manifest entry (true mean HR, pulse amplitude, ...) plus ``meta["truth_path"]``
-    (:func:`read_scene_truth`). The other parameters are those of
+    (:func:`read_scene_truth`), and ``respiration`` at ``respiration_times`` (the
+    breathing that modulates the pulse, at the frames). The other parameters are those of
     :func:`generate_synthetic`; ``jobs`` does not change the files.
     """
     from ..pure import load_pure
     from ..ubfc import load_ubfc
 
     params = SyntheticParams(seed=seed, n_easy=n_easy, n_hard=n_hard, duration=duration,
-                             fps=fps, size=tuple(size), n_pure=n_pure)
+                             fps=fps, size=tuple(size), n_pure=n_pure, rsa_bpm=rsa_bpm,
+                             breathing_modulation=breathing_modulation)
     root = ensure_generated(Path(root) if root is not None else synthetic_dir(params), params, jobs=jobs)
     manifest = read_manifest(root)
     if manifest.get("params") != params.as_dict():

@@ -164,8 +164,13 @@ def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -
         (float(min(ox_times[0], 0.0)), float(max(ox_times[-1], frame_times[-1])))
     spec = plan.pulse or random_pulse_spec(rng_pulse)
     variability, hr_target = spec.variability, float(spec.hr_bpm)
+    if params.rsa_bpm is not None:
+        variability = dataclasses.replace(variability, rsa_bpm=params.rsa_bpm)
     pulse = simulate_pulse(span[0], span[1], hr_target, rng_pulse, variability=variability,
                            morphology=spec.morphology, respiration=spec.respiration)
+    if params.breathing_modulation is not None:  # after the draws: the rest of the recording stays as it was
+        pulse = dataclasses.replace(pulse, respiration=dataclasses.replace(
+            pulse.respiration, amplitude_modulation=params.breathing_modulation))
     amplitude = float(rng_pulse.uniform(*level.pulse_amplitude))
 
     motion: dict[str, Any] = {"translation_px": float(rng_motion.uniform(*level.translation_px)) * w / 320,
@@ -211,4 +216,5 @@ def scene_truth(draw: RecordingDraw, scene: Scene, size: tuple[int, int]) -> Sce
         affines=draw.affines, light=draw.light_gains, frame_times=times,
         ppg=draw.pulse.ppg(times), hr=draw.pulse.hr(times), size=tuple(size),
         lighting=draw.lighting.as_array(), key_gain=np.asarray(key_gain, np.float32),
-        head_mask=np.round(scene.head_mask * 255).astype(np.uint8))
+        head_mask=np.round(scene.head_mask * 255).astype(np.uint8),
+        respiration=draw.pulse.breathing(times), beat_onsets=draw.pulse.onsets)

@@ -21,11 +21,13 @@ if TYPE_CHECKING:
     from .face import Appearance
 
 #: bump whenever the generated files change for the same parameters (part of the cache key)
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"  # 4: truth files hold the respiration and the beat onsets
 #: normalised blood-volume-pulse signature (R, G, B), de Haan & van Leest 2014
 BVP_SIGNATURE = (0.33, 0.77, 0.53)
 #: PURE setup number given to the hard PURE-layout sessions ("slow translation")
 PURE_HARD_SETUP = "03"
+#: :class:`SyntheticParams` fields that replace the drawn breathing when given
+BREATHING_OVERRIDES = ("rsa_bpm", "breathing_modulation")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,11 @@ class SyntheticParams:
     ``n_pure``: how many of the ``n_hard`` recordings use the PURE layout
     (default ``min(1, n_hard // 2)``: its PNG frames take ~0.12 MB each at
     320x240, 75 MB for 20 s). ``size`` is (width, height) in pixels,
-    ``duration`` in s, ``fps`` in Hz.
+    ``duration`` in s, ``fps`` in Hz. ``rsa_bpm`` (bpm) and ``breathing_modulation``
+    (relative beat height), when given, replace every recording's respiratory sinus
+    arrhythmia and breathing modulation of the beat height (None: drawn as by
+    default; the files are then the same as without them), e.g. stronger breathing
+    for testing breathing-rate estimation.
     """
 
     seed: int = 0
@@ -45,6 +51,8 @@ class SyntheticParams:
     fps: float = 30.0
     size: tuple[int, int] = (320, 240)
     n_pure: int | None = None
+    rsa_bpm: float | None = None
+    breathing_modulation: float | None = None
 
     def __post_init__(self) -> None:
         # coerce (values may come from a command line or JSON) and fill the default
@@ -60,10 +68,18 @@ class SyntheticParams:
             raise ValueError("a synthetic set needs at least one recording")
         if self.duration * self.fps < 2 or min(self.size) < 32:
             raise ValueError(f"need at least 2 frames and 32x32 pixels, got {self}")
+        for name in BREATHING_OVERRIDES:
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, float(getattr(self, name)))
+                if not getattr(self, name) >= 0:
+                    raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready parameters (as in the manifest)."""
-        return {**dataclasses.asdict(self), "size": list(self.size)}
+        """JSON-ready parameters (as in the manifest); the breathing overrides only when given, so
+        the default parameters (and their cache key) are those of sets made before they existed."""
+        fields = {k: v for k, v in dataclasses.asdict(self).items()
+                  if not (k in BREATHING_OVERRIDES and v is None)}
+        return {**fields, "size": list(self.size)}
 
     def key(self) -> str:
         """Cache folder name: ``<GENERATOR_VERSION>-<12 hex digits of the parameters' hash>``."""

@@ -28,7 +28,11 @@ class SceneTruth:
     (:meth:`Lighting.as_array`), ``key_gain`` (N,) the key lamp's irradiance on
     the head relative to the head facing the camera, ``head_mask`` (H0, W0)
     uint8 0-255 where that gain applies (photo pixels). Truth files without
-    them read as uniform white light.
+    them read as uniform white light. ``respiration`` (N,): the breathing that
+    modulates the pulse at the frames, as a respiratory belt would record it
+    (:meth:`..ppg_model.PulseModel.breathing`); ``beat_onsets`` (K,) s: the
+    beats' feet, whose differences are the true inter-beat intervals (both
+    None in truth files written before generator version 4).
     """
 
     skin_mask: np.ndarray
@@ -42,6 +46,8 @@ class SceneTruth:
     lighting: np.ndarray = dataclasses.field(default_factory=lambda: Lighting().as_array())
     key_gain: np.ndarray | None = None
     head_mask: np.ndarray | None = None
+    respiration: np.ndarray | None = None
+    beat_onsets: np.ndarray | None = None
 
     @property
     def pulse_weight(self) -> np.ndarray:
@@ -67,7 +73,7 @@ class SceneTruth:
 
     def save(self, path: Path) -> Path:
         np.savez_compressed(path, **{f.name: np.asarray(getattr(self, f.name))
-                                     for f in dataclasses.fields(self)})
+                                     for f in dataclasses.fields(self) if getattr(self, f.name) is not None})
         return path
 
 

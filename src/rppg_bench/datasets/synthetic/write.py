@@ -70,6 +70,7 @@ def write_recording(root: Path, plan: RecordingPlan, params: SyntheticParams,
         "variability": dataclasses.asdict(draw.variability),
         "morphology": dataclasses.asdict(draw.pulse.morphology),
         "respiration_hz": float(draw.pulse.respiration.rate_hz),
+        "breathing_modulation": float(draw.pulse.respiration.amplitude_modulation),
         "appearance": dataclasses.asdict(draw.look),
         "motion": draw.motion, "illumination": draw.light,
         "noise_sd": draw.noise_sd, "compression": compression, **clock,
@@ -80,17 +81,20 @@ def write_recording(root: Path, plan: RecordingPlan, params: SyntheticParams,
 def generate_synthetic(out_dir: str | Path, seed: int = 0, n_easy: int = 4, n_hard: int = 4,
                        duration: float = 20.0, fps: float = 30.0,
                        size: tuple[int, int] = (320, 240), *, n_pure: int | None = None,
+                       rsa_bpm: float | None = None, breathing_modulation: float | None = None,
                        jobs: int | None = None) -> Path:
     """Write a synthetic set into ``out_dir`` (created); returns ``out_dir``.
 
     ``n_easy`` easy recordings and ``n_hard`` hard ones (``n_pure`` of them in
     the PURE layout, default ``min(1, n_hard // 2)``), each ``duration`` s at
     ``fps`` Hz and ``size`` (width, height) px; see the package docstring for the
-    layout. ``manifest.json`` is written last. ``jobs`` threads render
+    layout. ``rsa_bpm`` and ``breathing_modulation``: see :class:`SyntheticParams`.
+    ``manifest.json`` is written last. ``jobs`` threads render
     recordings in parallel (default: up to 2); the files do not depend on it.
     """
     params = SyntheticParams(seed=seed, n_easy=n_easy, n_hard=n_hard, duration=duration,
-                             fps=fps, size=tuple(size), n_pure=n_pure)
+                             fps=fps, size=tuple(size), n_pure=n_pure, rsa_bpm=rsa_bpm,
+                             breathing_modulation=breathing_modulation)
     root = Path(out_dir)
     (root / "truth").mkdir(parents=True, exist_ok=True)
     scene = Scene.from_photo(base_face_image())
