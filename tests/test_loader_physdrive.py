@@ -90,6 +90,8 @@ def test_respiration_and_spo2_kept_per_frame(recordings, clip, tmp_path, short_c
     rec = recordings[0]
     series = label_series(clip, len(clip.frames))
     np.testing.assert_array_equal(rec.meta["respiration"], series["RESP"])
+    np.testing.assert_array_equal(rec.respiration, series["RESP"])  # the breathing-rate reference
+    np.testing.assert_array_equal(rec.respiration_times, rec.meta["respiration_times"])
     np.testing.assert_array_equal(rec.meta["spo2_times"], np.arange(len(clip.frames)) / 30.0)
     assert rec.meta["spo2"][0] == 97.0 and "spo2_dropped" not in rec.meta
     folder = write_physdrive_session(tmp_path, "BMW1", "CS", short_clip)

@@ -17,7 +17,8 @@ authors' ``On-Road-rPPG/``), each with
   keeps its own times (only the part inside the video is scored);
 - ``Label/RESP.mat`` (``RESP``) and ``Label/SPO2.mat`` (``SPO2``): the
   respiration signal and SpO2 (%), also one sample per frame; optional, kept
-  in ``meta["respiration"]`` / ``meta["spo2"]`` (times in ``*_times``, s) as
+  in ``meta["respiration"]`` / ``meta["spo2"]`` (times in ``*_times``, s; the
+  respiration is also the recording's ``respiration`` reference for breathing rate) as
   stored (NaN included); a missing or unreadable one is noted in
   ``meta["respiration_dropped"]`` / ``meta["spo2_dropped"]``;
 - ``Label/ECG.mat`` and ``Label/HR.mat``: not read (their variable names and
@@ -173,7 +174,8 @@ def load_physdrive_session(folder: Path, *, fps: float = PHYSDRIVE_FPS,
                  **aux_meta(folder / LABEL_DIR, fps)})
     return Recording(name=f"{subject}_{session}", dataset="physdrive", source=source, ppg=ppg,
                      ppg_times=ppg_times, subject=subject, condition=labels.get("road", session),
-                     labels=labels, meta=meta)
+                     labels=labels, meta=meta, respiration=meta.get("respiration"),
+                     respiration_times=meta.get("respiration_times"))
 
 
 def load_physdrive(root: str | Path, fps: float = PHYSDRIVE_FPS,
