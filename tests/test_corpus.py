@@ -103,11 +103,28 @@ def test_warped_photo_is_another_face_that_facemesh_still_finds(name):
     photo = identity_photo(name)
     strongest = CorpusParams().warp[1]
     factors = {"identity": name, "warp": strongest, "warp_seed": 5}
-    scene = recording_scene(factors, {name: photo})
-    plain = recording_scene({**factors, "warp": 0.0}, {name: photo})
+    scene, used = recording_scene(factors, {name: photo})
+    plain, none = recording_scene({**factors, "warp": 0.0}, {name: photo})
+    assert none == 0.0 and used > 0
     moved = np.linalg.norm(scene.landmarks - plain.landmarks, axis=1)
     side = min(photo.shape[:2])
     assert np.median(moved) > 0.002 * side, "the warp must change the face's shape"
-    assert moved.max() < 2.5 * strongest * side
+    assert moved.max() < 2.5 * used * side
     assert scene.skin_mask.mean() > 0.005
     assert np.array_equal(plain.image, photo)
+
+
+def test_a_warp_that_hides_the_face_is_weakened_and_recorded(monkeypatch):
+    from rppg_bench.datasets.synthetic import corpus
+    from rppg_bench.datasets.synthetic.scene import Scene
+    real = Scene.from_photo
+    photo = identity_photo("astronaut")
+
+    def picky(image):
+        if not np.array_equal(image, photo):  # any warp: "no face"
+            raise RuntimeError("FaceMesh found no face in the synthetic base image")
+        return real(image)
+
+    monkeypatch.setattr(corpus.Scene, "from_photo", staticmethod(picky))
+    scene, used = corpus.recording_scene({"identity": "astronaut", "warp": 0.03, "warp_seed": 1}, {"astronaut": photo})
+    assert used == 0.0 and np.array_equal(scene.image, photo)

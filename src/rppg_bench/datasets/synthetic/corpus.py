@@ -160,11 +160,20 @@ def draw_factors(params: CorpusParams, index: int) -> dict[str, Any]:
     return out
 
 
-def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> Scene:
-    """The scene of one recording: its identity's photo (from ``photos``) warped by its factors."""
+def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> tuple[Scene, float]:
+    """The scene of one recording: its identity's photo (from ``photos``) warped by its factors,
+    and the warp strength used. When FaceMesh finds no face in the warped photo (a strong warp
+    of a profile face), the same field is tried at half the strength, then not at all."""
     photo = photos[factors["identity"]]
-    warped = warp_photo(photo, np.random.default_rng(factors.get("warp_seed", 0)), strength=factors.get("warp", 0.0))
-    return Scene.from_photo(warped)
+    strength = float(factors.get("warp", 0.0))
+    for tried in (strength, strength / 2, 0.0):
+        warped = warp_photo(photo, np.random.default_rng(factors.get("warp_seed", 0)), strength=tried)
+        try:
+            return Scene.from_photo(warped), tried
+        except RuntimeError:
+            if tried == 0.0:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _fixed(value: float) -> tuple[float, float]:
@@ -213,8 +222,9 @@ def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), 
 
     def write(index: int) -> dict[str, Any]:
         plan, settings = recording_plan(index, factors[index], params.duration)
-        entry = write_recording(root, plan, settings, recording_scene(factors[index], photos))
-        return {"index": index, "factors": factors[index], **entry}
+        scene, warp = recording_scene(factors[index], photos)
+        entry = write_recording(root, plan, settings, scene)
+        return {"index": index, "factors": factors[index], "warp_applied": warp, **entry}
 
     with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as pool:
         entries = list(pool.map(write, range(params.n_recordings)))
