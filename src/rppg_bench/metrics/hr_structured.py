@@ -1,0 +1,186 @@
+"""The ``"structured"`` heart-rate estimator: spectral candidates judged by their harmonic structure.
+
+Instead of summing harmonics (``"harmonic"``), it asks of each candidate which peaks it explains:
+
+1. Spectrum: Hann-windowed, zero-padded periodogram of the signal band-passed wide (as
+   ``"harmonic"``: harmonics kept up to just below Nyquist), scaled to a maximum of 1 in ``band``;
+   the noise floor (``floor_factor`` x the median in ``band``) is subtracted.
+2. Candidates: the ``max_candidates`` highest local maxima in ``band`` (``scipy.signal.find_peaks``,
+   prominence at least ``min_prominence`` of the maximum). A rate must carry power at its own
+   fundamental: a sub-harmonic with no peak of its own is never a candidate.
+3. Harmonic teeth ``t_k`` (k = 2..``n_harmonics``): the largest floor-subtracted local maximum
+   within ``0.5 / duration + 0.03 k`` Hz of ``k f``.
+4. Structure: a candidate ``f`` only claims its even teeth if its odd ones (``t_3``, ``t_5``: 1.5x
+   and 2.5x the rate ``2 f``) hold at least ``odd_ratio`` of their power -- a disturbance at half
+   the heart rate has the pulse's peaks at its even multiples and nothing at the odd ones; likewise
+   it claims the teeth at multiples of 3 only if the others (``t_2``, ``t_4``, ``t_5``) hold
+   ``odd_ratio`` of theirs. Score: ``a_1 + sum_k harmonic_weight**(k-1) * gate_k * t_k``.
+5. Time-domain evidence: the candidate's score is multiplied by ``1 + beat_weight * agreement``,
+   ``agreement`` the fraction of the beat intervals (``scipy.signal.find_peaks`` on the signal
+   band-passed to ``band``) within 12 % of the candidate's period.
+6. Confidence in [0, 1]: the winner's share of the candidates' scores, times the fraction of the
+   band's power above the noise floor that its harmonic series explains
+   (see :func:`confidence`).
+
+Frequencies in Hz, rates in bpm, durations in s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal as sps
+
+from .hr_estimators import _preprocess
+from .signal import signal_bandpass
+from .spectra import hann_periodogram, nfft
+
+
+@dataclass(frozen=True)
+class StructuredParams:
+    """Settings of the structured estimator (tuned on the design half of ``hr_corpus``)."""
+
+    max_candidates: int = 8
+    min_prominence: float = 0.05
+    n_harmonics: int = 6
+    floor_factor: float = 2.0
+    odd_ratio: float = 0.3
+    harmonic_gain: float = 1.0
+    harmonic_decay: float = 1.0
+    tooth_hz: float = 0.03
+    tooth_bins: float = 0.5
+    max_harmonic_ratio: float = 3.0
+    centroid_hz: float = 0.2
+    beat_weight: float = 0.0
+    beat_tolerance: float = 0.12
+
+
+DEFAULT_PARAMS = StructuredParams()
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The candidate fundamentals of one signal: ``hz`` (K,) Hz, ``score`` (K,) >= 0 and
+    ``weight`` (K,) the scores normalised to sum 1; ``best`` indexes the winner and
+    ``confidence`` in [0, 1] rates it."""
+
+    hz: np.ndarray
+    score: np.ndarray
+    weight: np.ndarray
+    best: int
+    confidence: float
+
+    @property
+    def bpm(self) -> float:
+        """The winner's rate (bpm)."""
+        return 60.0 * float(self.hz[self.best])
+
+
+def structured_rows(rows: np.ndarray, fs: float, band: tuple[float, float],
+                    params: StructuredParams = DEFAULT_PARAMS) -> list[Candidates]:
+    """The candidates of every row of ``rows`` (W, N) (validated, scaled signals at ``fs`` Hz)."""
+    wide = _preprocess(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
+    f, p = hann_periodogram(wide, fs, nfft(wide.shape[-1], fs))
+    narrow = signal_bandpass(wide, fs, band)
+    duration = rows.shape[-1] / fs
+    return [judge(f, p[w], narrow[w], fs, band, duration, params) for w in range(len(p))]
+
+
+def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tuple[float, float],
+          duration: float, params: StructuredParams = DEFAULT_PARAMS) -> Candidates:
+    """Steps 1-6 on one spectrum ``p`` (F,) over ``f`` (F,) Hz and the band-passed signal ``narrow`` (N,)."""
+    margin = 0.5 / duration  # Hz: a rate just outside the band still shows its peak inside
+    in_band = (f >= band[0] - margin) & (f <= band[1] + margin)
+    peak = float(p[in_band].max()) if np.any(in_band) else 0.0
+    if not peak > 0:
+        raise ValueError("signal has no power in the heart-rate band")
+    p = p / peak
+    pc = np.clip(p - params.floor_factor * float(np.median(p[in_band])), 0.0, None)
+    idx = candidate_bins(p, in_band, params)
+    teeth = harmonic_teeth(f, pc, f[idx], duration, params.n_harmonics, params.tooth_hz,
+                           params.tooth_bins)
+    score = structure_score(teeth, params)
+    if params.beat_weight:
+        score = score * (1.0 + params.beat_weight * beat_agreement(narrow, fs, band, f[idx], params.beat_tolerance))
+    best = int(np.argmax(score))
+    total = float(score.sum())
+    weight = score / total if total > 0 else np.full(score.size, 1.0 / score.size)
+    hz = f[idx].copy()
+    hz[best] = centroid(f, pc, int(idx[best]), params.centroid_hz)
+    return Candidates(hz=np.clip(hz, band[0], band[1]), score=score, weight=weight, best=best,
+                      confidence=confidence(weight[best], score[best], pc[in_band]))
+
+
+def candidate_bins(p: np.ndarray, in_band: np.ndarray, params: StructuredParams) -> np.ndarray:
+    """Bins (K,) of the highest local maxima of ``p`` in ``in_band`` with a prominence of at least
+    ``min_prominence`` (``p`` scaled to 1 in band); the band's maximum if it has none."""
+    first = int(np.flatnonzero(in_band)[0])
+    seg = p[in_band]
+    pk, _ = sps.find_peaks(seg, prominence=params.min_prominence)
+    if pk.size == 0:
+        return np.array([first + int(np.argmax(seg))])
+    order = np.argsort(seg[pk])[::-1][:params.max_candidates]
+    return first + pk[order]
+
+
+def harmonic_teeth(f: np.ndarray, pc: np.ndarray, hz: np.ndarray, duration: float,
+                   n_harmonics: int, tooth_hz: float, tooth_bins: float) -> np.ndarray:
+    """(K, n_harmonics) teeth: the power of ``pc`` (F,) summed within ``tooth_bins / duration + tooth_hz k`` Hz
+    of ``k hz`` (Hz, times the bin width) for k = 1..n_harmonics (0 beyond the spectrum)."""
+    df = f[1] - f[0]
+    cum = np.concatenate([[0.0], np.cumsum(pc)]) * df
+    out = np.zeros((hz.size, n_harmonics))
+    for j, k in enumerate(range(1, n_harmonics + 1)):
+        half = int(round((tooth_bins / duration + tooth_hz * k) / df))
+        centre = np.rint(k * hz / df).astype(int)
+        lo, hi = np.clip(centre - half, 0, f.size), np.clip(centre + half + 1, 0, f.size)
+        out[:, j] = cum[hi] - cum[lo]
+    return out
+
+
+def structure_score(teeth: np.ndarray, params: StructuredParams) -> np.ndarray:
+    """Step 4: the score (K,) of candidates with ``teeth`` (K, H): the power at harmonics 1..H."""
+    k = np.arange(1, teeth.shape[1] + 1)
+    fundamental = teeth[:, 0]
+    capped = np.minimum(teeth, params.max_harmonic_ratio * fundamental[:, None])
+    gates = np.ones_like(teeth)
+    for m in (2, 3):
+        mine = k % m == 0  # teeth that a rate m times higher would also explain
+        others = capped[:, ~mine & (k > 1) & (k <= 5)].sum(axis=1)
+        gate = np.clip(others / (params.odd_ratio * capped[:, mine].sum(axis=1) + 1e-12), 0.0, 1.0)
+        gates[:, mine] = np.minimum(gates[:, mine], gate[:, None])
+    weights = np.where(k > 1, params.harmonic_gain * params.harmonic_decay ** (k - 2), 1.0)
+    return (gates * capped * weights).sum(axis=1)
+
+
+def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
+    """Power-weighted mean frequency (Hz) of ``pc`` within ``half_width`` Hz of bin ``i``: the mean
+    rate when it changed within the window (each rate's peak holds power in proportion to its time)."""
+    half = int(round(half_width / (f[1] - f[0])))
+    lo, hi = max(0, i - half), min(f.size, i + half + 1)
+    w = pc[lo:hi]
+    return float(np.sum(w * f[lo:hi]) / np.sum(w)) if np.sum(w) > 0 else float(f[i])
+
+
+def beat_agreement(narrow: np.ndarray, fs: float, band: tuple[float, float], hz: np.ndarray,
+                   tolerance: float) -> np.ndarray:
+    """Fraction (K,) of the beat intervals of ``narrow`` within ``tolerance`` (relative) of each
+    candidate's period ``1 / hz``; beats are ``find_peaks`` maxima at least ``1 / band[1]`` s apart
+    with a prominence of at least a third of the median prominence."""
+    pk, props = sps.find_peaks(narrow, distance=max(1, int(np.floor(fs / band[1]))), prominence=0.0)
+    if pk.size < 3:
+        return np.zeros(hz.size)
+    pk = pk[props["prominences"] >= np.median(props["prominences"]) / 3.0]
+    ibi = np.diff(pk) / fs
+    if ibi.size == 0:
+        return np.zeros(hz.size)
+    return np.mean(np.abs(ibi[None, :] * hz[:, None] - 1.0) <= tolerance, axis=1)
+
+
+def confidence(share: float, best_score: float, band_power: np.ndarray) -> float:
+    """Confidence in [0, 1]: the winner's ``share`` of the candidates' scores times the fraction of
+    the band's floor-subtracted power (``band_power``, scaled to max 1) its score covers."""
+    total = float(band_power.sum())
+    explained = min(1.0, best_score / total) if total > 0 else 0.0
+    return float(np.clip(share * explained, 0.0, 1.0))
