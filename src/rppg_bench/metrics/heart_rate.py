@@ -174,8 +174,8 @@ def _windows(signal: np.ndarray, fs: float, window: float, step: float) -> tuple
     if not np.all(np.isfinite(x)):
         raise ValueError("signal contains non-finite values (NaN or inf)")
     n = x.size
-    n_win = int(round(window * fs))
-    n_step = max(1, int(round(step * fs)))
+    n_win = round(window * fs)
+    n_step = max(1, round(step * fs))
     if n <= n_win:
         return x, np.array([0]), n
     return x, np.arange(0, n - n_win + 1, n_step), n_win

@@ -100,7 +100,7 @@ def make_trace(seed: int) -> Trace:
     breathing = str(rng.choice(["weak", "strong"]))
     respiration = _respiration(rng, breathing)
     step = _step_size(rng, hr)
-    t = np.arange(int(round(duration * fs))) / fs
+    t = np.arange(round(duration * fs)) / fs
     model = _pulse_model(rng, t[-1], hr, step, _HRV[hrv], morphology, respiration)
     pulse = model.ppg(t)
     truth = float(np.mean(model.hr(t)))

@@ -137,7 +137,7 @@ def harmonic_teeth(f: np.ndarray, pc: np.ndarray, hz: np.ndarray, duration: floa
     cum = np.concatenate([[0.0], np.cumsum(pc)]) * df
     out = np.zeros((hz.size, n_harmonics))
     for j, k in enumerate(range(1, n_harmonics + 1)):
-        half = int(round((tooth_bins / duration + tooth_hz * k + fundamental_hz * (k == 1)) / df))
+        half = round((tooth_bins / duration + tooth_hz * k + fundamental_hz * (k == 1)) / df)
         centre = np.rint(k * hz / df).astype(int)
         lo, hi = np.clip(centre - half, 0, f.size), np.clip(centre + half + 1, 0, f.size)
         out[:, j] = cum[hi] - cum[lo]
@@ -165,7 +165,7 @@ def structure_score(teeth: np.ndarray, params: StructuredParams) -> np.ndarray:
 def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
     """Power-weighted mean frequency (Hz) of ``pc`` within ``half_width`` Hz of bin ``i``: the mean
     rate when it changed within the window (each rate's peak holds power in proportion to its time)."""
-    half = int(round(half_width / (f[1] - f[0])))
+    half = round(half_width / (f[1] - f[0]))
     lo, hi = max(0, i - half), min(f.size, i + half + 1)
     w = pc[lo:hi]
     return float(np.sum(w * f[lo:hi]) / np.sum(w)) if np.sum(w) > 0 else float(f[i])
