@@ -90,6 +90,12 @@ class Trace:
 
 def make_trace(seed: int) -> Trace:
     """The trace of ``seed`` (any non-negative int): factors and signal drawn from its own generator."""
+    return make_trace_parts(seed)[0]
+
+
+def make_trace_parts(seed: int) -> tuple[Trace, dict[str, np.ndarray]]:
+    """The trace of ``seed`` and its parts (N,) each: ``pulse`` (with breathing baseline),
+    ``disturbance`` (zeros if none) and ``noise``; the trace's signal is their sum."""
     rng = np.random.default_rng([CORPUS_TAG, int(seed)])
     fs = float(rng.choice([30.0, 25.0, 60.0], p=[0.7, 0.15, 0.15]))
     duration = float(rng.choice([10.0, 30.0]))
@@ -106,18 +112,19 @@ def make_trace(seed: int) -> Trace:
     truth = float(np.mean(model.hr(t)))
     disturbance = "none" if rng.uniform() < 0.5 else str(rng.choice(DISTURBANCES))
     f_dist, ratio = _disturbance_frequency(rng, disturbance, truth), float(rng.uniform(0.3, 0.8))
-    if disturbance != "none":
-        pulse = pulse + 0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi))
+    disturbed = disturbance != "none"
+    wave = (0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi)) if disturbed
+            else np.zeros(t.size))
     noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
     noise = coloured_noise(rng, t.size, fs, noise_kind)
-    clean_power = band_power(model.ppg(t), fs)
-    noise = noise * np.sqrt(clean_power / band_power(noise, fs) * 10 ** (-snr_db / 10))
-    return Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
-                 shape=shape_label(smoothness), smoothness=smoothness, hrv=hrv, breathing=breathing,
-                 noise=noise_kind, snr_db=snr_db, disturbance=disturbance,
-                 disturbance_hz=f_dist if disturbance != "none" else float("nan"),
-                 disturbance_ratio=ratio if disturbance != "none" else 0.0, step_bpm=step,
-                 signal=pulse + noise)
+    noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-snr_db / 10))
+    trace = Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
+                  shape=shape_label(smoothness), smoothness=smoothness, hrv=hrv, breathing=breathing,
+                  noise=noise_kind, snr_db=snr_db, disturbance=disturbance,
+                  disturbance_hz=f_dist if disturbed else float("nan"),
+                  disturbance_ratio=ratio if disturbed else 0.0, step_bpm=step,
+                  signal=pulse + wave + noise)
+    return trace, {"pulse": pulse, "disturbance": wave, "noise": noise}
 
 
 def corpus_half(half: str, n: int, start: int = 0) -> list[Trace]:

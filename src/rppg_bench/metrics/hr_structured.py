@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from .hr_estimators import _preprocess
+from .hr_estimators import _acf, _preprocess
 from .signal import signal_bandpass
 from .spectra import hann_periodogram, nfft
 
@@ -111,7 +111,7 @@ def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tup
     weight = score / total if total > 0 else np.full(score.size, 1.0 / score.size)
     hz = f[idx].copy()
     hz[best] = centroid(f, pc, int(idx[best]), params.centroid_hz)
-    facts = evidence(f, p, pc, narrow, fs, band, hz[best], score, teeth[best])
+    facts = evidence(f, pc, narrow, fs, band, hz[best], score, teeth[best], float(np.median(p[in_band])))
     return Candidates(hz=np.clip(hz, band[0], band[1]), score=score, weight=weight, best=best,
                       confidence=confidence(facts))
 
@@ -171,14 +171,12 @@ def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
     return float(np.sum(w * f[lo:hi]) / np.sum(w)) if np.sum(w) > 0 else float(f[i])
 
 
-def spectral_acf(f: np.ndarray, pc: np.ndarray, hz: np.ndarray) -> np.ndarray:
-    """Autocorrelation (K,) of the signal whose power spectrum is ``pc`` (F,) at the lags ``1 / hz`` s,
-    normalised to 1 at lag 0: ``sum_f pc(f) cos(2 pi f / hz) / sum_f pc(f)``."""
-    total = float(pc.sum())
-    if total <= 0:
-        return np.zeros(hz.size)
-    keep = pc > 0
-    return np.cos(2 * np.pi * np.outer(1.0 / hz, f[keep])) @ pc[keep] / total
+def autocorrelation_at(y: np.ndarray, fs: float, hz: np.ndarray) -> np.ndarray:
+    """Autocorrelation (K,) of ``y`` (N,) (biased, 1 at lag 0) at the lags ``1 / hz`` s, linearly
+    interpolated between samples; 0 for lags beyond the signal."""
+    r = _acf(y)
+    lags = fs / np.asarray(hz, dtype=float)
+    return np.interp(lags, np.arange(r.size), r, right=0.0)
 
 
 def beat_agreement(narrow: np.ndarray, fs: float, band: tuple[float, float], hz: np.ndarray,
@@ -198,26 +196,30 @@ def beat_agreement(narrow: np.ndarray, fs: float, band: tuple[float, float], hz:
 
 #: names of :func:`evidence`'s entries, and the logistic weights (and intercept, last) that turn them into
 #: the probability that the estimate is within 5 bpm (fitted on the design half of ``hr_corpus``)
-EVIDENCE = ("share", "runner_up", "harmonic_fraction", "autocorrelation", "beat_agreement")
-CONFIDENCE_WEIGHTS = np.array([7.02, 2.28, 2.28, 4.93, 2.0, -6.69])
+EVIDENCE = ("share", "runner_up", "harmonic_fraction", "clearance", "autocorrelation", "beat_agreement")
+CONFIDENCE_WEIGHTS = np.array([1.93, -0.97, 3.68, 11.49, 0.34, 1.93, -6.04])
 
 
-def evidence(f: np.ndarray, p: np.ndarray, pc: np.ndarray, narrow: np.ndarray, fs: float,
-             band: tuple[float, float], hz: float, score: np.ndarray, teeth: np.ndarray) -> np.ndarray:
+def evidence(f: np.ndarray, pc: np.ndarray, narrow: np.ndarray, fs: float,
+             band: tuple[float, float], hz: float, score: np.ndarray, teeth: np.ndarray,
+             floor: float) -> np.ndarray:
     """What speaks for the winner at ``hz`` Hz (:data:`EVIDENCE`, each in [0, 1]): its ``share`` of the
     candidates' scores, the ``runner_up``'s score over its own, the ``harmonic_fraction`` of the
     floor-subtracted power ``pc`` up to ``len(teeth)`` x ``band[1]`` that its harmonics hold, the
-    ``autocorrelation`` of the spectrum ``p`` at its period and the ``beat_agreement`` of the beat
-    intervals of ``narrow`` with that period."""
+    ``clearance`` of the band's peak over the median ``floor`` of the spectrum scaled to that peak
+    (``-log10(floor) / 4``, clipped to [0, 1]), and
+    the time-domain evidence of ``narrow``: its ``autocorrelation`` at the winner's period and the
+    ``beat_agreement`` of its beat intervals with that period."""
     ordered = np.sort(score)[::-1]
     runner_up = ordered[1] / ordered[0] if ordered.size > 1 and ordered[0] > 0 else 0.0
     reach = (f >= band[0] * 0.7) & (f <= teeth.size * band[1])
     total = float(pc[reach].sum()) * (f[1] - f[0])
     fraction = min(1.0, float(teeth.sum()) / total) if total > 0 else 0.0
-    acf = float(spectral_acf(f[reach], p[reach], np.array([hz]))[0])
+    acf = float(autocorrelation_at(narrow, fs, np.array([hz]))[0])
     beats = float(beat_agreement(narrow, fs, band, np.array([hz]), 0.1)[0])
     share = ordered[0] / ordered.sum() if ordered.sum() > 0 else 0.0
-    return np.array([share, runner_up, fraction, max(acf, 0.0), beats])
+    clearance = float(np.clip(-np.log10(max(floor, 1e-12)) / 4.0, 0.0, 1.0))
+    return np.array([share, runner_up, fraction, clearance, max(acf, 0.0), beats])
 
 
 def confidence(facts: np.ndarray) -> float:
