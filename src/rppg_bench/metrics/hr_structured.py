@@ -1,28 +1,35 @@
 """The ``"structured"`` heart-rate estimator: spectral candidates judged by their harmonic structure.
 
-Instead of summing harmonics (``"harmonic"``), it asks of each candidate which peaks it explains:
+Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidate rate explains:
 
-1. Spectrum: Hann-windowed, zero-padded periodogram of the signal band-passed wide (as
-   ``"harmonic"``: harmonics kept up to just below Nyquist), scaled to a maximum of 1 in ``band``;
-   the noise floor (``floor_factor`` x the median in ``band``) is subtracted.
-2. Candidates: the ``max_candidates`` highest local maxima in ``band`` (``scipy.signal.find_peaks``,
-   prominence at least ``min_prominence`` of the maximum). A rate must carry power at its own
-   fundamental: a sub-harmonic with no peak of its own is never a candidate.
-3. Harmonic teeth ``t_k`` (k = 2..``n_harmonics``): the largest floor-subtracted local maximum
-   within ``0.5 / duration + 0.03 k`` Hz of ``k f``.
-4. Structure: a candidate ``f`` only claims its even teeth if its odd ones (``t_3``, ``t_5``: 1.5x
-   and 2.5x the rate ``2 f``) hold at least ``odd_ratio`` of their power -- a disturbance at half
-   the heart rate has the pulse's peaks at its even multiples and nothing at the odd ones; likewise
-   it claims the teeth at multiples of 3 only if the others (``t_2``, ``t_4``, ``t_5``) hold
-   ``odd_ratio`` of theirs. Score: ``a_1 + sum_k harmonic_weight**(k-1) * gate_k * t_k``.
-5. Time-domain evidence: the candidate's score is multiplied by ``1 + beat_weight * agreement``,
-   ``agreement`` the fraction of the beat intervals (``scipy.signal.find_peaks`` on the signal
-   band-passed to ``band``) within 12 % of the candidate's period.
-6. Confidence in [0, 1]: the winner's share of the candidates' scores, times the fraction of the
-   band's power above the noise floor that its harmonic series explains
-   (see :func:`confidence`).
+1. Spectrum: Hann-windowed periodogram zero-padded to a 0.1 bpm grid, of the signal band-passed
+   wide (as ``"harmonic"``: harmonics kept up to just below Nyquist), scaled to a maximum of 1 in
+   ``band`` widened by ``0.5 / duration`` Hz (a rate just outside the band still peaks inside);
+   ``floor_factor`` x its median there is subtracted (``pc``).
+2. Candidates: the ``max_candidates`` highest local maxima there (``scipy.signal.find_peaks``,
+   prominence at least ``min_prominence``). A rate must carry power at its own fundamental: a
+   sub-harmonic with no peak of its own is never a candidate.
+3. Teeth ``t_k``, k = 1..``n_harmonics``: the power of ``pc`` within ``tooth_bins / duration +
+   tooth_hz k`` Hz of ``k f`` (plus ``fundamental_hz`` for k = 1, so that a rate smeared by
+   variability or a step is counted whole), each capped at ``max_harmonic_ratio`` x ``t_1``.
+4. Structure: ``f`` claims its even teeth only in proportion to its odd ones -- ``gate_2 =
+   min(1, (t_3 + t_5) / (odd_ratio (t_2 + t_4 + t_6)))``: a disturbance at half the heart rate has
+   the pulse's peaks at its even multiples and nothing at 1.5x and 2.5x the pulse rate -- and its
+   teeth at multiples of 3 in proportion to ``t_2 + t_4 + t_5`` (``gate_3``, the same way). A
+   harmonic counts only if every lower one holds ``hole_ratio`` x ``t_1`` (no holes in the series).
+   Score: ``t_1 + harmonic_gain x sum_k gate_k t_k``. The winner's rate is the power-weighted
+   mean frequency of ``pc`` within ``centroid_hz`` of its peak (the mean rate when it stepped).
+5. Confidence in [0, 1] (:func:`evidence`, :func:`confidence`): a logistic of the winner's share
+   of the scores, the runner-up's score ratio, the fraction of the power its harmonics hold, the
+   peak's clearance over the floor, and time-domain evidence -- the autocorrelation of the
+   band-passed signal at the winner's period and the fraction of beat intervals
+   (``scipy.signal.find_peaks``) within 10 % of it -- fitted on the design half of
+   :mod:`rppg_bench.metrics.hr_corpus` as the probability of an error within 5 bpm.
 
-Frequencies in Hz, rates in bpm, durations in s.
+Time-domain evidence only enters the confidence: as a factor on the scores it made the corpus's
+gross-error rate worse (a sinusoidal disturbance is as periodic as the pulse). The settings
+(:class:`StructuredParams`) were chosen on the design half of the corpus
+(``benchmarks/hr_structured_tuning.py``). Frequencies in Hz, rates in bpm, durations in s.
 """
 
 from __future__ import annotations
@@ -47,7 +54,6 @@ class StructuredParams:
     floor_factor: float = 1.0
     odd_ratio: float = 0.25
     harmonic_gain: float = 2.0
-    harmonic_decay: float = 1.0
     tooth_hz: float = 0.03
     tooth_bins: float = 1.0
     max_harmonic_ratio: float = 1.5
@@ -62,14 +68,15 @@ DEFAULT_PARAMS = StructuredParams()
 @dataclass(frozen=True)
 class Candidates:
     """The candidate fundamentals of one signal: ``hz`` (K,) Hz, ``score`` (K,) >= 0 and
-    ``weight`` (K,) the scores normalised to sum 1; ``best`` indexes the winner and
-    ``confidence`` in [0, 1] rates it."""
+    ``weight`` (K,) the scores normalised to sum 1; ``best`` indexes the winner, ``confidence``
+    in [0, 1] rates it from its ``evidence`` (:data:`EVIDENCE`)."""
 
     hz: np.ndarray
     score: np.ndarray
     weight: np.ndarray
     best: int
     confidence: float
+    evidence: np.ndarray
 
     @property
     def bpm(self) -> float:
@@ -85,16 +92,22 @@ def hr_structured(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
 def structured_rows(rows: np.ndarray, fs: float, band: tuple[float, float],
                     params: StructuredParams = DEFAULT_PARAMS) -> list[Candidates]:
     """The candidates of every row of ``rows`` (W, N) (validated, scaled signals at ``fs`` Hz)."""
-    wide = _preprocess(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
-    f, p = hann_periodogram(wide, fs, nfft(wide.shape[-1], fs))
-    narrow = signal_bandpass(wide, fs, band)
+    f, p, narrow = spectra_rows(rows, fs, band)
     duration = rows.shape[-1] / fs
     return [judge(f, p[w], narrow[w], fs, band, duration, params) for w in range(len(p))]
 
 
+def spectra_rows(rows: np.ndarray, fs: float, band: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 1's input for every row of ``rows`` (W, N): the frequency grid (F,) Hz, the spectra (W, F) of
+    the rows band-passed wide, and the rows band-passed to ``band`` (W, N) (the time-domain evidence)."""
+    wide = _preprocess(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
+    f, p = hann_periodogram(wide, fs, nfft(wide.shape[-1], fs))
+    return f, p, signal_bandpass(wide, fs, band)
+
+
 def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tuple[float, float],
           duration: float, params: StructuredParams = DEFAULT_PARAMS) -> Candidates:
-    """Steps 1-6 on one spectrum ``p`` (F,) over ``f`` (F,) Hz and the band-passed signal ``narrow`` (N,)."""
+    """Steps 1-5 on one spectrum ``p`` (F,) over ``f`` (F,) Hz and the band-passed signal ``narrow`` (N,)."""
     margin = 0.5 / duration  # Hz: a rate just outside the band still shows its peak inside
     in_band = (f >= band[0] - margin) & (f <= band[1] + margin)
     peak = float(p[in_band].max()) if np.any(in_band) else 0.0
@@ -113,7 +126,7 @@ def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tup
     hz[best] = centroid(f, pc, int(idx[best]), params.centroid_hz)
     facts = evidence(f, pc, narrow, fs, band, hz[best], score, teeth[best], float(np.median(p[in_band])))
     return Candidates(hz=np.clip(hz, band[0], band[1]), score=score, weight=weight, best=best,
-                      confidence=confidence(facts))
+                      confidence=confidence(facts), evidence=facts)
 
 
 def candidate_bins(p: np.ndarray, in_band: np.ndarray, params: StructuredParams) -> np.ndarray:
@@ -158,8 +171,8 @@ def structure_score(teeth: np.ndarray, params: StructuredParams) -> np.ndarray:
     # no holes: a harmonic counts only if every lower one is present
     present = capped >= params.hole_ratio * fundamental[:, None]
     unbroken = np.cumprod(present, axis=1).astype(bool)
-    weights = np.where(k > 1, params.harmonic_gain * params.harmonic_decay ** (k - 2), 1.0)
-    return (gates * capped * weights * unbroken).sum(axis=1) + fundamental * ~unbroken[:, 0]
+    weights = np.where(k > 1, params.harmonic_gain, 1.0)
+    return (gates * capped * weights * unbroken).sum(axis=1)
 
 
 def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
