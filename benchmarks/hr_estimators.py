@@ -1,7 +1,7 @@
 """Gross errors of every heart-rate estimator on the signal-level corpus, overall and per factor.
 
     python benchmarks/hr_estimators.py [--half report] [--n 2000] [--methods harmonic fft ...]
-        [--markdown] [--csv estimates.csv]
+        [--markdown] [--csv estimates.csv] [--windowed 100]
 
 Draws ``--n`` traces of one half of :mod:`rppg_bench.metrics.hr_corpus` (the ``report`` half by
 default: the estimators were tuned on the ``design`` half), runs each estimator through
@@ -9,7 +9,10 @@ default: the estimators were tuned on the ``design`` half), runs each estimator 
 shape, SNR bin, duration, noise colour, sampling rate, heart-rate step, variability, breathing),
 the rate of gross errors (|error| > 5 bpm, a failure to estimate counting as one), of halved and
 of doubled estimates (% of the traces) and the MAE (bpm). ``--markdown`` prints pipe tables
-(as in docs/hr-estimators.md). Not a test: pytest does not collect it.
+(as in docs/hr-estimators.md). ``--windowed K`` adds windowed heart rate (10 s windows every 1 s) on
+K 60 s recordings (:func:`rppg_bench.metrics.hr_corpus.make_recording`, odd seeds for the report
+half): gross % and MAE per method (``structured+track`` is ``track=True``) over all windows, the
+windows touching a disturbance burst and the others. Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,13 @@ import time
 import numpy as np
 import pandas as pd
 
-from rppg_bench.metrics.heart_rate import COMPAT_HR_METHODS, HR_METHODS, hr_estimate
-from rppg_bench.metrics.hr_corpus import corpus_half, error_summary
+from rppg_bench.metrics.heart_rate import (
+    COMPAT_HR_METHODS,
+    HR_METHODS,
+    hr_estimate,
+    hr_windowed,
+)
+from rppg_bench.metrics.hr_corpus import corpus_half, error_summary, make_recording
 
 FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step", "hrv", "breathing", "hr_bin")
 METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
@@ -64,6 +72,32 @@ def by_factor(rows: pd.DataFrame, methods: list[str], factor: str, metric: str) 
     return pd.DataFrame(out).T
 
 
+def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, step: float = 1.0) -> pd.DataFrame:
+    """Windowed gross % and MAE (bpm) per method on ``k`` recordings: all windows, those overlapping a
+    disturbance burst and the others; ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
+    rows = []
+    for seed in range(1 if half == "report" else 0, 2 * k, 2):
+        rec = make_recording(seed)
+        n_win, n_step = round(window * rec.fs), round(step * rec.fs)
+        starts = np.arange(0, rec.signal.size - n_win + 1, n_step)
+        truth = np.array([rec.hr_bpm[s:s + n_win].mean() for s in starts])
+        burst = np.array([np.any((rec.bursts < (s + n_win) / rec.fs) & (rec.bursts + rec.burst_s > s / rec.fs))
+                          for s in starts])
+        for m in methods:
+            name, track = m.removesuffix("+track"), m.endswith("+track")
+            _, hr = hr_windowed(rec.signal, rec.fs, window, step, method=name, track=track)
+            rows += [{"method": m, "truth": a, "estimate": b, "burst": c} for a, b, c in zip(truth, hr, burst)]
+    frame = pd.DataFrame(rows)
+    out = {}
+    for m, group in frame.groupby("method", sort=False):
+        cell = {}
+        for label, part in (("all", group), ("burst", group[group["burst"]]), ("no burst", group[~group["burst"]])):
+            summary_ = error_summary(part["truth"], part["estimate"])
+            cell[f"gross % ({label})"], cell[f"MAE ({label})"] = summary_["gross_pct"], summary_["mae_bpm"]
+        out[m] = cell
+    return pd.DataFrame(out).T
+
+
 def show(frame: pd.DataFrame, markdown: bool, digits: int = 1) -> str:
     """``frame`` as text: a pipe table with ``markdown``, else pandas' layout."""
     return frame.to_markdown(floatfmt=f".{digits}f") if markdown else frame.round(digits).to_string()
@@ -78,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS)
     p.add_argument("--markdown", action="store_true")
     p.add_argument("--csv", help="write the per-trace table here")
+    p.add_argument("--windowed", type=int, default=0, metavar="K", help="also windowed HR on K 60 s recordings")
+    p.add_argument("--windowed-methods", nargs="+", default=["harmonic", "welch", "structured", "structured+track"])
     args = p.parse_args(argv)
     rows, seconds = estimates_table(args.half, args.n, args.methods)
     if args.csv:
@@ -90,6 +126,9 @@ def main(argv: list[str] | None = None) -> None:
         for metric in args.metrics:
             print(f"### {metric} by {factor}\n")
             print(show(by_factor(rows, args.methods, factor, metric), args.markdown), "\n")
+    if args.windowed:
+        print(f"## windowed heart rate: {args.windowed} recordings of 60 s, 10 s windows every 1 s\n")
+        print(show(windowed_table(args.half, args.windowed, args.windowed_methods), args.markdown), "\n")
 
 
 if __name__ == "__main__":

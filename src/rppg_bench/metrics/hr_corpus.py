@@ -213,6 +213,49 @@ def _disturbance_frequency(rng: np.random.Generator, kind: str, hr_bpm: float) -
     return ratio * hr_bpm / 60.0
 
 
+# --------------------------------------------------------------- recordings
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """A longer trace for windowed heart rate: ``signal`` (N,) at ``fs`` Hz, the exact instantaneous
+    rate ``hr_bpm`` (N,) at each sample, the heart-rate ``step_bpm`` (0 if none) and the start times
+    (s) of the ``burst_s``-long windows holding a strong disturbance, ``bursts`` (B,)."""
+
+    seed: int
+    fs: float
+    signal: np.ndarray
+    hr_bpm: np.ndarray
+    step_bpm: float
+    bursts: np.ndarray
+    burst_s: float
+
+
+def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_s: float = 10.0,
+                   burst_chance: float = 0.3) -> Recording:
+    """A ``duration_s`` recording of ``seed`` (the trace factors drawn as in :func:`make_trace`, the rate
+    50-150 bpm, a 10-25 bpm step in half of them, SNR 0-10 dB); each ``burst_s`` window holds, with
+    ``burst_chance``, a sinusoid at 0.5x, 1.5x, 2x the rate or at random, 0.5-1.0 of the pulse's amplitude."""
+    rng = np.random.default_rng([CORPUS_TAG, 1, int(seed)])
+    t = np.arange(round(duration_s * fs)) / fs
+    hr = float(rng.uniform(50.0, 150.0))
+    step = float(rng.choice([-1.0, 1.0]) * rng.uniform(10.0, 25.0)) if rng.uniform() < 0.5 else 0.0
+    smoothness = float(rng.uniform(-1.0, 1.0)) if rng.uniform() >= 0.15 else float("nan")
+    model = _pulse_model(rng, t[-1], hr, step, _HRV[str(rng.choice(list(_HRV)))],
+                         pulse_morphology(rng, smoothness), _respiration(rng, str(rng.choice(["weak", "strong"]))))
+    pulse, rate = model.ppg(t), model.hr(t)
+    starts = np.arange(0.0, duration_s - burst_s + 1e-9, burst_s)
+    bursts = starts[rng.uniform(size=starts.size) < burst_chance]
+    wave = np.zeros(t.size)
+    for b in bursts:
+        inside = (t >= b) & (t < b + burst_s)
+        kind = str(rng.choice(DISTURBANCES))
+        f = _disturbance_frequency(rng, kind, float(np.mean(rate[inside])))
+        wave[inside] = 0.5 * rng.uniform(0.5, 1.0) * np.sin(2 * np.pi * f * t[inside] + rng.uniform(0, 2 * np.pi))
+    noise = coloured_noise(rng, t.size, fs, str(rng.choice(["white", "pink"])))
+    noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-rng.uniform(0.0, 10.0) / 10))
+    return Recording(seed=int(seed), fs=fs, signal=pulse + wave + noise, hr_bpm=rate, step_bpm=step,
+                     bursts=bursts, burst_s=burst_s)
+
+
 # ------------------------------------------------------------------ scoring
 GROSS_BPM = 5.0
 """An estimate further than this from the truth (bpm) is a gross error."""
