@@ -48,8 +48,8 @@ def estimates_table(half: str, n: int, methods: list[str]) -> tuple[pd.DataFrame
     seconds each method took over all traces."""
     traces = corpus_half(half, n)
     rows = pd.DataFrame([t.factors() for t in traces])
-    rows["snr_bin"] = pd.cut(rows["snr_db"], [-3, 0, 3, 6, 10], include_lowest=True).astype(str)
-    rows["hr_bin"] = pd.cut(rows["hr_bpm"], [0, 60, 90, 120, 150, 200]).astype(str)
+    rows["snr_bin"] = pd.cut(rows["snr_db"], [-3, 0, 3, 6, 10], include_lowest=True)
+    rows["hr_bin"] = pd.cut(rows["hr_bpm"], [0, 60, 90, 120, 150, 200])
     rows["step"] = np.where(rows["step_bpm"] != 0, "step", "none")
     seconds = {}
     for m in methods:
@@ -67,7 +67,7 @@ def summary(rows: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
 def by_factor(rows: pd.DataFrame, methods: list[str], factor: str, metric: str) -> pd.DataFrame:
     """``metric`` per level of ``factor`` (rows, with their trace count) and method (columns)."""
     out = {}
-    for level, group in rows.groupby(factor, sort=True):
+    for level, group in rows.groupby(factor, sort=True, observed=True):
         out[f"{level} (n={len(group)})"] = {m: error_summary(group["hr_bpm"], group[m])[metric] for m in methods}
     return pd.DataFrame(out).T
 
