@@ -12,6 +12,11 @@ Methods (``method=``):
 - ``"welch"``: argmax of the zero-padded Welch spectrum in ``band``.
 - ``"peaks"``: 60 / median inter-beat interval of ``scipy.signal.find_peaks``.
 - ``"autocorr"``: first strong autocorrelation peak at lags within ``band``.
+- ``"structured"``: spectral candidates judged by their harmonic structure (a sub-harmonic must show
+  its odd harmonics, which a disturbance at half the rate lacks) with a confidence per estimate
+  (:mod:`rppg_bench.metrics.hr_structured`; ``hr_estimate_confidence``, ``hr_windowed_confidence``);
+  ``hr_windowed(..., track=True)`` follows it across windows with a Viterbi tracker
+  (:mod:`rppg_bench.metrics.hr_track`). Measured on a signal-level corpus in docs/hr-estimators.md.
 - ``"toolbox_fft"``: rPPG-Toolbox's ``_calculate_fft_hr`` after its
   ``calculate_metric_per_video`` post-processing, reproduced exactly (for the
   ``toolbox`` protocol): smoothness-priors detrend with a fixed lambda of 100
@@ -38,12 +43,14 @@ import numpy as np
 
 from . import hr_estimators as est
 from .bands import DEFAULT_BAND_HZ
+from .hr_structured import Candidates, hr_structured, structured_rows
+from .hr_track import track as track_candidates
 from .validate import check_timed_series
 
 MIN_DURATION_S = 2.0
 """Shortest signal (seconds) a heart rate is estimated from."""
 
-HR_METHODS = ("harmonic", "fft", "welch", "peaks", "autocorr")
+HR_METHODS = ("harmonic", "fft", "welch", "peaks", "autocorr", "structured")
 """The harness's estimators (accurate to about 1 bpm on 10 s of clean signal)."""
 
 COMPAT_HR_METHODS = ("toolbox_fft",)
@@ -90,18 +97,72 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
 
 def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
                 band: tuple[float, float] = DEFAULT_BAND_HZ,
-                method: str = "harmonic") -> tuple[np.ndarray, np.ndarray]:
+                method: str = "harmonic", track: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Heart rate (bpm) in sliding windows.
 
     Windows are ``window`` s long and start every ``step`` s; a signal shorter
     than one window gives a single window covering all of it. Sample ``i`` is
-    at time ``i / fs``.
+    at time ``i / fs``. ``track=True`` (``method="structured"`` only) follows
+    the rate across windows (:mod:`rppg_bench.metrics.hr_track`) instead of
+    taking each window's winner.
 
     Returns
     -------
     times : (W,) window centre times in seconds.
     hr : (W,) heart rate per window in bpm.
     """
+    if track and method not in _CANDIDATE_METHODS:
+        raise ValueError(f"track=True needs a method with candidates: {_CANDIDATE_METHODS}, got {method!r}")
+    if method in _CANDIDATE_METHODS:
+        times, hr, _ = hr_windowed_confidence(signal, fs, window, step, band, track)
+        return times, hr
+    x, starts, n_win = _windows(signal, fs, window, step)
+    if method in _BATCH_METHODS:  # windows preprocessed and transformed in batches: the same values, faster
+        windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
+        band = _check_band(band, fs)
+        hr = np.concatenate([_BATCH_METHODS[method](_check_signals(windows[i:i + WINDOW_BATCH], fs), float(fs), band)
+                             for i in range(0, len(windows), WINDOW_BATCH)])
+    else:
+        hr = np.array([hr_estimate(x[s:s + n_win], fs, band=band, method=method) for s in starts])
+    return (starts + (n_win - 1) / 2.0) / fs, hr
+
+
+def hr_estimate_confidence(signal: np.ndarray, fs: float,
+                           band: tuple[float, float] = DEFAULT_BAND_HZ) -> tuple[float, float]:
+    """Heart rate (bpm) of the ``"structured"`` estimator and its confidence in [0, 1] (a calibrated
+    probability that the rate is within 5 bpm; see :mod:`rppg_bench.metrics.hr_structured`).
+    Input and errors as :func:`hr_estimate`."""
+    c = structured_rows(_check_signal(signal, fs)[None], float(fs), _check_band(band, fs))[0]
+    return c.bpm, c.confidence
+
+
+def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
+                           band: tuple[float, float] = DEFAULT_BAND_HZ,
+                           track: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``hr_windowed(..., method="structured", track=track)`` with the confidence of each window.
+
+    Returns
+    -------
+    times : (W,) window centre times in seconds.
+    hr : (W,) heart rate per window in bpm.
+    confidence : (W,) in [0, 1].
+    """
+    x, starts, n_win = _windows(signal, fs, window, step)
+    band = _check_band(band, fs)
+    windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
+    candidates: list[Candidates] = []
+    for i in range(0, len(windows), WINDOW_BATCH):
+        candidates += structured_rows(_check_signals(windows[i:i + WINDOW_BATCH], fs), float(fs), band)
+    if track:
+        hr, conf = track_candidates(candidates, band)
+    else:
+        hr = np.array([c.bpm for c in candidates])
+        conf = np.array([c.confidence for c in candidates])
+    return (starts + (n_win - 1) / 2.0) / fs, hr, conf
+
+
+def _windows(signal: np.ndarray, fs: float, window: float, step: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Validated ``signal`` (N,), the first sample of each window (W,) and the window length in samples."""
     x = np.asarray(signal, dtype=float)
     _check_fs(fs)
     if not (np.isfinite(window) and window > 0):
@@ -113,22 +174,11 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     if not np.all(np.isfinite(x)):
         raise ValueError("signal contains non-finite values (NaN or inf)")
     n = x.size
-    n_win = int(round(window * fs))
-    n_step = max(1, int(round(step * fs)))
+    n_win = round(window * fs)
+    n_step = max(1, round(step * fs))
     if n <= n_win:
-        starts = np.array([0])
-        n_win = n
-    else:
-        starts = np.arange(0, n - n_win + 1, n_step)
-    if method == "harmonic":  # windows preprocessed and transformed in batches: the same values, faster
-        windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
-        band = _check_band(band, fs)
-        hr = np.concatenate([est.hr_harmonic_rows(_check_signals(windows[i:i + WINDOW_BATCH], fs), float(fs), band)
-                             for i in range(0, len(windows), WINDOW_BATCH)])
-    else:
-        hr = np.array([hr_estimate(x[s:s + n_win], fs, band=band, method=method) for s in starts])
-    times = (starts + (n_win - 1) / 2.0) / fs
-    return times, hr
+        return x, np.array([0]), n
+    return x, np.arange(0, n - n_win + 1, n_step), n_win
 
 
 def hr_from_times(times: np.ndarray, signal: np.ndarray, band: tuple[float, float] = DEFAULT_BAND_HZ,
@@ -201,5 +251,12 @@ _METHODS = {
     "welch": est.hr_welch,
     "peaks": est.hr_peaks,
     "autocorr": est.hr_autocorr,
+    "structured": hr_structured,
     "toolbox_fft": est.hr_toolbox_fft,
 }
+
+#: methods with a batched implementation over windows (W, N) -> (W,) bpm
+_BATCH_METHODS = {"harmonic": est.hr_harmonic_rows}
+
+#: methods giving candidates per window (what ``track=True`` follows, with ``hr_windowed_confidence``)
+_CANDIDATE_METHODS = ("structured",)

@@ -1,0 +1,135 @@
+"""Gross errors of every heart-rate estimator on the signal-level corpus, overall and per factor.
+
+    python benchmarks/hr_estimators.py [--half report] [--n 2000] [--methods harmonic fft ...]
+        [--markdown] [--csv estimates.csv] [--windowed 100]
+
+Draws ``--n`` traces of one half of :mod:`rppg_bench.metrics.hr_corpus` (the ``report`` half by
+default: the estimators were tuned on the ``design`` half), runs each estimator through
+``hr_estimate`` with the default band and prints, overall and per factor (disturbance kind, pulse
+shape, SNR bin, duration, noise colour, sampling rate, heart-rate step, variability, breathing),
+the rate of gross errors (|error| > 5 bpm, a failure to estimate counting as one), of halved and
+of doubled estimates (% of the traces) and the MAE (bpm). ``--markdown`` prints pipe tables
+(as in docs/hr-estimators.md). ``--windowed K`` adds windowed heart rate (10 s windows every 1 s) on
+K 60 s recordings (:func:`rppg_bench.metrics.hr_corpus.make_recording`, odd seeds for the report
+half): gross % and MAE per method (``structured+track`` is ``track=True``) over all windows, the
+windows touching a disturbance burst and the others. Not a test: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from rppg_bench.metrics.heart_rate import (
+    COMPAT_HR_METHODS,
+    HR_METHODS,
+    hr_estimate,
+    hr_windowed,
+)
+from rppg_bench.metrics.hr_corpus import corpus_half, error_summary, make_recording
+
+FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step", "hrv", "breathing", "hr_bin")
+METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
+
+
+def estimate(signal: np.ndarray, fs: float, method: str) -> float:
+    """``hr_estimate`` in bpm, NaN where the estimator raises (no estimate)."""
+    try:
+        return hr_estimate(signal, fs, method=method)
+    except ValueError:
+        return float("nan")
+
+
+def estimates_table(half: str, n: int, methods: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One row per trace: its factors, the binned ones and each method's estimate (bpm); and the
+    seconds each method took over all traces."""
+    traces = corpus_half(half, n)
+    rows = pd.DataFrame([t.factors() for t in traces])
+    rows["snr_bin"] = pd.cut(rows["snr_db"], [-3, 0, 3, 6, 10], include_lowest=True)
+    rows["hr_bin"] = pd.cut(rows["hr_bpm"], [0, 60, 90, 120, 150, 200])
+    rows["step"] = np.where(rows["step_bpm"] != 0, "step", "none")
+    seconds = {}
+    for m in methods:
+        start = time.perf_counter()
+        rows[m] = [estimate(t.signal, t.fs, m) for t in traces]
+        seconds[m] = time.perf_counter() - start
+    return rows, seconds
+
+
+def summary(rows: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
+    """Per method (rows): n, gross %, halving %, doubling %, failed %, MAE (bpm)."""
+    return pd.DataFrame({m: error_summary(rows["hr_bpm"], rows[m]) for m in methods}).T
+
+
+def by_factor(rows: pd.DataFrame, methods: list[str], factor: str, metric: str) -> pd.DataFrame:
+    """``metric`` per level of ``factor`` (rows, with their trace count) and method (columns)."""
+    out = {}
+    for level, group in rows.groupby(factor, sort=True, observed=True):
+        out[f"{level} (n={len(group)})"] = {m: error_summary(group["hr_bpm"], group[m])[metric] for m in methods}
+    return pd.DataFrame(out).T
+
+
+def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, step: float = 1.0) -> pd.DataFrame:
+    """Windowed gross % and MAE (bpm) per method on ``k`` recordings: all windows, those overlapping a
+    disturbance burst and the others; ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
+    rows = []
+    for seed in range(1 if half == "report" else 0, 2 * k, 2):
+        rec = make_recording(seed)
+        n_win, n_step = round(window * rec.fs), round(step * rec.fs)
+        starts = np.arange(0, rec.signal.size - n_win + 1, n_step)
+        truth = np.array([rec.hr_bpm[s:s + n_win].mean() for s in starts])
+        burst = np.array([np.any((rec.bursts < (s + n_win) / rec.fs) & (rec.bursts + rec.burst_s > s / rec.fs))
+                          for s in starts])
+        for m in methods:
+            name, track = m.removesuffix("+track"), m.endswith("+track")
+            _, hr = hr_windowed(rec.signal, rec.fs, window, step, method=name, track=track)
+            rows += [{"method": m, "truth": a, "estimate": b, "burst": c} for a, b, c in zip(truth, hr, burst)]
+    frame = pd.DataFrame(rows)
+    out = {}
+    for m, group in frame.groupby("method", sort=False):
+        cell = {}
+        for label, part in (("all", group), ("burst", group[group["burst"]]), ("no burst", group[~group["burst"]])):
+            summary_ = error_summary(part["truth"], part["estimate"])
+            cell[f"gross % ({label})"], cell[f"MAE ({label})"] = summary_["gross_pct"], summary_["mae_bpm"]
+        out[m] = cell
+    return pd.DataFrame(out).T
+
+
+def show(frame: pd.DataFrame, markdown: bool, digits: int = 1) -> str:
+    """``frame`` as text: a pipe table with ``markdown``, else pandas' layout."""
+    return frame.to_markdown(floatfmt=f".{digits}f") if markdown else frame.round(digits).to_string()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--half", default="report", choices=["design", "report"])
+    p.add_argument("--n", type=int, default=2000, help="traces (default 2000)")
+    p.add_argument("--methods", nargs="+", default=list(HR_METHODS + COMPAT_HR_METHODS))
+    p.add_argument("--factors", nargs="+", default=list(FACTORS), choices=FACTORS)
+    p.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS)
+    p.add_argument("--markdown", action="store_true")
+    p.add_argument("--csv", help="write the per-trace table here")
+    p.add_argument("--windowed", type=int, default=0, metavar="K", help="also windowed HR on K 60 s recordings")
+    p.add_argument("--windowed-methods", nargs="+", default=["harmonic", "welch", "structured", "structured+track"])
+    args = p.parse_args(argv)
+    rows, seconds = estimates_table(args.half, args.n, args.methods)
+    if args.csv:
+        rows.to_csv(args.csv, index=False)
+    overall = summary(rows, args.methods)
+    overall["ms_per_trace"] = [1000.0 * seconds[m] / len(rows) for m in args.methods]
+    print(f"## {args.half} half, {len(rows)} traces: gross error = |error| > 5 bpm (%), MAE in bpm\n")
+    print(show(overall, args.markdown), "\n")
+    for factor in args.factors:
+        for metric in args.metrics:
+            print(f"### {metric} by {factor}\n")
+            print(show(by_factor(rows, args.methods, factor, metric), args.markdown), "\n")
+    if args.windowed:
+        print(f"## windowed heart rate: {args.windowed} recordings of 60 s, 10 s windows every 1 s\n")
+        print(show(windowed_table(args.half, args.windowed, args.windowed_methods), args.markdown), "\n")
+
+
+if __name__ == "__main__":
+    main()
