@@ -102,6 +102,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
         evaluate_prediction,
         windowed_hr_series,
     )
+    from .metrics.series import video_series
 
     rec = task.recording
     base = task.recording_base()
@@ -140,6 +141,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
             except ValueError as exc:  # name the ground truth the output could not be scored against
                 raise RecordingError(rec.meta.get("ground_truth", rec.path),
                                      f"cannot score {name}'s output against this ground truth: {exc}") from exc
+            row["_series"] = video_series(times, signal, rec.ppg_times, rec.ppg, task.protocol)
             if task.keep_waveforms:
                 t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
                 row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}
