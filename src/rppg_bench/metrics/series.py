@@ -51,7 +51,7 @@ def band_spectrum(x: np.ndarray, fs: float, protocol: Protocol, bins: int = SPEC
 
 
 def video_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
-                 protocol: Protocol = Protocol()) -> dict[str, Any]:
+                 protocol: Protocol) -> dict[str, Any]:
     """The panel series of one prediction ``(times, signal)`` (N,) s against ``(ref_times, ref_ppg)`` (M,):
 
     ``{"win_hr": {"t", "true", "pred"} (s, bpm), "wave": waveform_excerpt,

@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from ..metrics.compare import compare_datasets
-from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
 from .html.page import write_index
+from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
 from .summary import summary_markdown
 from .tables import ok_frame
 

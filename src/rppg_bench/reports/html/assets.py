@@ -11,7 +11,7 @@ STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
-td:nth-child(-n+4),th:nth-child(-n+4){text-align:left}
+td:nth-child(-n+4),th:nth-child(-n+4),table.results td:last-child,table.results th:last-child{text-align:left}
 th{background:#f3f3f3;cursor:pointer;user-select:none}
 th[data-sort=asc]::after{content:" \\25B2"}th[data-sort=desc]::after{content:" \\25BC"}
 table.results tbody tr{cursor:pointer}table.results tbody tr:hover{background:#eef5ff}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Sequence
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -89,8 +89,8 @@ def line_plot(plot: Plot) -> str:
     def sy(v: float) -> float:
         return m["top"] + (1.0 - (v - y0) / (y1 - y0)) * ih
 
-    parts = [f'<svg class="plot" width="{w}" height="{h}" '
-             f'viewBox="0 0 {w} {h}" role="img" aria-label="{escape(plot.title)}">',
+    parts = [(f'<svg class="plot" width="{w}" height="{h}" '
+              f'viewBox="0 0 {w} {h}" role="img" aria-label="{escape(plot.title)}">'),
              f'<rect x="{m["left"]}" y="{m["top"]}" width="{iw}" height="{ih}" fill="none" stroke="#999"/>']
     for t in _ticks(x0, x1):
         parts.append(f'<text x="{sx(t):.1f}" y="{h - m["bottom"] + 13}" text-anchor="middle">{t:g}</text>')
@@ -99,8 +99,8 @@ def line_plot(plot: Plot) -> str:
                      'stroke="#eee"/>')
         parts.append(f'<text x="{m["left"] - 4}" y="{sy(t) + 4:.1f}" text-anchor="end">{t:g}</text>')
     parts += [f'<text x="{m["left"] + iw / 2:.0f}" y="{h - 4}" text-anchor="middle">{escape(plot.x_label)}</text>',
-              f'<text x="12" y="{m["top"] + ih / 2:.0f}" text-anchor="middle" '
-              f'transform="rotate(-90 12 {m["top"] + ih / 2:.0f})">{escape(plot.y_label)}</text>',
+              (f'<text x="12" y="{m["top"] + ih / 2:.0f}" text-anchor="middle" '
+               f'transform="rotate(-90 12 {m["top"] + ih / 2:.0f})">{escape(plot.y_label)}</text>'),
               f'<text x="{m["left"]}" y="14" class="title">{escape(plot.title)}</text>']
     for ln in plot.lines:
         dash = ' stroke-dasharray="4 3"' if ln.dash else ""

@@ -8,8 +8,9 @@ video's panel (``data-panel``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
