@@ -112,7 +112,7 @@ def test_index_html_is_self_contained_with_a_row_per_result_and_a_panel_per_vide
         else:  # HR over time, spectrum, one waveform per method
             assert page.svg_per_panel[pid] == 2 + len(METHODS), video
     pid = next(p for p, v in videos.items() if v == "subject9")
-    broken = re.search(rf'<section class="panel" id="{pid}".*?</section>', text, re.S)
+    broken = re.search(rf'<section class="panel" id="{pid}".*?</section>', text, re.DOTALL)
     assert broken and "vid.avi" in broken.group(0) and "Failures" in broken.group(0)
     assert len(text.encode()) < 8_000 * len(results)  # compact: a few kB per (video, method)
 
