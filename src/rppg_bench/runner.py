@@ -143,7 +143,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
                                      f"cannot score {name}'s output against this ground truth: {exc}") from exc
             try:  # the report's per-video plots: a series that cannot be drawn leaves the scores alone
                 row["_series"] = video_series(times, signal, rec.ppg_times, rec.ppg, task.protocol)
-            except ValueError:
+            except (ValueError, ArithmeticError):
                 row["_series"] = None
             if task.keep_waveforms:
                 t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
