@@ -14,6 +14,7 @@ import pytest
 
 from rppg_bench import cli
 from rppg_bench.datasets.synthetic import generate_synthetic
+from rppg_bench.reports.html.panel import method_colours, row_series, video_panel
 from rppg_bench.reports.html.svg import Line, Plot, line_plot, polyline_paths
 from rppg_bench.reports.results import read_rows
 
@@ -148,6 +149,21 @@ def test_line_paths_break_at_gaps_and_plots_are_svg():
     assert paths == ["M0 90l10 -10", "M30 70l10 -10 10 -10"]
     svg = line_plot(Plot([Line("ref", list(x), [None, 1, 2, 3, 4, 5])], "time (s)", "HR (bpm)", "t"))
     assert svg.startswith("<svg") and svg.endswith("</svg>") and svg.count("<path") == 1
+
+
+def test_rows_of_older_runs_show_the_example_series_or_say_none_was_kept():
+    t = np.arange(0, 20, 1 / 30)
+    legacy = {"dataset": "d", "video": "v", "method": "pos", "status": "ok", "hr_pred": 72.0, "hr_true": 72.0,
+              "_waveform": {"t": t.tolist(), "pred": (0.5 + 0.5 * np.sin(2 * np.pi * 1.2 * t)).tolist(),
+                            "ref": (0.5 + 0.5 * np.cos(2 * np.pi * 1.2 * t)).tolist()},
+              "_win_hr": {"t": [5.0, 6.0], "true": [72.0, 72.5], "pred": [71.0, 73.0]}}
+    series = row_series(legacy)
+    assert series["spectrum"] is None and series["win_hr"] == legacy["_win_hr"]
+    assert abs((len(series["wave"]["pred"]) - 1) * series["wave"]["dt"] - 10.0) < 0.1  # first 10 s kept
+    colours = method_colours(["pos"])
+    assert video_panel("v0", "d", "v", [legacy], colours).count("<svg") == 2  # HR over time, waveform
+    bare = {k: v for k, v in legacy.items() if not k.startswith("_")}
+    assert "No series stored" in video_panel("v0", "d", "v", [bare], colours)
 
 
 def chromium() -> str | None:
