@@ -149,6 +149,7 @@ def test_line_paths_break_at_gaps_and_plots_are_svg():
     assert paths == ["M0 90l10 -10", "M30 70l10 -10 10 -10"]
     svg = line_plot(Plot([Line("ref", list(x), [None, 1, 2, 3, 4, 5])], "time (s)", "HR (bpm)", "t"))
     assert svg.startswith("<svg") and svg.endswith("</svg>") and svg.count("<path") == 1
+    assert svg.count("<circle") == 5  # short lines get a dot per point: a one-window series still shows
 
 
 def test_rows_of_older_runs_show_the_example_series_or_say_none_was_kept():

@@ -40,6 +40,8 @@ class Plot:
 
 
 MARGIN = {"left": 48, "right": 10, "top": 22, "bottom": 34}
+#: lines of at most this many points also get a dot per point (a one-window HR series is one point)
+DOT_MAX_POINTS = 5
 
 
 def _finite(values: Sequence[float | None]) -> np.ndarray:
@@ -104,13 +106,23 @@ def line_plot(plot: Plot) -> str:
               f'<text x="{m["left"]}" y="14" class="title">{escape(plot.title)}</text>']
     for ln in plot.lines:
         dash = ' stroke-dasharray="4 3"' if ln.dash else ""
-        for d in polyline_paths(_finite(ln.x), _finite(ln.y), sx, sy):
+        x, y = _finite(ln.x), _finite(ln.y)
+        for d in polyline_paths(x, y, sx, sy):
             parts.append(f'<path d="{d}" fill="none" stroke="{ln.colour}" stroke-width="1.3"{dash}/>')
+        parts += _dots(x, y, sx, sy, ln.colour)
     for x, colour, label in plot.markers:
         parts.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{m["top"]}" y2="{h - m["bottom"]}" '
                      f'stroke="{colour}" stroke-dasharray="2 2"><title>{escape(label)}</title></line>')
     parts += _legend([ln for ln in plot.lines if ln.name], w - m["right"] - 4, m["top"] + 12)
     return "".join(parts) + "</svg>"
+
+
+def _dots(x: np.ndarray, y: np.ndarray, sx, sy, colour: str) -> list[str]:
+    """A small circle at each finite point of a line of at most ``DOT_MAX_POINTS`` points."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() > DOT_MAX_POINTS:
+        return []
+    return [f'<circle cx="{sx(a):.0f}" cy="{sy(b):.0f}" r="2.5" fill="{colour}"/>' for a, b in zip(x[ok], y[ok])]
 
 
 def _legend(lines: list[Line], right: float, top: float) -> list[str]:
