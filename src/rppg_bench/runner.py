@@ -94,7 +94,6 @@ def face_params(instances: Iterable[Any], face_confidence: float, protocol: Prot
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
     from .datasets.recording import recording_fingerprint
-    from .preprocessing.store import video_products
     from .metrics.evaluate import (
         aligned_waveforms,
         beat_series,
@@ -102,6 +101,8 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
         evaluate_prediction,
         windowed_hr_series,
     )
+    from .metrics.series import video_series
+    from .preprocessing.store import video_products
 
     rec = task.recording
     base = task.recording_base()
@@ -140,6 +141,10 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
             except ValueError as exc:  # name the ground truth the output could not be scored against
                 raise RecordingError(rec.meta.get("ground_truth", rec.path),
                                      f"cannot score {name}'s output against this ground truth: {exc}") from exc
+            try:  # the report's per-video plots: a series that cannot be drawn leaves the scores alone
+                row["_series"] = video_series(times, signal, rec.ppg_times, rec.ppg, task.protocol)
+            except (ValueError, ArithmeticError):
+                row["_series"] = None
             if task.keep_waveforms:
                 t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
                 row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}

@@ -91,7 +91,8 @@ def _memo(kind: str, arrays: tuple[np.ndarray | None, ...], params: tuple, compu
 
 
 def _hr_windowed_memo(x: np.ndarray, fs: float, protocol: Protocol) -> tuple[np.ndarray, np.ndarray]:
-    """``hr_windowed`` of the reference ``x`` with the protocol's settings, memoised."""
+    """``hr_windowed`` of ``x`` (the reference, or a prediction: the report's series reuse the one
+    scored) with the protocol's settings, memoised."""
     return _memo("hr_windowed", (x,), (float(fs), protocol.window, protocol.step, tuple(protocol.band),
                                       protocol.hr_method),
                  lambda: hr_windowed(x, fs, protocol.window, protocol.step, band=protocol.band,
@@ -160,8 +161,7 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
-    centres, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band,
-                                    method=protocol.hr_method)
+    centres, win_pred = _hr_windowed_memo(pred_u, fs, protocol)
     _, win_true = _hr_windowed_memo(ref_u, fs, protocol)
     return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist()}
 
@@ -225,8 +225,7 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
                          f"({t[0]:g} to {t[-1]:g} s); a heart rate needs {MIN_DURATION_S:g} s")
     with _blame("prediction"):
         hr_pred = hr_estimate(pred_u, fs, band=protocol.band, method=protocol.hr_method)
-        _, win_pred = hr_windowed(pred_u, fs, protocol.window, protocol.step, band=protocol.band,
-                                  method=protocol.hr_method)
+        _, win_pred = _hr_windowed_memo(pred_u, fs, protocol)
     with _blame("reference PPG"):
         hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
         _, win_true = _hr_windowed_memo(ref_u, fs, protocol)

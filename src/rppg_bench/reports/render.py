@@ -1,4 +1,4 @@
-"""Writing a report folder from result rows: results.csv/json, summary.md and plots/.
+"""Writing a report folder from result rows: results.csv/json, summary.md, index.html and plots/.
 
 Everything here is computed from the rows (and the run record), never from the
 methods, so ``rerender_report`` rebuilds a report without running anything.
@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..metrics.compare import compare_datasets
+from .html.page import write_index
 from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
 from .summary import summary_markdown
 from .tables import ok_frame
@@ -30,7 +31,7 @@ from .tables import ok_frame
 #: run-record fields that differ between two runs of the same command over the same rows
 VOLATILE_RECORD_FIELDS = ("date_utc", "wall_time_s")
 INPUTS_FILE = ".report-inputs.json"
-REPORT_FILES = ("results.csv", "results.json", "summary.md")
+REPORT_FILES = ("results.csv", "results.json", "summary.md", "index.html")
 #: the modules of ``metrics`` that a report's numbers are computed by (besides the rows)
 REPORT_METRICS_MODULES = ("stats", "hr_stats", "table", "compare")
 
@@ -41,7 +42,7 @@ def _report_code_digest() -> str:
     here = Path(__file__).resolve().parent
     metrics = here.parent / "metrics"
     h = hashlib.sha256()
-    for f in (*sorted(here.glob("*.py")), *(metrics / f"{m}.py" for m in REPORT_METRICS_MODULES)):
+    for f in (*sorted(here.rglob("*.py")), *(metrics / f"{m}.py" for m in REPORT_METRICS_MODULES)):
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -72,7 +73,7 @@ def _all_exist(out: Path, files: list[str]) -> bool:
 
 
 def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], force: bool = False) -> Path:
-    """Write results.csv, results.json, plots/ and summary.md into ``out``; return summary path.
+    """Write results.csv, results.json, plots/, summary.md and index.html into ``out``; return summary path.
 
     Unless ``force``, a report whose inputs hash as the one already in ``out``
     is left as it is, and plots drawn from the same rows are not drawn again
@@ -98,12 +99,13 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
         plots = [str(Path(p).relative_to(out)) for p in write_plots(out / "plots", rows, compared)]
     path = out / "summary.md"
     path.write_text(summary_markdown(rows, record, plots, compared))
+    write_index(out, rows, record, compared)
     (out / INPUTS_FILE).write_text(json.dumps({**keys, "plot_files": plots}, indent=1))
     return path
 
 
 def rerender_report(out: Path) -> Path:
-    """Rebuild summary.md, results.* and plots of run folder ``out`` from its stored rows."""
+    """Rebuild summary.md, index.html, results.* and plots of run folder ``out`` from its stored rows."""
     out = Path(out)
     rows = latest_rows(read_rows(out / ROWS_FILE))
     record: dict[str, Any] = {}
