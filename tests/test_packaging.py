@@ -93,3 +93,31 @@ def test_wheel_holds_nothing_but_the_package(wheel):
     tops = {n.split("/", 1)[0] for n in wheel.namelist()}
     strays = {t for t in tops if t != "rppg_bench" and not (t.startswith("rppg_bench-") and t.endswith(".dist-info"))}
     assert not strays, f"the wheel holds more than the package (tests/, benchmarks/, ...?): {sorted(strays)}"
+
+
+SHIPPED_WEIGHTS = ("rppg_bench/methods/resnet/weights/pretrained.pth",
+                   "rppg_bench/methods/resnet/weights/pretrained.json")
+
+
+def test_wheel_ships_the_pretrained_weights_byte_for_byte(wheel):
+    for name in SHIPPED_WEIGHTS:
+        assert name in wheel.namelist(), f"{name} is not in the wheel"
+        assert wheel.read(name) == (PACKAGE_DIR.parent / name).read_bytes()
+
+
+def test_pretrained_loads_from_the_unpacked_wheel(wheel, tmp_path):
+    """``model=pretrained`` from an installed wheel (a pure-Python wheel unpacked is installed):
+    the package imported from there, its weights found, their hash checked, a model built."""
+    pytest.importorskip("torch")
+    wheel.extractall(tmp_path / "site")
+    code = ("import rppg_bench, sys; from rppg_bench.methods.resnet import load_checkpoint; "
+            "from rppg_bench.methods.resnet.pretrained import verify_pretrained; "
+            "p = verify_pretrained(); m = load_checkpoint('pretrained'); "
+            "print(rppg_bench.__file__); print(p); print(m.size, m.frames)")
+    env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    package, weights, geometry = done.stdout.strip().splitlines()[-3:]
+    assert package.startswith(str(tmp_path / "site")) and weights.startswith(str(tmp_path / "site"))
+    assert len(geometry.split()) == 2

@@ -125,3 +125,16 @@ def test_in_run_method_fine_tunes_with_the_start_checkpoints_geometry(trained, v
     assert meta["init"]["weights"] == str(trained)
     cfg = torch.load(fitted["model"], weights_only=True)["config"]
     assert (cfg["size"], cfg["frames"]) == (SIZE, 16)
+
+
+# ---------------------------------------------------------------- the weights this package ships
+def test_shipped_weights_match_their_record_and_score_a_clip(video_dir):
+    path = shipped.verify_pretrained()  # raises when the SHA-256 differs from pretrained.json
+    record = shipped.pretrained_record()
+    assert record["bytes"] == path.stat().st_size and record["dtype"] == "float16"
+    provenance = record["provenance"]
+    assert provenance["train_command"] and provenance["corpora"] and provenance["code_revision"]
+    model = load_checkpoint("pretrained")
+    assert model.size == record["config"]["size"] and model.frames == record["config"]["frames"]
+    t, s = extract_rppg_signal_resnet(video_dir / "subject1_1.avi", "pretrained", device="cpu")
+    assert len(t) == 60 and np.all(np.isfinite(s)) and s.min() >= 0 and s.max() <= 1 and np.ptp(s) > 0

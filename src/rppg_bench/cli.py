@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster of --jobs workers)")
     p.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS), help="evaluation protocol preset")
-    p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr, toolbox_fft)")
+    p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr, structured, toolbox_fft; docs/hr-estimators.md)")
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
     p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
     p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
