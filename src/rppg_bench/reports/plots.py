@@ -114,16 +114,23 @@ def plot_rmssd_bland_altman(df: pd.DataFrame, path: Path) -> Path | None:
     return plot_bland_altman(both, path, "rmssd_ms_est", "rmssd_ms_ref", "RMSSD (ms)")
 
 
+def _dataset_panels(examples: dict[str, list[dict[str, Any]]]):
+    """A figure with one panel per dataset of ``examples``; returns it and ``(axes, dataset,
+    that dataset's rows sorted by method)`` for each, datasets in name order."""
+    fig, axes = plt.subplots(len(examples), 1, figsize=(9, 3.0 * len(examples)), squeeze=False)
+    _margins(fig, len(examples), right=1.3, hgap=0.9)
+    return fig, [(ax, dataset, sorted(examples[dataset], key=lambda r: r["method"]))
+                 for ax, dataset in zip(axes[:, 0], sorted(examples))]
+
+
 def plot_ibi_tachogram(rows: list[dict[str, Any]], path: Path) -> Path | None:
     """Inter-beat intervals (ms) vs time (s) of the reference and of every method, for each
     dataset's example video (the ``_beats`` beat times the runner keeps); one panel per dataset."""
     examples = _example_rows(rows, "_beats")
     if not examples:
         return None
-    fig, axes = plt.subplots(len(examples), 1, figsize=(9, 3.0 * len(examples)), squeeze=False)
-    _margins(fig, len(examples), right=1.3, hgap=0.9)
-    for ax, dataset in zip(axes[:, 0], sorted(examples)):
-        group = sorted(examples[dataset], key=lambda r: r["method"])
+    fig, panels = _dataset_panels(examples)
+    for ax, dataset, group in panels:
         ref = np.asarray(group[0]["_beats"]["ref"], float)
         ax.plot(ref[1:], 1000 * np.diff(ref), color="k", lw=2.2, marker="o", ms=4, label="reference")
         for r, color in zip(group, plt.cm.tab10.colors):
@@ -213,10 +220,8 @@ def plot_hr_over_time(rows: list[dict[str, Any]], path: Path) -> Path | None:
     examples = _example_rows(rows, "_win_hr")
     if not examples:
         return None
-    fig, axes = plt.subplots(len(examples), 1, figsize=(9, 3.0 * len(examples)), squeeze=False)
-    _margins(fig, len(examples), right=1.3, hgap=0.9)
-    for ax, dataset in zip(axes[:, 0], sorted(examples)):
-        group = sorted(examples[dataset], key=lambda r: r["method"])
+    fig, panels = _dataset_panels(examples)
+    for ax, dataset, group in panels:
         w0 = group[0]["_win_hr"]
         ax.plot(w0["t"], w0["true"], color="k", lw=2.2, marker="o", ms=5, label="ground truth")
         values = list(w0["true"])
