@@ -139,15 +139,16 @@ def train(root: str | Path | None, epochs: int = 30, lr: float = 3e-4, batch: in
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_in = read_checkpoint(resume) if resume is not None else None
+    start = read_checkpoint(resolve_checkpoint(init)) if ckpt_in is None and init is not None else None
     if ckpt_in is not None:
         cfg = resumed_config(cfg, ckpt_in["config"], resume)
-    elif init is not None:
-        cfg = resumed_config(cfg, read_checkpoint(resolve_checkpoint(init))["config"], init)
+    elif start is not None:
+        cfg = resumed_config(cfg, start["config"], init)
     recs = list(recordings) if recordings is not None else load_recordings(root, dataset, dataset_params)
     data = clip_dataset(recs, cfg, cache_dir)
     source = {"dataset": "recordings" if recordings is not None else dataset,
               "root": None if root is None else str(root)}
-    return fit(cfg, data, dev, out, source, resume, ckpt_in)
+    return fit(cfg, data, dev, out, source, resume, ckpt_in, start)
 
 
 def resumed_config(cfg: TrainConfig, saved: dict[str, Any], resume: str | Path) -> TrainConfig:
@@ -177,8 +178,10 @@ def clip_dataset(recs: Sequence[Recording], cfg: TrainConfig, cache_dir: str | P
 
 
 def fit(cfg: TrainConfig, data: ClipDataset, dev: torch.device, out: Path, source: dict[str, Any],
-        resume: str | Path | None = None, ckpt_in: dict[str, Any] | None = None) -> Path:
-    """Train a new model (or the one of checkpoint ``ckpt_in`` read from ``resume``) on ``data``
+        resume: str | Path | None = None, ckpt_in: dict[str, Any] | None = None,
+        start: dict[str, Any] | None = None) -> Path:
+    """Train a new model (from the weights of checkpoint ``start``, read from ``cfg.init_path``, when
+    given) or the one of checkpoint ``ckpt_in`` read from ``resume``, on ``data``
     as ``cfg`` says, writing checkpoints into ``out``; returns the last one's path.
 
     ``source``: the ``dataset`` and ``root`` recorded in the checkpoints' meta.
@@ -188,8 +191,8 @@ def fit(cfg: TrainConfig, data: ClipDataset, dev: torch.device, out: Path, sourc
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.manual_seed(cfg.seed)
     model = ResNetTCN(dropout=cfg.dropout, batch_norm=cfg.batch_norm, pretrained_path=cfg.pretrained_path)
-    if ckpt_in is None and cfg.init_path is not None:
-        model.load_state_dict(read_checkpoint(resolve_checkpoint(cfg.init_path))["state_dict"])
+    if ckpt_in is None and start is not None:
+        model.load_state_dict(start["state_dict"])
     model = model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=cfg.amp and dev.type == "cuda")
