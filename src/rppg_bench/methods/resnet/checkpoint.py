@@ -68,9 +68,14 @@ def plain(obj: Any) -> Any:
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, config: dict, meta: dict) -> Path:
-    """Write a checkpoint ``{"state_dict", "config", "meta"}`` to ``path`` atomically; returns ``path``."""
-    state = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-             "config": plain(config), "meta": plain(meta)}
+    """Write a checkpoint of ``model`` with ``config`` and ``meta`` to ``path`` atomically; returns ``path``."""
+    return write_checkpoint(path, {k: v.detach().cpu() for k, v in model.state_dict().items()}, config, meta)
+
+
+def write_checkpoint(path: Path, state_dict: dict[str, torch.Tensor], config: dict, meta: dict) -> Path:
+    """Write ``{"state_dict", "config", "meta"}`` to ``path`` atomically (a temporary file, then a
+    rename); returns ``path``."""
+    state = {"state_dict": state_dict, "config": plain(config), "meta": plain(meta)}
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)
     tmp.replace(path)

@@ -103,20 +103,13 @@ def ship_checkpoint(checkpoint: str | Path, out_dir: str | Path, *, provenance: 
     """Write ``checkpoint`` as shipped weights: ``out_dir/pretrained.pth`` (float16 weights, same
     config, meta plus ``provenance``) and ``out_dir/pretrained.json`` (``provenance``, the
     checkpoint's training meta, file size and SHA-256). Returns the weights' path."""
-    import torch
-
-    from .checkpoint import plain, read_checkpoint
+    from .checkpoint import plain, read_checkpoint, write_checkpoint
 
     ckpt = read_checkpoint(checkpoint)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = {**ckpt["meta"], "provenance": provenance, "shipped_from": Path(checkpoint).name}
-    state = {"state_dict": half_precision_state(ckpt["state_dict"]), "config": plain(ckpt["config"]),
-             "meta": plain(meta)}
-    target = out / WEIGHTS_FILE
-    tmp = target.with_name(target.name + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(target)
+    target = write_checkpoint(out / WEIGHTS_FILE, half_precision_state(ckpt["state_dict"]), ckpt["config"], meta)
     keep = ("epoch", "seed", "loss_history", "lr", "batch", "epochs", "schedule", "warmup", "final_lr_share",
             "weight_decay", "augment", "amp", "device", "n_clips", "versions", "date", "train_seconds", "init")
     record = {"file": WEIGHTS_FILE, "sha256": file_sha256(target), "bytes": target.stat().st_size,
