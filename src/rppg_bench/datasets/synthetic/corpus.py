@@ -166,14 +166,13 @@ def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> t
     of a profile face), the same field is tried at half the strength, then not at all."""
     photo = photos[factors["identity"]]
     strength = float(factors.get("warp", 0.0))
-    for tried in (strength, strength / 2, 0.0):
+    for tried in (strength, strength / 2) if strength > 0 else ():
         warped = warp_photo(photo, np.random.default_rng(factors.get("warp_seed", 0)), strength=tried)
         try:
             return Scene.from_photo(warped), tried
-        except RuntimeError:
-            if tried == 0.0:
-                raise
-    raise AssertionError("unreachable")
+        except RuntimeError:  # FaceMesh found no face in the warped photo
+            continue
+    return Scene.from_photo(photo), 0.0
 
 
 def _fixed(value: float) -> tuple[float, float]:
