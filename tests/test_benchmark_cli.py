@@ -59,9 +59,11 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
     record = json.loads((out / "results.json").read_text())["record"]
     for key in ("protocol", "methods", "datasets", "versions", "git_revision", "seed", "wall_time_s", "argv"):
         assert key in record
-    assert record["protocol"]["hr_method"] == "harmonic"
+    assert record["protocol"]["hr_method"] == "structured" and record["protocol"]["hr_track"] is True
+    assert rows["hr_confidence"].between(0, 1).all() and rows["win_hr_confident_share"].between(0, 1).all()
     summary = (out / "summary.md").read_text()
     assert "## pure" in summary and "## ubfc" in summary and "**" in summary
+    assert "### HR at confidence >= 0.5" in summary and "HR MAE kept (bpm)" in summary
     for plot in ("bland_altman.png", "hr_scatter.png", "hr_error_distribution.png", "waveforms.png"):
         assert (out / "plots" / plot).stat().st_size > 1000
 
@@ -137,7 +139,7 @@ def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_
     assert run_cli(*args) == 0
     first = (out / "rows.jsonl").read_text()
     capsys.readouterr()
-    for other, named in ((["--hr-method", "fft"], "protocol.hr_method: 'harmonic' there, 'fft' now"),
+    for other, named in ((["--hr-method", "fft"], "protocol.hr_method: 'structured' there, 'fft' now"),
                          (["--param", "pos.window=3.2"], "pos.window: None there, 3.2 now"),
                          (["--seed", "1"], "seed: 0 there, 1 now")):
         assert run_cli(*args, *other) == 2
@@ -148,7 +150,7 @@ def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_
     rows = pd.read_csv(out / "results.csv")
     assert set(rows["method"]) == {"pos", "chrom"} and (rows["status"] == "ok").all()
     settings = json.loads((out / "settings.json").read_text())
-    assert set(settings["methods"]) == {"pos", "chrom"} and settings["protocol"]["hr_method"] == "harmonic"
+    assert set(settings["methods"]) == {"pos", "chrom"} and settings["protocol"]["hr_method"] == "structured"
     assert len(settings["code"]) == 1 and "code_history" not in json.loads((out / "results.json").read_text())["record"]
     # rows written by another version of the code: the record and the report say so
     settings["code"][0]["git_revision"] = "0123abc"

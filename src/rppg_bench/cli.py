@@ -66,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster of --jobs workers)")
     p.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS), help="evaluation protocol preset")
-    p.add_argument("--hr-method", help="HR estimator (harmonic, fft, welch, peaks, autocorr, structured, toolbox_fft; docs/hr-estimators.md)")
+    p.add_argument("--hr-method", help="HR estimator (default structured; harmonic (the default before issue 24), "
+                                       "fft, welch, peaks, autocorr, toolbox_fft; docs/hr-estimators.md)")
+    p.add_argument("--hr-track", action=argparse.BooleanOptionalAction, default=None,
+                   help="follow the windowed HR across windows (default: where the estimator gives candidates)")
+    p.add_argument("--hr-min-confidence", type=float, metavar="C",
+                   help="confidence (0-1) an HR estimate needs to be among the report's kept results (default 0.5)")
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
     p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
     p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
@@ -245,7 +250,8 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate ``--methods`` on ``--datasets`` into ``--out`` (resuming what is there) and report."""
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
-        hr_method=args.hr_method, max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi,
+        hr_method=args.hr_method, hr_track=args.hr_track, hr_min_confidence=args.hr_min_confidence,
+        max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi,
         landmark_every=args.landmark_every)
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)

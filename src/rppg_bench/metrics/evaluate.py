@@ -27,7 +27,12 @@ import numpy as np
 from .align import align_to_reference, best_lag
 from .beat_metrics import ReferenceSide, method_beats, method_columns, reference_side
 from .errors import snr_db, waveform_errors
-from .heart_rate import MIN_DURATION_S, hr_estimate, hr_windowed
+from .heart_rate import (
+    MIN_DURATION_S,
+    hr_estimate,
+    hr_estimate_confidence,
+    hr_windowed_confidence,
+)
 from .protocol import Protocol
 from .signal import signal_normalize, signal_postprocess
 
@@ -90,13 +95,14 @@ def _memo(kind: str, arrays: tuple[np.ndarray | None, ...], params: tuple, compu
     return value
 
 
-def _hr_windowed_memo(x: np.ndarray, fs: float, protocol: Protocol) -> tuple[np.ndarray, np.ndarray]:
-    """``hr_windowed`` of ``x`` (the reference, or a prediction: the report's series reuse the one
-    scored) with the protocol's settings, memoised."""
+def _hr_windowed_memo(x: np.ndarray, fs: float, protocol: Protocol) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``hr_windowed_confidence`` of ``x`` (the reference, or a prediction: the report's series reuse
+    the one scored) with the protocol's settings, memoised: window centres (s), HR (bpm) and
+    confidence (NaN for estimators without one), each (W,)."""
     return _memo("hr_windowed", (x,), (float(fs), protocol.window, protocol.step, tuple(protocol.band),
-                                      protocol.hr_method),
-                 lambda: hr_windowed(x, fs, protocol.window, protocol.step, band=protocol.band,
-                                     method=protocol.hr_method))
+                                      protocol.hr_method, protocol.tracks_windows),
+                 lambda: hr_windowed_confidence(x, fs, protocol.window, protocol.step, band=protocol.band,
+                                                track=protocol.tracks_windows, method=protocol.hr_method))
 
 
 def uniform_grid(t_start: float, t_end: float, fs: float) -> np.ndarray:
@@ -154,16 +160,18 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
                        protocol: Protocol = Protocol()) -> dict[str, list[float]]:
     """Windowed HR of prediction and ground truth over time, as used by ``win_hr_mae``.
 
-    Returns ``{"t": [...], "true": [...], "pred": [...]}``: window centre times
-    (s, on the recording's clock) and the HR (bpm) of the reference PPG and of
-    the prediction in each window (``protocol.window`` s every ``protocol.step`` s).
+    Returns ``{"t": [...], "true": [...], "pred": [...], "conf": [...]}``: window
+    centre times (s, on the recording's clock), the HR (bpm) of the reference PPG
+    and of the prediction in each window (``protocol.window`` s every
+    ``protocol.step`` s) and the prediction's confidence there (NaN without one).
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
-    centres, win_pred = _hr_windowed_memo(pred_u, fs, protocol)
-    _, win_true = _hr_windowed_memo(ref_u, fs, protocol)
-    return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist()}
+    centres, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
+    _, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
+    return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist(),
+            "conf": [float(c) if np.isfinite(c) else None for c in win_conf]}
 
 
 def beat_reference(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, protocol: Protocol,
@@ -188,6 +196,31 @@ def beat_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, re
     grid, fs, pred_u, _ = _uniform_pair(times, signal, ref_times, ref_ppg, t)
     ref = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times)
     return {"ref": ref.beats.tolist(), "est": method_beats(grid[0], pred_u, fs, protocol.beats).tolist()}
+
+
+#: the per-video confidence columns (:func:`confidence_columns`)
+CONFIDENCE_COLUMNS = ("hr_confidence", "hr_confident", "hr_abs_error_confident", "win_hr_confidence",
+                      "win_hr_confident_share", "win_hr_mae_confident")
+
+
+def confidence_columns(hr_error: float, hr_conf: float, win_err: np.ndarray, win_conf: np.ndarray,
+                       min_confidence: float) -> dict[str, float]:
+    """The confidence columns of one prediction: ``hr_confidence`` (0-1) of the whole-video estimate,
+    ``hr_confident`` (1.0 when it reaches ``min_confidence``, else 0.0) and its ``hr_abs_error_confident``
+    (bpm; NaN when not kept); ``win_hr_confidence`` (the windows' mean), ``win_hr_confident_share`` (0-1)
+    of the windows reaching ``min_confidence`` and ``win_hr_mae_confident`` (bpm) over those. All NaN
+    for an estimator without a confidence (``hr_error`` in bpm, ``win_err`` and ``win_conf`` (W,))."""
+    if not np.isfinite(hr_conf):
+        return dict.fromkeys(CONFIDENCE_COLUMNS, float("nan"))
+    kept = np.asarray(win_conf) >= min_confidence
+    return {
+        "hr_confidence": float(hr_conf),
+        "hr_confident": float(hr_conf >= min_confidence),
+        "hr_abs_error_confident": abs(float(hr_error)) if hr_conf >= min_confidence else float("nan"),
+        "win_hr_confidence": float(np.mean(win_conf)),
+        "win_hr_confident_share": float(np.mean(kept)),
+        "win_hr_mae_confident": float(np.mean(np.abs(win_err[kept]))) if kept.any() else float("nan"),
+    }
 
 
 @contextmanager
@@ -224,11 +257,11 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         raise ValueError(f"prediction and ground truth overlap for only {t[-1] - t[0]:.3g} s "
                          f"({t[0]:g} to {t[-1]:g} s); a heart rate needs {MIN_DURATION_S:g} s")
     with _blame("prediction"):
-        hr_pred = hr_estimate(pred_u, fs, band=protocol.band, method=protocol.hr_method)
-        _, win_pred = _hr_windowed_memo(pred_u, fs, protocol)
+        hr_pred, hr_conf = hr_estimate_confidence(pred_u, fs, band=protocol.band, method=protocol.hr_method)
+        _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
     with _blame("reference PPG"):
         hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
-        _, win_true = _hr_windowed_memo(ref_u, fs, protocol)
+        _, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
     win_err = win_pred - win_true
     beats: dict[str, Any] = {}
     if protocol.beats is not None:
@@ -243,6 +276,7 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         "hr_abs_error": abs(hr_pred - hr_true),
         "win_hr_mae": float(np.mean(np.abs(win_err))),
         "win_hr_rmse": float(np.sqrt(np.mean(win_err ** 2))),
+        **confidence_columns(hr_pred - hr_true, hr_conf, win_err, win_conf, protocol.hr_min_confidence),
         "wave_rmse": float(wave["rmse"]),
         "wave_mae": float(wave["mae"]),
         "wave_r": float(wave["pearson"]),

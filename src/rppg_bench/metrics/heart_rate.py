@@ -4,7 +4,7 @@
 per sliding window and ``hr_from_times`` handles non-uniform timestamps.
 Methods (``method=``):
 
-- ``"harmonic"`` (default): harmonic-sum spectrum with a sub-harmonic check,
+- ``"harmonic"`` (the default until issue 24): harmonic-sum spectrum with a sub-harmonic check,
   robust to PPG whose 2nd/3rd harmonics are as strong as the fundamental
   (sharp systolic peak, dicrotic notch), the cause of the usual 2-3x errors of
   a plain spectral peak at rest (see DESIGN.md section 5).
@@ -12,7 +12,7 @@ Methods (``method=``):
 - ``"welch"``: argmax of the zero-padded Welch spectrum in ``band``.
 - ``"peaks"``: 60 / median inter-beat interval of ``scipy.signal.find_peaks``.
 - ``"autocorr"``: first strong autocorrelation peak at lags within ``band``.
-- ``"structured"``: spectral candidates judged by their harmonic structure (a sub-harmonic must show
+- ``"structured"`` (default, :data:`DEFAULT_HR_METHOD`): spectral candidates judged by their harmonic structure (a sub-harmonic must show
   its odd harmonics, which a disturbance at half the rate lacks) with a confidence per estimate
   (:mod:`rppg_bench.metrics.hr_structured`; ``hr_estimate_confidence``, ``hr_windowed_confidence``);
   ``hr_windowed(..., track=True)`` follows it across windows with a Viterbi tracker
@@ -50,6 +50,9 @@ from .validate import check_timed_series
 MIN_DURATION_S = 2.0
 """Shortest signal (seconds) a heart rate is estimated from."""
 
+DEFAULT_HR_METHOD = "structured"
+"""The estimator used when none is named (the default protocol's, too)."""
+
 HR_METHODS = ("harmonic", "fft", "welch", "peaks", "autocorr", "structured")
 """The harness's estimators (accurate to about 1 bpm on 10 s of clean signal)."""
 
@@ -63,7 +66,7 @@ WINDOW_BATCH = 64
 
 # --------------------------------------------------------------------- public
 def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
-                method: str = "harmonic") -> float:
+                method: str = DEFAULT_HR_METHOD) -> float:
     """Heart rate (bpm) of a pulse signal.
 
     Parameters
@@ -72,7 +75,7 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
     fs : sampling rate in Hz.
     band : (low, high) range of plausible heart rates in Hz; the estimate lies
         in it (``high`` is clipped to 0.9 x the Nyquist frequency).
-    method : one of ``"harmonic"`` (default), ``"fft"``, ``"welch"``,
+    method : one of ``"structured"`` (default), ``"harmonic"``, ``"fft"``, ``"welch"``,
         ``"peaks"``, ``"autocorr"``, or ``"toolbox_fft"`` (see the module docstring).
 
     Raises
@@ -97,7 +100,7 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
 
 def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
                 band: tuple[float, float] = DEFAULT_BAND_HZ,
-                method: str = "harmonic", track: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                method: str = DEFAULT_HR_METHOD, track: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Heart rate (bpm) in sliding windows.
 
     Windows are ``window`` s long and start every ``step`` s; a signal shorter
@@ -111,9 +114,9 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     times : (W,) window centre times in seconds.
     hr : (W,) heart rate per window in bpm.
     """
-    if track and method not in _CANDIDATE_METHODS:
-        raise ValueError(f"track=True needs a method with candidates: {_CANDIDATE_METHODS}, got {method!r}")
-    if method in _CANDIDATE_METHODS:
+    if track and method not in CONFIDENCE_METHODS:
+        raise ValueError(f"track=True needs a method with candidates: {CONFIDENCE_METHODS}, got {method!r}")
+    if method in CONFIDENCE_METHODS:
         times, hr, _ = hr_windowed_confidence(signal, fs, window, step, band, track)
         return times, hr
     x, starts, n_win = _windows(signal, fs, window, step)
@@ -127,19 +130,22 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     return (starts + (n_win - 1) / 2.0) / fs, hr
 
 
-def hr_estimate_confidence(signal: np.ndarray, fs: float,
-                           band: tuple[float, float] = DEFAULT_BAND_HZ) -> tuple[float, float]:
-    """Heart rate (bpm) of the ``"structured"`` estimator and its confidence in [0, 1] (a calibrated
-    probability that the rate is within 5 bpm; see :mod:`rppg_bench.metrics.hr_structured`).
-    Input and errors as :func:`hr_estimate`."""
+def hr_estimate_confidence(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
+                           method: str = "structured") -> tuple[float, float]:
+    """Heart rate (bpm) of ``method`` and its confidence in [0, 1]: for ``"structured"`` a calibrated
+    probability that the rate is within 5 bpm (see :mod:`rppg_bench.metrics.hr_structured`); NaN
+    for the methods without one (:data:`CONFIDENCE_METHODS`). Input and errors as :func:`hr_estimate`."""
+    if method not in CONFIDENCE_METHODS:
+        return hr_estimate(signal, fs, band=band, method=method), float("nan")
     c = structured_rows(_check_signal(signal, fs)[None], float(fs), _check_band(band, fs))[0]
     return c.bpm, c.confidence
 
 
 def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
-                           band: tuple[float, float] = DEFAULT_BAND_HZ,
-                           track: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``hr_windowed(..., method="structured", track=track)`` with the confidence of each window.
+                           band: tuple[float, float] = DEFAULT_BAND_HZ, track: bool = False,
+                           method: str = "structured") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``hr_windowed(..., method=method, track=track)`` with the confidence of each window (NaN for
+    the methods without one, :data:`CONFIDENCE_METHODS`).
 
     Returns
     -------
@@ -147,6 +153,9 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
     hr : (W,) heart rate per window in bpm.
     confidence : (W,) in [0, 1].
     """
+    if method not in CONFIDENCE_METHODS:
+        times, hr = hr_windowed(signal, fs, window, step, band=band, method=method, track=track)
+        return times, hr, np.full(hr.shape, np.nan)
     x, starts, n_win = _windows(signal, fs, window, step)
     band = _check_band(band, fs)
     windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
@@ -182,7 +191,7 @@ def _windows(signal: np.ndarray, fs: float, window: float, step: float) -> tuple
 
 
 def hr_from_times(times: np.ndarray, signal: np.ndarray, band: tuple[float, float] = DEFAULT_BAND_HZ,
-                  method: str = "harmonic") -> float:
+                  method: str = DEFAULT_HR_METHOD) -> float:
     """Heart rate (bpm) of a signal with non-uniform timestamps ``times`` (N,) in seconds.
 
     The signal is linearly interpolated (``np.interp``) onto a uniform grid at
@@ -258,5 +267,5 @@ _METHODS = {
 #: methods with a batched implementation over windows (W, N) -> (W,) bpm
 _BATCH_METHODS = {"harmonic": est.hr_harmonic_rows}
 
-#: methods giving candidates per window (what ``track=True`` follows, with ``hr_windowed_confidence``)
-_CANDIDATE_METHODS = ("structured",)
+#: methods giving candidates and a confidence per estimate (what ``track=True`` follows)
+CONFIDENCE_METHODS = ("structured",)

@@ -16,9 +16,16 @@ Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidat
    min(1, (t_3 + t_5) / (odd_ratio (t_2 + t_4 + t_6)))``: a disturbance at half the heart rate has
    the pulse's peaks at its even multiples and nothing at 1.5x and 2.5x the pulse rate -- and its
    teeth at multiples of 3 in proportion to ``t_2 + t_4 + t_5`` (``gate_3``, the same way). A
-   harmonic counts only if every lower one holds ``hole_ratio`` x ``t_1`` (no holes in the series).
+   harmonic counts only if every lower one holds ``hole_ratio`` x ``t_1`` (no holes in the series;
+   with ``bridge_second`` a missing 2nd harmonic is bridged by a present 3rd: a disturbance at twice
+   the rate in antiphase can cancel a sharp pulse's 2nd harmonic, which otherwise hands the rate to
+   its 3rd harmonic).
    Score: ``t_1 + harmonic_gain x sum_k gate_k t_k``. The winner's rate is the power-weighted
-   mean frequency of ``pc`` within ``centroid_hz`` of its peak (the mean rate when it stepped).
+   mean frequency of ``pc`` within ``centroid_hz`` of its peak (the mean rate when it stepped),
+   replaced by the rate of its beats (:func:`beat_count_rate`: time-domain evidence) when those
+   are regular and within ``beat_max_shift_hz`` of it. The band is searched ``edge_margin_hz``
+   beyond its edges (a 40 bpm pulse under a 42 bpm edge is found, and reported at the edge,
+   instead of its 2nd harmonic).
 5. Confidence in [0, 1] (:func:`evidence`, :func:`confidence`): a logistic of the winner's share
    of the scores, the runner-up's score ratio, the fraction of the power its harmonics hold, the
    peak's clearance over the floor, and time-domain evidence -- the autocorrelation of the
@@ -39,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from .hr_estimators import _acf, _preprocess
+from .hr_estimators import _acf, _preprocess, parabolic_offset
 from .signal import signal_bandpass
 from .spectra import hann_periodogram, nfft
 
@@ -60,6 +67,11 @@ class StructuredParams:
     centroid_hz: float = 0.25
     hole_ratio: float = 0.05
     fundamental_hz: float = 0.15
+    edge_margin_hz: float = 0.08
+    beat_band: tuple[float, float] = (0.7, 1.4)
+    beat_tolerance: float = 0.25
+    beat_max_shift_hz: float = 0.15
+    bridge_second: bool = True
 
 
 DEFAULT_PARAMS = StructuredParams()
@@ -108,7 +120,7 @@ def spectra_rows(rows: np.ndarray, fs: float, band: tuple[float, float]) -> tupl
 def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tuple[float, float],
           duration: float, params: StructuredParams = DEFAULT_PARAMS) -> Candidates:
     """Steps 1-5 on one spectrum ``p`` (F,) over ``f`` (F,) Hz and the band-passed signal ``narrow`` (N,)."""
-    margin = 0.5 / duration  # Hz: a rate just outside the band still shows its peak inside
+    margin = max(0.5 / duration, params.edge_margin_hz)  # Hz: a rate just outside the band still peaks inside
     in_band = (f >= band[0] - margin) & (f <= band[1] + margin)
     peak = float(p[in_band].max()) if np.any(in_band) else 0.0
     if not peak > 0:
@@ -124,6 +136,9 @@ def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tup
     weight = score / total if total > 0 else np.full(score.size, 1.0 / score.size)
     hz = f[idx].copy()
     hz[best] = centroid(f, pc, int(idx[best]), params.centroid_hz)
+    counted = beat_count_rate(narrow, fs, float(hz[best]), params)
+    if counted is not None and abs(counted - hz[best]) <= params.beat_max_shift_hz:
+        hz[best] = counted
     facts = evidence(f, pc, narrow, fs, band, hz[best], score, teeth[best], float(np.median(p[in_band])))
     return Candidates(hz=np.clip(hz, band[0], band[1]), score=score, weight=weight, best=best,
                       confidence=confidence(facts), evidence=facts)
@@ -170,6 +185,8 @@ def structure_score(teeth: np.ndarray, params: StructuredParams) -> np.ndarray:
         gates[:, mine] = np.minimum(gates[:, mine], gate[:, None])
     # no holes: a harmonic counts only if every lower one is present
     present = capped >= params.hole_ratio * fundamental[:, None]
+    if params.bridge_second:  # a 2nd harmonic cancelled by a 2x disturbance in antiphase leaves no hole
+        present[:, 1] |= present[:, 2]
     unbroken = np.cumprod(present, axis=1).astype(bool)
     weights = np.where(k > 1, params.harmonic_gain, 1.0)
     return (gates * capped * weights * unbroken).sum(axis=1)
@@ -182,6 +199,29 @@ def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
     lo, hi = max(0, i - half), min(f.size, i + half + 1)
     w = pc[lo:hi]
     return float(np.sum(w * f[lo:hi]) / np.sum(w)) if np.sum(w) > 0 else float(f[i])
+
+
+def beat_count_rate(narrow: np.ndarray, fs: float, hz: float, params: StructuredParams = DEFAULT_PARAMS) -> float | None:
+    """Mean rate (Hz) of the beats of ``narrow`` (N,) band-passed around the winner ``hz``
+    (``beat_band`` x ``hz``, zero-phase): 1 / the least-squares slope of the beat times (sub-sample
+    peaks, parabolic; the first and last beat left out) over their index. Where the rate stepped
+    inside the window this is the mean rate, between the two spectral peaks the step leaves, and
+    on a clean pulse it is finer than the spectrum's centroid. None unless there are at least 4
+    beats and every beat interval is within ``beat_tolerance`` (relative) of their median: a
+    disturbance near the rate makes beats go missing or appear and the count is not trusted."""
+    lo, hi = params.beat_band[0] * hz, min(params.beat_band[1] * hz, 0.45 * fs)
+    if not lo < hi:
+        return None
+    y = signal_bandpass(narrow, fs, (lo, hi), order=2)
+    pk, _ = sps.find_peaks(y, distance=max(1, int(0.43 * fs / hz)))
+    pk = pk[1:-1]  # the zero-phase filter's transients distort the beats at the ends
+    if pk.size < 4:
+        return None
+    t = (pk + np.array([parabolic_offset(y, int(i)) for i in pk])) / fs
+    ibi = np.diff(t)
+    if np.any(np.abs(ibi / np.median(ibi) - 1.0) > params.beat_tolerance):
+        return None
+    return float(1.0 / np.polyfit(np.arange(t.size), t, 1)[0])
 
 
 def autocorrelation_at(y: np.ndarray, fs: float, hz: np.ndarray) -> np.ndarray:

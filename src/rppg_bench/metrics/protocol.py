@@ -17,6 +17,7 @@ from .breathing import (
     MIN_BREATHS,
     MIN_TEMPLATE_CORRELATION,
 )
+from .heart_rate import CONFIDENCE_METHODS, DEFAULT_HR_METHOD
 from .hrv import MIN_BEATS, MIN_LF_HF_DURATION_S
 
 #: the pulse band (Hz) beats are found in: 30-210 bpm, so that slow pulses keep their
@@ -65,8 +66,13 @@ class BeatProtocol:
 class Protocol:
     """Evaluation settings.
 
-    band: HR search band (Hz). hr_method: estimator (see ``metrics.heart_rate``).
-    window, step: windowed-HR window and step (s). max_lag: bound (s) of the lag
+    band: HR search band (Hz). hr_method: estimator (see ``metrics.heart_rate``; ``"harmonic"``
+    reproduces runs made before ``"structured"`` became the default). hr_track: follow the windowed
+    HR across windows (``hr_windowed(track=True)``); None: wherever the estimator gives candidates
+    (:data:`~.heart_rate.CONFIDENCE_METHODS`), so ``"harmonic"`` scores windows one by one as before.
+    hr_min_confidence: the confidence (0-1) a whole-video or window estimate needs to count among
+    the report's "kept" results (coverage and MAE above the threshold; estimators without a
+    confidence keep nothing). window, step: windowed-HR window and step (s). max_lag: bound (s) of the lag
     search for waveform metrics, 0 disables it. hr_source: ``"ppg"`` derives the
     true HR from the ground-truth PPG with the same estimator, ``"dataset"`` uses
     the dataset's own HR where it has one. detrend_lambda: smoothness-priors
@@ -89,7 +95,9 @@ class Protocol:
 
     name: str = "default"
     band: tuple[float, float] = DEFAULT_BAND_HZ
-    hr_method: str = "harmonic"
+    hr_method: str = DEFAULT_HR_METHOD
+    hr_track: bool | None = None
+    hr_min_confidence: float = 0.5
     window: float = 10.0
     step: float = 1.0
     max_lag: float = 0.0
@@ -102,8 +110,21 @@ class Protocol:
     standard_errors: bool = False
     beats: BeatProtocol | None = field(default_factory=BeatProtocol)
 
+    def __post_init__(self) -> None:
+        if self.hr_track and self.hr_method not in CONFIDENCE_METHODS:
+            raise ValueError(f"hr_track needs an HR estimator with candidates ({', '.join(CONFIDENCE_METHODS)}), "
+                             f"got {self.hr_method!r}")
+        if not 0.0 <= float(self.hr_min_confidence) <= 1.0:
+            raise ValueError(f"hr_min_confidence must be between 0 and 1, got {self.hr_min_confidence!r}")
+
+    @property
+    def tracks_windows(self) -> bool:
+        """Whether the windowed HR is tracked across windows (``hr_track``, resolved)."""
+        return self.hr_method in CONFIDENCE_METHODS if self.hr_track is None else bool(self.hr_track)
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "beats": None if self.beats is None else self.beats.as_dict()}
+        return {**asdict(self), "hr_track": self.tracks_windows,
+                "beats": None if self.beats is None else self.beats.as_dict()}
 
     def with_overrides(self, **changes: Any) -> "Protocol":
         """A copy with the non-None ``changes`` applied."""

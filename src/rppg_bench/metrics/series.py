@@ -54,7 +54,7 @@ def video_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, r
                  protocol: Protocol) -> dict[str, Any]:
     """The panel series of one prediction ``(times, signal)`` (N,) s against ``(ref_times, ref_ppg)`` (M,):
 
-    ``{"win_hr": {"t", "true", "pred"} (s, bpm), "wave": waveform_excerpt,
+    ``{"win_hr": {"t", "true", "pred", "conf"} (s, bpm, 0-1 or None), "wave": waveform_excerpt,
     "spectrum": {"bpm": [lo, hi], "pred": [...], "ref": [...]}}`` (spectrum points
     evenly spaced from ``lo`` to ``hi`` bpm, each side scaled to a maximum of 1).
     """
@@ -62,7 +62,8 @@ def video_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, r
     t, pred01, ref01, _ = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
     _, fs, pred_u, ref_u = _uniform_pair(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float), t)
     return {
-        "win_hr": {"t": _rounded(win["t"], 2), "true": _rounded(win["true"], 1), "pred": _rounded(win["pred"], 1)},
+        "win_hr": {"t": _rounded(win["t"], 2), "true": _rounded(win["true"], 1), "pred": _rounded(win["pred"], 1),
+                   "conf": _rounded(win["conf"], 2)},
         "wave": waveform_excerpt(t, pred01, ref01),
         "spectrum": {"bpm": [60.0 * protocol.band[0], 60.0 * protocol.band[1]],
                      "pred": _rounded(band_spectrum(pred_u, fs, protocol), 2),

@@ -16,7 +16,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .hr_stats import HR_STATISTICS, MIN_BOOTSTRAP_VIDEOS, N_BOOT, hr_interval, hr_statistic
+from .hr_stats import (
+    HR_STATISTICS,
+    MIN_BOOTSTRAP_VIDEOS,
+    N_BOOT,
+    hr_interval,
+    hr_statistic,
+)
 from .stats import bootstrap_ci
 
 
@@ -96,6 +102,19 @@ BEAT_METRICS: tuple[Metric, ...] = (
     Metric("breathing_mae", "breathing MAE (breaths/min)", interval=True, aggregate="abs_mean",
            column="breathing_error", reason="breathing_reason"),
     Metric("breathing_win_mae", "win breathing MAE (breaths/min)", interval=True, reason="breathing_win_reason"),
+)
+
+
+#: the report's "HR at a confidence threshold" table (columns of ``metrics.evaluate.confidence_columns``):
+#: coverage and MAE of the estimates kept beside those of all estimates, as clinical studies report them
+CONFIDENCE_METRICS: tuple[Metric, ...] = (
+    Metric("hr_kept_share", "videos kept (%)", digits=0, better=None, scale=100.0, column="hr_confident"),
+    Metric("hr_mae_kept", "HR MAE kept (bpm)", interval=True, column="hr_abs_error_confident"),
+    Metric("hr_mae_all", "HR MAE all (bpm)", interval=True, column="hr_abs_error"),
+    Metric("win_kept_share", "windows kept (%)", digits=0, better=None, scale=100.0, column="win_hr_confident_share"),
+    Metric("win_mae_kept", "win HR MAE kept (bpm)", column="win_hr_mae_confident"),
+    Metric("win_mae_all", "win HR MAE all (bpm)", column="win_hr_mae"),
+    Metric("hr_confidence_mean", "mean confidence", better=None, column="hr_confidence"),
 )
 
 

@@ -8,15 +8,17 @@ from typing import Any
 import pandas as pd
 
 from ..metrics.compare import compare_datasets
-from ..metrics.table import BEAT_METRICS, summary_table
+from ..metrics.table import BEAT_METRICS, CONFIDENCE_METRICS, summary_table
 from .plot_names import cd_plot_name, is_cd_plot
 from .tables import (
     beats_section,
     comparison_section,
     condition_table,
+    confidence_section,
     dataset_table,
     failures_table,
     has_beat_metrics,
+    has_confidence,
     ok_frame,
     toolbox_table,
     video_table,
@@ -51,11 +53,15 @@ def header_lines(record: dict[str, Any]) -> list[str]:
 
 def dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, record: dict[str, Any],
                     plots: list[str], compared: dict[str, Any] | None,
-                    beats_summary: pd.DataFrame | None = None) -> list[str]:
-    """Markdown lines of one dataset: metric table, optional standard errors, paired comparison,
-    CD diagram, HR MAE by condition, beats, HRV and breathing (``beats_summary``: the
-    ``summary_table`` of ``BEAT_METRICS``, when the rows have them) and per-video HR."""
+                    beats_summary: pd.DataFrame | None = None,
+                    conf_summary: pd.DataFrame | None = None) -> list[str]:
+    """Markdown lines of one dataset: metric table, HR at the confidence threshold (``conf_summary``: the
+    ``summary_table`` of ``CONFIDENCE_METRICS``, when the estimator gives a confidence), optional
+    standard errors, paired comparison, CD diagram, HR MAE by condition, beats, HRV and breathing
+    (``beats_summary``: the ``summary_table`` of ``BEAT_METRICS``, when the rows have them) and per-video HR."""
     lines = [f"## {dataset}", "", dataset_table(summary, dataset), ""]
+    if conf_summary is not None and has_confidence(df, dataset):
+        lines += confidence_section(conf_summary, dataset, record.get("protocol", {}))
     if record.get("protocol", {}).get("standard_errors"):
         lines += ["### HR metrics ± standard error (rPPG-Toolbox formulas)", "", toolbox_table(df, dataset), ""]
     lines += comparison_section(df, dataset, result=compared)
@@ -78,9 +84,10 @@ def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: 
     compared = compare_datasets(df) if compared is None and not df.empty else (compared or {})
     summary = summary_table(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
     beats = summary_table(df, BEAT_METRICS, seed=record.get("seed", 0)) if "ibi_mae_ms" in df else None
+    conf = summary_table(df, CONFIDENCE_METRICS, seed=record.get("seed", 0)) if "hr_confidence" in df else None
     lines = [*header_lines(record), READING_NOTE, ""]
     for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
-        lines += dataset_section(df, summary, dataset, record, plots, compared.get(dataset), beats)
+        lines += dataset_section(df, summary, dataset, record, plots, compared.get(dataset), beats, conf)
     other = [p for p in plots if not is_cd_plot(p)]
     if other:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in other] + [""]

@@ -15,7 +15,14 @@ from tabulate import tabulate
 
 from ..metrics.compare import compare_methods
 from ..metrics.hr_stats import toolbox_errors
-from ..metrics.table import BEAT_METRICS, REPORT_METRICS, Metric, best_index, hr_statistic_by
+from ..metrics.table import (
+    BEAT_METRICS,
+    CONFIDENCE_METRICS,
+    REPORT_METRICS,
+    Metric,
+    best_index,
+    hr_statistic_by,
+)
 
 
 def ok_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -188,3 +195,25 @@ def beats_section(df: pd.DataFrame, beats_summary: pd.DataFrame, dataset: str,
     if unscored:
         lines += ["Rows without a value (each row says why in its `*_reason` column):", "", unscored, ""]
     return lines
+
+
+def has_confidence(df: pd.DataFrame, dataset: str) -> bool:
+    """Whether ``dataset``'s rows carry an HR confidence (an estimator with one, e.g. ``structured``)."""
+    return "hr_confidence" in df and bool(
+        pd.to_numeric(df.loc[df["dataset"] == dataset, "hr_confidence"], errors="coerce").notna().any())
+
+
+def confidence_note(protocol: dict[str, Any]) -> str:
+    """What the confidence table shows, with the protocol's threshold and estimator."""
+    return (f"Estimates whose confidence reaches {protocol.get('hr_min_confidence', '?')} are kept (the "
+            f"`{protocol.get('hr_method', '?')}` estimator's confidence: the probability, calibrated on a "
+            "signal-level corpus, that the estimate is within 5 bpm; docs/hr-estimators.md). Videos kept: "
+            "share of whole-video estimates kept; windows kept: mean share of each video's windows kept; "
+            "the MAEs kept are over the kept estimates only, beside those over all.")
+
+
+def confidence_section(conf_summary: pd.DataFrame, dataset: str, protocol: dict[str, Any]) -> list[str]:
+    """Markdown lines of ``dataset``'s "HR at a confidence threshold" section: the table of
+    :data:`CONFIDENCE_METRICS` (``conf_summary``: their ``summary_table``) and its reading note."""
+    return [f"### HR at confidence >= {protocol.get('hr_min_confidence', '?')}", "",
+            dataset_table(conf_summary, dataset, CONFIDENCE_METRICS), "", confidence_note(protocol), ""]

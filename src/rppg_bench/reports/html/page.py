@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from ...metrics.table import summary_table
+from ...metrics.table import CONFIDENCE_METRICS, summary_table
 from ..plot_names import cd_plot_name
 from ..summary import READING_NOTE, header_lines
-from ..tables import comparison_section, ok_frame
+from ..tables import comparison_section, confidence_note, has_confidence, ok_frame
 from .assets import SCRIPT, STYLE
 from .panel import MAX_PLOTTED_VIDEOS, MAX_WAVEFORM_VIDEOS, method_colours, video_panel
 from .tables import filter_controls, pairs_html, results_html, summary_html
@@ -51,11 +51,18 @@ def video_index(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
 
 
 def dataset_html(dataset: str, rows: list[dict[str, Any]], df: pd.DataFrame, summary: pd.DataFrame,
-                 compared: dict[str, Any] | None, panels: dict[tuple[str, str], str], plots: Path) -> str:
-    """One dataset's ``<div class="dataset">``: metric table, paired tests, CD diagram and results."""
+                 compared: dict[str, Any] | None, panels: dict[tuple[str, str], str], plots: Path,
+                 record: dict[str, Any] | None = None) -> str:
+    """One dataset's ``<div class="dataset">``: metric table, HR at the confidence threshold (when the
+    estimator gives one), paired tests, CD diagram and results."""
     parts = [f'<div class="dataset" id="ds-{escape(dataset)}"><h2>{escape(dataset)}</h2>']
     if not summary.empty and (summary["dataset"] == dataset).any():
         parts.append(summary_html(summary, dataset))
+    if has_confidence(df, dataset):
+        protocol = (record or {}).get("protocol", {})
+        kept = summary_table(df[df["dataset"] == dataset], CONFIDENCE_METRICS, seed=(record or {}).get("seed", 0))
+        parts += [f"<h3>HR at confidence &ge; {escape(str(protocol.get('hr_min_confidence', '?')))}</h3>",
+                  summary_html(kept, dataset, CONFIDENCE_METRICS), f"<p>{escape(confidence_note(protocol))}</p>"]
     if compared:
         text = [ln for ln in comparison_section(df, dataset, result=compared) if ln and not ln.startswith(("#", "|"))]
         parts += ["<h3>Paired comparison of |HR error|</h3>", *[f"<p>{escape(t)}</p>" for t in text[:1]],
@@ -94,7 +101,7 @@ def index_html(rows: list[dict[str, Any]], record: dict[str, Any], compared: dic
     datasets = sorted({str(r.get("dataset", "")) for r in rows})
     body = [f"<h1>rppg-bench report</h1>{header_html(record)}<p>{escape(READING_NOTE)}</p>"]
     body += [dataset_html(d, [r for r in rows if str(r.get("dataset", "")) == d], df, summary,
-                          compared.get(d), panels, plots) for d in datasets]
+                          compared.get(d), panels, plots, record) for d in datasets]
     body.append(panels_html(rows, panels))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rppg-bench report</title>"
             f"<style>{STYLE}</style></head><body>{''.join(body)}<script>{SCRIPT}</script></body></html>\n")

@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...metrics.table import REPORT_METRICS, best_index
+from ...metrics.table import REPORT_METRICS, Metric, best_index
 from ..tables import _p, fmt, metric_cell
 
 #: result-row columns of the per-dataset results table: (row key, header, decimals)
 ROW_COLUMNS = (("hr_true", "true HR (bpm)", 1), ("hr_pred", "HR (bpm)", 1), ("hr_abs_error", "|HR error| (bpm)", 2),
-               ("win_hr_mae", "win HR MAE (bpm)", 2), ("wave_r", "wave r", 3), ("snr_db", "SNR (dB)", 2),
+               ("hr_confidence", "HR confidence", 2), ("win_hr_mae", "win HR MAE (bpm)", 2), ("wave_r", "wave r", 3), ("snr_db", "SNR (dB)", 2),
                ("runtime_s", "runtime (s)", 2))
 
 Cell = tuple[str, Any]  # (shown text, sort value)
@@ -46,18 +46,18 @@ def html_table(columns: Sequence[tuple[str, str]], rows: Sequence[tuple[Sequence
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def summary_html(summary: pd.DataFrame, dataset: str) -> str:
-    """Methods x report metrics of ``dataset`` (``metrics.table.summary_table``), best values in bold."""
+def summary_html(summary: pd.DataFrame, dataset: str, metrics: tuple[Metric, ...] = REPORT_METRICS) -> str:
+    """Methods x ``metrics`` of ``dataset`` (``metrics.table.summary_table``), best values in bold."""
     s = summary[summary["dataset"] == dataset].reset_index(drop=True)
-    best = {m.key: best_index(s[m.key].to_numpy(float), m.better) for m in REPORT_METRICS}
+    best = {m.key: best_index(s[m.key].to_numpy(float), m.better) for m in metrics}
     rows = []
     for i, r in s.iterrows():
         cells = [(escape(str(r["method"])), r["method"]), (str(int(r["n"])), int(r["n"]))]
-        for m in REPORT_METRICS:
+        for m in metrics:
             text = escape(metric_cell(r, m))
             cells.append((f"<b>{text}</b>" if best[m.key] == i else text, _number(r[m.key])))
         rows.append((cells, {}))
-    columns = [("method", "method"), ("n", "videos"), *[(m.key, m.header) for m in REPORT_METRICS]]
+    columns = [("method", "method"), ("n", "videos"), *[(m.key, m.header) for m in metrics]]
     return html_table(columns, rows)
 
 
