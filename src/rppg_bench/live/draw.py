@@ -7,22 +7,12 @@ import cv2
 import numpy as np
 
 from ..preprocessing.roi import Region
+from ..preprocessing.roi_frames import draw_region
 from .tracks import TrackState
 
 #: BGR colours of the methods' traces, in the order the methods were named
 TRACE_COLOURS = ((0, 140, 255), (255, 160, 0), (80, 200, 80), (200, 80, 200), (0, 220, 220), (255, 255, 255))
-#: ROI outline colours (BGR): the skin polygons, and the parts left out of them
-KEEP_COLOUR, DROP_COLOUR = (0, 255, 0), (0, 0, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
-
-
-def draw_region(image: np.ndarray, region: Region | None, thickness: int = 1) -> np.ndarray:
-    """``image`` (H, W, 3) BGR with the ROI polygons outlined (in place; returned)."""
-    if region is not None:
-        keep, drop = region
-        cv2.polylines(image, [np.asarray(p, np.int32) for p in keep], True, KEEP_COLOUR, thickness, cv2.LINE_AA)
-        cv2.polylines(image, [np.asarray(p, np.int32) for p in drop], True, DROP_COLOUR, thickness, cv2.LINE_AA)
-    return image
 
 
 def hr_label(state: TrackState) -> str:
