@@ -6,7 +6,7 @@ a video file; decoding up to them for other sources), draws on each the face
 square the preprocessing pass tracked there (``VideoProducts.boxes``, white)
 and, for an ROI kind drawn on landmarks, its polygons on FaceMesh's landmarks
 of that frame (skin kept green, parts left out red), and returns them as small
-base64 JPEGs (``width`` px wide, about 4-6 kB each).
+base64 JPEGs (``width`` px wide, about 4.5 kB each).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .roi import Region
 
 #: ROI outline colours (BGR): the skin polygons, the parts left out of them, the tracked face square
 KEEP_COLOUR, DROP_COLOUR, BOX_COLOUR = (0, 255, 0), (0, 0, 255), (255, 255, 255)
-THUMB_COUNT, THUMB_WIDTH, JPEG_QUALITY = 3, 160, 70
+THUMB_COUNT, THUMB_WIDTH, JPEG_QUALITY = 3, 160, 60
 
 
 def draw_region(image: np.ndarray, region: Region | None, scale: float = 1.0, thickness: int = 1) -> np.ndarray:
