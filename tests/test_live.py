@@ -54,6 +54,8 @@ def test_ring_keeps_the_newest_samples_and_the_window_its_last_seconds():
     assert times.tolist() == [1.5, 2.0, 2.5, 3.0, 3.5] and values[:, 0].tolist() == [3, 4, 5, 6, 7]
     t, v = last_seconds(times, values, 1.0)
     assert t.tolist() == [2.5, 3.0, 3.5] and v.shape == (3, 2)
+    stalled = np.array([0.0, 0.1, 0.2, 1.5, 1.6])  # nothing is bridged over a pause
+    assert last_seconds(stalled, stalled, 10.0)[0].tolist() == [1.5, 1.6]
     with pytest.raises(ValueError, match="at least 2"):
         TimedRing(1)
 

@@ -82,7 +82,7 @@ def build_tracks(args: argparse.Namespace, fps: float | None) -> list:
 def live(args: argparse.Namespace) -> int:
     """Run the session ``args`` describe; print its summary."""
     from ..preprocessing.params import FaceParams
-    from ..preprocessing.streaming import FaceTracker
+    from ..preprocessing.streaming import FaceTracker, LatencyStats
     from .draw import compose
     from .recorder import SessionRecorder
     from .session import LiveSummary, hr_line, run_live
@@ -132,6 +132,13 @@ def live(args: argparse.Namespace) -> int:
     if saved is not None:
         print(f"recorded: {args.record} and {saved.name} (frame times; line 1 awaits a reference, docs/live.md)")
     print(summary.text(), flush=True)
+    for track in tracks:  # learned methods: their streaming scorer's own figures
+        scorer = getattr(track, "scorer", None)
+        if scorer is not None and scorer.model_ms:
+            lat = LatencyStats.of(scorer.latency_ms)
+            print(f"{track.name}: {len(scorer.model_ms)} model runs of {sum(scorer.model_ms) / len(scorer.model_ms):.0f} "
+                  f"ms (window {scorer.window}, hop {scorer.hop} frames); frame -> value latency median "
+                  f"{lat.median_ms:.0f} / p95 {lat.p95_ms:.0f} ms")
     return EXIT_OK
 
 

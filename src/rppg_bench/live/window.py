@@ -17,6 +17,8 @@ from ..metrics.heart_rate import MIN_DURATION_S, hr_estimate
 
 #: shortest window (s) a live heart rate is shown for (the estimator's minimum is MIN_DURATION_S)
 MIN_WINDOW_S = max(4.0, MIN_DURATION_S)
+#: a pause between samples longer than this (s) starts the window afresh (nothing is bridged over it)
+MAX_GAP_S = 0.5
 
 
 class TimedRing:
@@ -48,11 +50,15 @@ def ring_capacity(seconds: float, fps: float | None) -> int:
     return int(np.ceil(seconds * (fps or 60.0) * 1.2)) + 2
 
 
-def last_seconds(times: np.ndarray, values: np.ndarray, seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    """The samples of ``times`` (N,) s / ``values`` (N, ...) within ``seconds`` s of the newest one."""
+def last_seconds(times: np.ndarray, values: np.ndarray, seconds: float,
+                 max_gap: float = MAX_GAP_S) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of ``times`` (N,) s / ``values`` (N, ...) within ``seconds`` s of the newest one and
+    after the last pause longer than ``max_gap`` s (a stall of the stream, a face lost)."""
     if times.size == 0:
         return times, values
-    keep = times >= times[-1] - seconds
+    gaps = np.flatnonzero(np.diff(times) > max_gap)
+    start = times[gaps[-1] + 1] if gaps.size else times[0]
+    keep = times >= max(times[-1] - seconds, start)
     return times[keep], values[keep]
 
 
