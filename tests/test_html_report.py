@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,6 +31,7 @@ class PageParser(HTMLParser):
         self.result_rows: list[dict[str, str]] = []
         self.panels: dict[str, dict[str, str | None]] = {}
         self.svg_per_panel: dict[str, int] = {}
+        self.roi_images: dict[str, list[str]] = {}
         self.urls: list[str] = []
         self.body: dict[str, str | None] = {}
         self._table: list[str] = []
@@ -51,8 +54,11 @@ class PageParser(HTMLParser):
             self._panel = a["id"]
             self.panels[a["id"]] = a
             self.svg_per_panel[a["id"]] = 0
+            self.roi_images[a["id"]] = []
         elif tag == "svg" and self._panel:
             self.svg_per_panel[self._panel] += 1
+        elif tag == "img" and self._panel and a.get("class") == "roi":
+            self.roi_images[self._panel].append(a.get("src") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "table":
@@ -112,10 +118,24 @@ def test_index_html_is_self_contained_with_a_row_per_result_and_a_panel_per_vide
             assert page.svg_per_panel[pid] == 0
         else:  # HR over time, spectrum, one waveform per method
             assert page.svg_per_panel[pid] == 2 + len(METHODS), video
+    # the ROI on three frames of each good video: small inline JPEGs, none for the broken one
+    for pid, video in videos.items():
+        images = page.roi_images[pid]
+        assert len(images) == (0 if video == "subject9" else 3), video
+        for src in images:
+            assert src.startswith("data:image/jpeg;base64,") and len(src) < 10_000
+    thumb = cv2.imdecode(np.frombuffer(base64.b64decode(page.roi_images[pid_of(videos, "subject1")][0]
+                                                        .split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+    assert thumb.shape[1] == 160 and (thumb[..., 1] > 200).any()  # drawn: the green ROI outline
     pid = next(p for p, v in videos.items() if v == "subject9")
     broken = re.search(rf'<section class="panel" id="{pid}".*?</section>', text, re.DOTALL)
     assert broken and "vid.avi" in broken.group(0) and "Failures" in broken.group(0)
-    assert len(text.encode()) < 8_000 * len(results)  # compact: a few kB per (video, method)
+    # compact: a few kB per (video, method), and about 15 kB per video for its ROI frames
+    assert len(text.encode()) < 8_000 * len(results) + 16_000 * 3
+
+
+def pid_of(videos: dict[str, str], video: str) -> str:
+    return next(p for p, v in videos.items() if v == video)
 
 
 def test_per_video_series_hold_the_recovered_heart_rate(run):
@@ -165,6 +185,7 @@ def test_rows_of_older_runs_show_the_example_series_or_say_none_was_kept():
     assert video_panel("v0", "d", "v", [legacy], colours).count("<svg") == 2  # HR over time, waveform
     bare = {k: v for k, v in legacy.items() if not k.startswith("_")}
     assert "No series stored" in video_panel("v0", "d", "v", [bare], colours)
+    assert "<img" not in video_panel("v0", "d", "v", [legacy], colours)  # no ROI frames kept: none shown
 
 
 def chromium() -> str | None:
@@ -192,7 +213,7 @@ def test_page_script_sorts_filters_and_shows_panels_in_chromium(run, tmp_path):
     assert errors[len(values):] == [""] * (len(errors) - len(values))
     assert all(("hidden" in r) == (r["data-status"] != "ok") for r in page.result_rows)
     shown = [pid for pid, a in page.panels.items() if "hidden" not in a]
-    assert shown == ["v1"] and page.svg_per_panel["v1"] > 0
+    assert shown == ["v1"] and page.svg_per_panel["v1"] > 0 and len(page.roi_images["v1"]) == 3
     # the same page sorted by video name, ascending
     page = parse_page(open_in_chromium(f"{url}#sort=video", "--dump-dom").stdout)
     names = [column(r, 0) for r in page.result_rows]

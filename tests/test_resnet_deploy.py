@@ -266,7 +266,7 @@ class FakeCamera:
 def test_camera_stream_times_frames_by_arrival_and_releases_the_camera(sessions, video, monkeypatch):
     """A camera index (int or digits) reads the camera until it stops: times are seconds since the
     first frame, the rate is the measured one, every frame gets a value, and the camera is released."""
-    from rppg_bench.methods.resnet import stream as stream_module
+    from rppg_bench.preprocessing import streaming as stream_module  # the camera source stream() reads
 
     frames = list(as_recording(video).frames())  # decoded before cv2.VideoCapture is replaced
     opened: list[FakeCamera] = []

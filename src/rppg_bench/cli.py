@@ -9,6 +9,7 @@ Examples::
     python benchmark.py --report-from reports/run1        # re-render a report without rerunning methods
     python benchmark.py --methods resnet pos              # resnet trained inside the run: 3-fold by subject
     python benchmark.py --datasets ubfc --train-on pure --methods resnet pos   # cross-dataset
+    rppg-bench live --camera 0 --methods pos chrom        # the live view (rppg-bench live --help)
 
 Each (dataset, video, method) result is appended to ``<out>/rows.jsonl`` as
 soon as it exists; rerunning into the same ``--out`` skips what is done.
@@ -21,7 +22,6 @@ Exit code: 0 when every video finished, 1 when some failed, 2 when nothing ran.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import sys
 import time
@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .cli_params import parse_params
 from .datasets.errors import DatasetError
 from .datasets.registry import DATASETS, ROOTLESS, dataset_info
 from .datasets.selection import parse_where
@@ -97,32 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true",
                    help="let MediaPipe's native log lines through (sets $RPPG_VERBOSE=1 for this run and its workers)")
     return p
-
-
-def parse_value(text: str) -> Any:
-    """A Python literal when ``text`` is one (1.6, (0.7, 3.0), True), else the string."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def parse_params(items: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``["pos.window=1.6"]`` -> ``{"pos": {"window": 1.6}}`` (owner names canonicalised)."""
-    out: dict[str, dict[str, Any]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        owner, dot, name = key.partition(".")
-        if not sep or not dot or not owner or not name:
-            raise ValueError(f"--param {item!r}: expected NAME.KEY=VALUE, e.g. pos.window=1.6")
-        if owner in METHODS:
-            owner = METHODS.canonical(owner)
-        elif owner in DATASETS:
-            owner = DATASETS.canonical(owner)
-        else:
-            raise ValueError(f"--param {item!r}: {owner!r} is neither a method nor a dataset")
-        out.setdefault(owner, {})[name] = parse_value(value)
-    return out
 
 
 def resolve_cache_dir(path: str | None) -> Path:
@@ -297,6 +272,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["live"]:  # the live view, a command of its own (rppg-bench live --help)
+        from .live.cli import main as live_main
+
+        return live_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.verbose:
         from .native_logs import VERBOSE_ENV

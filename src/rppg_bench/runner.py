@@ -91,6 +91,17 @@ def face_params(instances: Iterable[Any], face_confidence: float, protocol: Prot
                       landmark_every=protocol.landmark_every)
 
 
+def video_roi_frames(rec: Recording, face: Any, products: Any) -> list[dict[str, Any]] | None:
+    """The report's ROI thumbnails of ``rec`` (:func:`rppg_bench.preprocessing.roi_frames.roi_thumbnails`);
+    None when they cannot be made (a picture never fails a video)."""
+    from .preprocessing.roi_frames import roi_thumbnails
+
+    try:
+        return roi_thumbnails(rec, face, products) or None
+    except Exception:  # noqa: BLE001 - the scores do not depend on it
+        return None
+
+
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
     from .datasets.recording import recording_fingerprint
@@ -127,9 +138,12 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
         return rows + [failed_row(base, m, exc) for m in todo]
     n_frames = len(products.times)
+    roi_frames = video_roi_frames(rec, face, products)
     for name, method in instances.items():
         row = {**base, "method": name, **task.extras.get(name, {}), "input_sha256": fingerprint, "n_frames": n_frames,
                "duration_s": float(products.times[-1] - products.times[0]), "preprocess_s": preprocess_s}
+        if roi_frames:  # once per video: the first method's row carries them
+            row["_roi_frames"], roi_frames = roi_frames, None
         try:
             t0 = time.perf_counter()
             times, signal = method.extract(rec)

@@ -80,6 +80,11 @@ class ClassicalMethod(Method):
         )
 
         trace = rgb_trace(video)
+        return trace.times, self.signal_from_rgb(trace.rgb, trace.fps)
+
+    def signal_from_rgb(self, rgb: np.ndarray, fps: float) -> np.ndarray:
+        """The method's output (N,) in [0, 1] for a mean skin colour trace ``rgb`` (N, 3) at ``fps`` Hz:
+        :meth:`pulse`, sign-flipped and post-processed (what ``extract`` returns; the live view's windows)."""
         # More blood absorbs more light: a contact PPG rises when reflectance falls.
-        raw = -np.asarray(self.pulse(trace.rgb, trace.fps), dtype=float)
-        return trace.times, signal_postprocess(raw, trace.fps, self.band, self.detrend_lambda)
+        raw = -np.asarray(self.pulse(rgb, fps), dtype=float)
+        return signal_postprocess(raw, fps, self.band, self.detrend_lambda)

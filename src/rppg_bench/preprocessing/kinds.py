@@ -18,7 +18,15 @@ from .haar import HAAR_CODE_VERSION, compute_haar_products
 from .landmark_roi import FACE_CODE_VERSION, landmark_face_crops, landmark_products
 from .params import FaceParams
 from .products import VideoProducts
-from .roi import HULL_EXCLUDED, ROI_POLYGONS, hull_mean_rgb, roi_mean_rgb
+from .roi import (
+    HULL_EXCLUDED,
+    ROI_POLYGONS,
+    Region,
+    hull_mean_rgb,
+    hull_polygons,
+    roi_mean_rgb,
+    roi_polygons,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,10 @@ class RoiKind:
     cache key). ``key_parts``: more cache-key arguments, the region's
     definition. ``roi_in_key``: whether the cache key holds ``FaceParams.roi``
     (False for the first kind, whose keys predate the choice of region).
+    ``polygons``: landmarks (468, 2) px -> the region's ``(keep, drop)``
+    polygons (``roi.Region``; the mean colour is ``roi.masked_mean_rgb`` over
+    them), or None for a kind not drawn on landmarks; the live view and the
+    report's ROI frames draw them.
     """
 
     name: str
@@ -40,13 +52,14 @@ class RoiKind:
     code_version: str
     key_parts: tuple[tuple[str, Any], ...] = ()
     roi_in_key: bool = True
+    polygons: Callable[[np.ndarray], Region] | None = None
 
 
 ROI_TABLE: dict[str, RoiKind] = {kind.name: kind for kind in (
     RoiKind("mediapipe", partial(landmark_products, mean_rgb=roi_mean_rgb), landmark_face_crops,
-            FACE_CODE_VERSION, key_parts=(("roi", ROI_POLYGONS),), roi_in_key=False),
+            FACE_CODE_VERSION, key_parts=(("roi", ROI_POLYGONS),), roi_in_key=False, polygons=roi_polygons),
     RoiKind("mediapipe_hull", partial(landmark_products, mean_rgb=hull_mean_rgb), landmark_face_crops,
-            FACE_CODE_VERSION, key_parts=(("excluded", HULL_EXCLUDED),)),
+            FACE_CODE_VERSION, key_parts=(("excluded", HULL_EXCLUDED),), polygons=hull_polygons),
     RoiKind("haar_box", compute_haar_products, None, HAAR_CODE_VERSION),
 )}
 

@@ -51,19 +51,32 @@ def masked_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.nd
     return np.array(cv2.mean(frame[y0:y1, x0:x1], mask=sub)[:3])
 
 
-def roi_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the forehead and cheek polygons of ``points`` (468, 2)
-    (vertices rounded to whole pixels)."""
+#: a skin region as ``(keep, drop)``: polygons (K, 2) int32 px it is inside of, and those it is outside of
+Region = tuple[list[np.ndarray], tuple[np.ndarray, ...]]
+
+
+def roi_polygons(points: np.ndarray) -> Region:
+    """The forehead and cheek polygons of landmarks ``points`` (468, 2) px (vertices rounded to whole pixels)."""
     verts = np.round(points[_POLY_INDEX]).astype(np.int32)
-    return masked_mean_rgb(frame, np.split(verts, _POLY_SPLITS))
+    return np.split(verts, _POLY_SPLITS), ()
+
+
+def hull_polygons(points: np.ndarray) -> Region:
+    """The convex hull of all landmarks ``points`` (468, 2) px, less the convex hulls of each eye with
+    its eyebrow and of the lips."""
+    pix = np.round(points).astype(np.int32)
+    return [cv2.convexHull(pix)[:, 0]], tuple(cv2.convexHull(pix[list(part)])[:, 0] for part in HULL_EXCLUDED)
+
+
+def roi_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Mean RGB (3,) of ``frame`` (H, W, 3) inside the forehead and cheek polygons of ``points`` (468, 2)."""
+    return masked_mean_rgb(frame, *roi_polygons(points))
 
 
 def hull_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Mean RGB (3,) of ``frame`` (H, W, 3) inside the convex hull of all landmarks ``points`` (468, 2),
     leaving out the convex hulls of each eye with its eyebrow and of the lips."""
-    pix = np.round(points).astype(np.int32)
-    drop = tuple(cv2.convexHull(pix[list(part)])[:, 0] for part in HULL_EXCLUDED)
-    return masked_mean_rgb(frame, [cv2.convexHull(pix)[:, 0]], drop)
+    return masked_mean_rgb(frame, *hull_polygons(points))
 
 
 def face_square(points: np.ndarray, scale: float = 1.3) -> np.ndarray:

@@ -128,6 +128,18 @@ class ResNetMethod(Method):
 
         return extract_with_model(video, self._loaded(), frames=self.frames)
 
+    def stream_scorer(self, hop: int | None = None):
+        """A :class:`~.stream.StreamScorer` on this method's checkpoint (the shipped weights when none is
+        given): the live view's streaming path. ``hop``: frames between model runs (default a quarter of
+        the model's clip)."""
+        from dataclasses import replace
+
+        from .stream import StreamScorer
+
+        loaded = replace(self, model=self.model or "pretrained")._loaded()
+        window = int(self.frames or loaded.frames)
+        return StreamScorer(loaded, window, int(hop or max(1, window // 4)))
+
     def __getstate__(self) -> dict[str, Any]:  # the loaded model stays in this process
         state = dict(self.__dict__)
         state.pop("_cache", None)

@@ -37,40 +37,26 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 from ...datasets.recording import Recording
 from ...metrics.signal import signal_postprocess
 from ...preprocessing.decode import as_recording
-from ...preprocessing.landmarks import face_mesh, frame_landmarks
 from ...preprocessing.params import FaceParams
-from ...preprocessing.roi import crop_square, face_square
+from ...preprocessing.streaming import (
+    FaceTracker,
+    LatencyStats,
+    camera_frames,
+    file_frames,
+    is_camera,
+)
 from .export import is_onnx, load_model
 from .infer import LoadedModel, predict_crops
-
-
-@dataclass
-class LatencyStats:
-    """Frame-to-value latency (ms) over ``n`` frames: mean, median, 95th percentile, max."""
-
-    n: int
-    mean_ms: float
-    median_ms: float
-    p95_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, ms: np.ndarray | list[float]) -> LatencyStats:
-        a = np.asarray(ms, float)
-        if a.size == 0:
-            return cls(0, float("nan"), float("nan"), float("nan"), float("nan"))
-        return cls(int(a.size), float(a.mean()), float(np.median(a)), float(np.percentile(a, 95)), float(a.max()))
 
 
 @dataclass
@@ -197,73 +183,22 @@ class StreamScorer:
         return np.asarray(self.times, float)[-k:], values[-k:]
 
 
-class FaceCropper:
+class FaceCropper(FaceTracker):
     """Per-frame face crops as :func:`rppg_bench.preprocessing.kinds.compute_products` makes them.
 
-    MediaPipe FaceMesh in tracking mode; a frame without a face holds the
-    last face; ``None`` until the first face. :meth:`close` frees the detector.
+    MediaPipe FaceMesh in tracking mode (:class:`~rppg_bench.preprocessing.streaming.FaceTracker`);
+    a frame without a face holds the last face; ``None`` until the first face. :meth:`close` frees
+    the detector.
     """
 
     def __init__(self, params: FaceParams):
         if not params.crop_size:
             raise ValueError("FaceCropper needs params.crop_size > 0")
-        if params.landmark_every != 1:  # interpolating would wait for a later keyframe: latency
-            raise ValueError("streaming runs FaceMesh on every frame: landmark_every must be 1, "
-                             f"got {params.landmark_every}")
-        self.params, self.points = params, None
-        self._mesh = face_mesh(params)
+        super().__init__(params)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray | None:
-        points = frame_landmarks(self._mesh, frame)
-        self.points = points if points is not None else self.points
-        if self.points is None:
-            return None
-        return crop_square(frame, face_square(self.points, self.params.crop_scale), self.params.crop_size)
-
-    def close(self) -> None:
-        self._mesh.close()
-
-
-def _is_camera(source: int | str | Path | Recording) -> bool:
-    return isinstance(source, int) or (isinstance(source, str) and source.isdigit())
-
-
-def _file_frames(rec: Recording, realtime: bool) -> Generator[tuple[np.ndarray, float, float], None, None]:
-    """(RGB frame, source time, arrival) of a recording, paced at its frame times when ``realtime``."""
-    times = np.asarray(rec.frame_times, float)
-    fps = float(rec.fps)
-    t0 = None
-    for i, frame in enumerate(rec.frames()):
-        t = float(times[i]) if i < len(times) else float(times[-1]) + (i - len(times) + 1) / fps
-        if not realtime:
-            yield frame, t, time.perf_counter()
-            continue
-        if t0 is None:
-            t0 = time.perf_counter() - t
-        due = t0 + t
-        wait = due - time.perf_counter()
-        if wait > 0:
-            time.sleep(wait)
-        yield frame, t, due
-
-
-def _camera_frames(index: int) -> Generator[tuple[np.ndarray, float, float], None, None]:
-    """(RGB frame, seconds since the first frame, arrival) from camera ``index``."""
-    cap = cv2.VideoCapture(index)
-    if not cap.isOpened():
-        cap.release()
-        raise RuntimeError(f"camera {index}: OpenCV cannot open it")
-    t0 = None
-    try:
-        while True:
-            ok, bgr = cap.read()
-            now = time.perf_counter()
-            if not ok:
-                break
-            t0 = now if t0 is None else t0
-            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), now - t0, now
-    finally:
-        cap.release()
+        super().__call__(frame)
+        return self.crop(frame)
 
 
 def stream(source: int | str | Path | Recording, model: LoadedModel | str | Path, *, hop: int | None = None,
@@ -299,12 +234,12 @@ def stream(source: int | str | Path | Recording, model: LoadedModel | str | Path
     params = face or FaceParams(crop_size=loaded.size)
     if params.crop_size != loaded.size:
         raise ValueError(f"face crop size {params.crop_size} differs from the model's {loaded.size}")
-    if _is_camera(source):
+    if is_camera(source):
         index = int(source)  # type: ignore[arg-type]
-        frames, source_fps, name = _camera_frames(index), float("nan"), f"camera {index}"
+        frames, source_fps, name = camera_frames(index), float("nan"), f"camera {index}"
     else:
         rec = source if isinstance(source, Recording) else as_recording(source)
-        frames, source_fps, name = _file_frames(rec, realtime), float(rec.fps), rec.path.name
+        frames, source_fps, name = file_frames(rec, realtime), float(rec.fps), rec.path.name
 
     out_t: list[float] = []
     out_v: list[float] = []

@@ -19,6 +19,7 @@ tr[data-status=failed]{background:#fff0f0}
 tr.selected{outline:2px solid #1f77b4}
 .filters label{margin-right:1em}
 .panel .plots{display:flex;flex-wrap:wrap;gap:8px}
+.roi-frames{display:flex;gap:4px}.roi-frames figure{margin:0;text-align:center;font-size:10px;color:#666}
 svg.plot{font-size:10px;background:#fff;border:1px solid #eee}
 svg.plot text.title{font-weight:bold}
 .note{color:#666;font-style:italic}

@@ -1,9 +1,13 @@
-"""The per-video panels of the HTML report: HR over time, aligned waveforms, spectrum and failures.
+"""The per-video panels of the HTML report: the ROI on a few frames, HR over time, aligned waveforms,
+spectrum and failures.
 
 Each panel is a hidden ``<section>`` of static SVG drawn from the rows' ``_series``
 (:func:`rppg_bench.metrics.series.video_series`, kept by the runner for every
 video); rows of runs made before it was kept fall back to the example video's
-``_win_hr`` and ``_waveform``, and a video with neither says so.
+``_win_hr`` and ``_waveform``, and a video with neither says so. The ROI frames are
+the small JPEGs the runner keeps on a video's first row (``_roi_frames``,
+:func:`rppg_bench.preprocessing.roi_frames.roi_thumbnails`); rows of older runs
+have none and the panel simply goes without.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import numpy as np
 from ...metrics.series import waveform_excerpt
 from .svg import PALETTE, REFERENCE_COLOUR, Line, Plot, line_plot
 
-#: to keep the page small (about 25 kB a video of 8 methods with every plot): the first
-#: ``MAX_WAVEFORM_VIDEOS`` videos (over all datasets) get every plot, the next ones up to
+#: to keep the page small (about 25 kB a video of 8 methods with every plot, 15 kB more for the ROI
+#: frames): the first ``MAX_WAVEFORM_VIDEOS`` videos (over all datasets) get every plot and their ROI
+#: frames, the next ones up to
 #: ``MAX_PLOTTED_VIDEOS`` their HR and spectrum plots only, the rest their failures only
 MAX_WAVEFORM_VIDEOS = 100
 MAX_PLOTTED_VIDEOS = 300
@@ -103,13 +108,24 @@ def failures_list(rows: list[dict[str, Any]]) -> str:
     return f'<h4>Failures</h4><ul class="failures">{items}</ul>'
 
 
+def roi_frames_html(rows: list[dict[str, Any]]) -> str:
+    """The video's ROI thumbnails as inline ``<img>`` (JPEG data URIs) with their times, "" when none."""
+    frames = next((r["_roi_frames"] for r in rows if r.get("_roi_frames")), None)
+    if not frames:
+        return ""
+    figures = "".join(f'<figure><img class="roi" src="data:image/jpeg;base64,{escape(str(f["jpeg"]))}" '
+                      f'alt="ROI at {f["t"]} s"><figcaption>{f["t"]} s</figcaption></figure>' for f in frames)
+    legend = "ROI: skin polygons (green), parts left out (red), tracked face square (white)"
+    return f'<div class="roi-frames" title="{legend}">{figures}</div>'
+
+
 def video_panel(panel_id: str, dataset: str, video: str, rows: list[dict[str, Any]],
                 colours: dict[str, str], order: int = 0) -> str:
     """The hidden ``<section>`` of one video, the ``order``-th of the page: its plots (fewer past
     ``MAX_WAVEFORM_VIDEOS`` and none past ``MAX_PLOTTED_VIDEOS``) and its failures."""
     ok = {r["method"]: r for r in rows if r.get("status") == "ok"}
     series = {m: s for m, s in ((m, row_series(r)) for m, r in sorted(ok.items())) if s}
-    body = []
+    body = [roi_frames_html(rows)] if order < MAX_WAVEFORM_VIDEOS else []
     if order >= MAX_PLOTTED_VIDEOS:
         body.append(f'<p class="note">Plots are drawn for the first {MAX_PLOTTED_VIDEOS} videos only.</p>')
     elif series:
