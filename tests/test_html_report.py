@@ -110,14 +110,15 @@ def test_index_html_is_self_contained_with_a_row_per_result_and_a_panel_per_vide
     assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", text)
     assert "<script>" in text and "<style>" in text and 'src="data:image/png;base64,' in text  # CD diagram
     assert "Paired comparison" in text and "Friedman test" in text
+    assert "HR at confidence &ge; 0.5" in text and "HR MAE kept (bpm)" in text  # coverage and MAE kept
     # a panel per video: plots for the good ones, the failure reason for the broken one
     videos = {r["data-panel"]: column(r, 0) for r in page.result_rows}
     assert set(videos) == set(page.panels) and set(videos.values()) == {"subject1", "subject2", "subject3", "subject9"}
     for pid, video in videos.items():
         if video == "subject9":
             assert page.svg_per_panel[pid] == 0
-        else:  # HR over time, spectrum, one waveform per method
-            assert page.svg_per_panel[pid] == 2 + len(METHODS), video
+        else:  # HR over time, its confidence per window (the default estimator has one), spectrum, a waveform per method
+            assert page.svg_per_panel[pid] == 3 + len(METHODS), video
     # the ROI on three frames of each good video: small inline JPEGs, none for the broken one
     for pid, video in videos.items():
         images = page.roi_images[pid]

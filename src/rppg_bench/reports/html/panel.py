@@ -61,6 +61,17 @@ def hr_plot(series: dict[str, dict[str, Any]], colours: dict[str, str]) -> str |
     return line_plot(Plot(lines, "time (s)", "HR (bpm)", "windowed heart rate"))
 
 
+def confidence_plot(series: dict[str, dict[str, Any]], colours: dict[str, str]) -> str | None:
+    """Confidence (0-1) of every method's windowed HR over time (s); None when no estimate has one
+    (an estimator without a confidence, or rows made before it was stored)."""
+    wins = {m: s["win_hr"] for m, s in series.items()
+            if s.get("win_hr") and any(_finite(c) for c in s["win_hr"].get("conf") or [])}
+    if not wins:
+        return None
+    lines = [Line(m, w["t"], w["conf"], colours[m]) for m, w in wins.items()]
+    return line_plot(Plot(lines, "time (s)", "confidence", "confidence of the windowed heart rate"))
+
+
 def wave_plots(series: dict[str, dict[str, Any]], colours: dict[str, str]) -> list[str]:
     """One plot per method: its aligned [0, 1] waveform over the reference's (first seconds)."""
     plots = []
@@ -129,7 +140,8 @@ def video_panel(panel_id: str, dataset: str, video: str, rows: list[dict[str, An
     if order >= MAX_PLOTTED_VIDEOS:
         body.append(f'<p class="note">Plots are drawn for the first {MAX_PLOTTED_VIDEOS} videos only.</p>')
     elif series:
-        body += [p for p in (hr_plot(series, colours), spectrum_plot(series, ok, colours)) if p]
+        body += [p for p in (hr_plot(series, colours), confidence_plot(series, colours),
+                             spectrum_plot(series, ok, colours)) if p]
         if order < MAX_WAVEFORM_VIDEOS:
             body += wave_plots(series, colours)
         else:
