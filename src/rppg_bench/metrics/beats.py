@@ -22,9 +22,14 @@ from .signal import signal_bandpass
 #: half-width (s) of the window in which an estimated beat matches a reference beat
 DEFAULT_TOLERANCE_S = 0.15
 
+#: smallest prominence of a beat, relative to the 90th percentile of the peaks' prominences:
+#: low enough to keep the beats that breathing and noise make small in a camera pulse (at 0.5,
+#: POS missed 2.5 beats per 20 s easy synthetic video, each doubling an IBI; docs/beats-breathing.md)
+DEFAULT_REL_PROMINENCE = 0.3
+
 
 def beat_times(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
-               rel_prominence: float = 0.5, refractory: float = 0.75) -> np.ndarray:
+               rel_prominence: float = DEFAULT_REL_PROMINENCE, refractory: float = 0.75) -> np.ndarray:
     """Systolic peak times (K,) in s (sample 0 at 0 s) of a pulse ``signal`` (N,) at ``fs`` Hz.
 
     The signal is band-passed to ``band`` (Hz). Peaks are at least
