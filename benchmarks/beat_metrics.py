@@ -3,9 +3,9 @@
     python benchmarks/beat_metrics.py [--out DIR] [--methods pos chrom green]
 
 Generates (once, into ``--out``) two synthetic sets of 30 s at 30 fps, seed 0, three easy
-recordings and one hard one: ``default`` (the generator's breathing: 0.5-2 bpm of sinus
-arrhythmia, 5 % beat-height modulation) and ``strong`` (``rsa_bpm=4``,
-``breathing_modulation=0.15``; the same draws otherwise). For each method and video it
+recordings and one hard one: ``default`` (the generator's breathing: since generator 5, 12-18
+breaths/min, 3-5 bpm of sinus arrhythmia, 15 % beat-height modulation; before, 0.5-2 bpm and 5 %)
+and ``strong`` (``rsa_bpm=4``, ``breathing_modulation=0.15``; the same draws otherwise). For each method and video it
 prints the beat columns of the default protocol (IBI MAE, beats matched, pulse quality,
 RMSSD of both sides, breathing rate against the respiration reference and its error) and
 the breathing rate from RIAV alone and RIAV + RIFV (smart fusion), and last the evaluation
