@@ -26,7 +26,12 @@ from scipy.interpolate import CubicSpline
 from rppg_bench.datasets.synthetic import load_synthetic, read_scene_truth
 from rppg_bench.methods.registry import create_method
 from rppg_bench.metrics.beat_metrics import beat_offset, uniform_series
-from rppg_bench.metrics.beats import DEFAULT_REL_PROMINENCE, beat_times, ibi_errors, match_beats
+from rppg_bench.metrics.beats import (
+    DEFAULT_REL_PROMINENCE,
+    beat_times,
+    ibi_errors,
+    match_beats,
+)
 from rppg_bench.metrics.protocol import BEAT_BAND_HZ
 from rppg_bench.metrics.signal import signal_bandpass
 
