@@ -153,7 +153,7 @@ def test_pos_beats_of_an_easy_recording(tmp_path: Path):
     ref = ppg_times[0] + beat_times(np.asarray(rec.ppg), 1.0 / np.median(np.diff(ppg_times)))
     est = times[0] + beat_times(pulse, 1.0 / np.median(np.diff(times)))
     err = ibi_errors(ref, est)
-    assert err["ibi_mae_ms"] < 1000.0 / fps  # measured 12.1 ms
+    assert err["ibi_mae_ms"] < 1000.0 / fps  # measured 10.4 ms (generator 5)
     _, missed, extra = match_beats(ref, est)
     assert not np.any((ref[missed] > times[0] + 1.6) & (ref[missed] < times[-1] - 1.6))
     assert extra.size == 0
