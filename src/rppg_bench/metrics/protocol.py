@@ -59,7 +59,7 @@ class BeatProtocol:
 
     def as_dict(self) -> dict[str, Any]:
         """The settings plus the fixed minimum lengths they imply: ``min_hrv_beats`` (time-domain
-        HRV) and ``min_breathing_s`` (a breathing rate: two breaths at the band's low edge)."""
+        HRV) and ``min_breathing_s`` (a breathing rate: :data:`.breathing.MIN_BREATHS` breaths at the band's low edge)."""
         return {**asdict(self), "min_hrv_beats": MIN_BEATS,
                 "min_breathing_s": MIN_BREATHS / self.breathing_band[0]}
 
