@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rppg_bench.datasets.ppg_model import raw_beat, simulate_pulse
+from rppg_bench.datasets.ppg_model import HeartRateVariability, raw_beat, simulate_pulse
 from rppg_bench.metrics.beats import beat_times, ibi_errors, match_beats
 from rppg_bench.metrics.hrv import HRV_INDICES, MIN_LF_HF_DURATION_S, hrv_differences, hrv_indices
 
@@ -33,32 +33,46 @@ def beats_from_ibi(ibi_s: np.ndarray, start_s: float = 0.5) -> np.ndarray:
     return start_s + np.concatenate([[0.0], np.cumsum(ibi_s)])
 
 
-def test_constant_rate_sine_has_no_variability():
-    fs, hr = 30.0, 72.0
-    t = np.arange(int(60 * fs)) / fs
-    beats = beat_times(np.sin(2 * np.pi * hr / 60 * t), fs)
-    idx = hrv_indices(beats)
+@settings(max_examples=40, deadline=None)
+@given(hr=st.floats(40, 180), fs=st.floats(25, 60), phase=st.floats(0, 2 * np.pi))
+def test_constant_rate_sine_has_no_variability(hr, fs, phase):
+    """A sine at a constant rate: mean IBI within 0.5 ms of 60000 / rate, RMSSD and SDNN under
+    2 ms, no successive difference over 50 ms (beats 2.5 s or more from the ends, past the band-pass
+    filter's transient)."""
+    t = np.arange(int(30 * fs)) / fs
+    beats = beat_times(np.sin(2 * np.pi * hr / 60 * t + phase), fs, band=WIDE_BAND_HZ)
+    idx = hrv_indices(beats[(beats > 2.5) & (beats < t[-1] - 2.5)])
     assert idx["mean_ibi_ms"] == pytest.approx(60000 / hr, abs=0.5)
-    assert idx["rmssd_ms"] < 1.0
-    assert idx["sdnn_ms"] < 1.0
+    assert idx["rmssd_ms"] < 2.0  # measured at most 1.0 ms over 600 draws
+    assert idx["sdnn_ms"] < 2.0
     assert idx["pnn50_pct"] == 0.0
+
+
+#: largest RMSSD error (ms) of the beats of a clean pulse with known IBIs (measured at most 7.1 ms
+#: over 300 draws of 40-180 bpm at 25-60 Hz with 4 bpm of sinus arrhythmia and 3 % RR jitter)
+RMSSD_TOLERANCE_MS = 10.0
 
 
 @settings(max_examples=30, deadline=None)
 @given(hr=st.floats(40, 180), fs=st.floats(25, 60), seed=st.integers(0, 2 ** 16))
 def test_beats_of_a_known_pulse_are_recovered(hr, fs, seed):
-    """Clean model pulse: every beat found (away from the first and last 0.5 s, where the filter
-    and the missing neighbour sample hide a peak) and the IBIs within a third of a frame interval."""
+    """Clean model pulse with a known, variable IBI series: every beat found (away from the first
+    and last 0.75 s, half a beat at 40 bpm, where the filter and the cut beat move or hide a peak),
+    no dicrotic wave taken for a beat, the IBIs within
+    a third of a frame interval and the RMSSD of the matched beats within RMSSD_TOLERANCE_MS."""
     t = np.arange(int(30 * fs)) / fs
-    model = simulate_pulse(0.0, float(t[-1]), hr, np.random.default_rng(seed))
+    variability = HeartRateVariability(rsa_bpm=4.0, rr_jitter=0.03)
+    model = simulate_pulse(0.0, float(t[-1]), hr, np.random.default_rng(seed), variability=variability)
     ref = systolic_peaks(model)
     ref = ref[(ref >= t[0]) & (ref <= t[-1])]
     est = beat_times(model.ppg(t), fs, band=WIDE_BAND_HZ)
     pairs, missed, extra = match_beats(ref, est)
-    inner = (0.5, t[-1] - 0.5)
+    inner = (0.75, t[-1] - 0.75)
     assert not np.any((ref[missed] > inner[0]) & (ref[missed] < inner[1]))
     assert not np.any((est[extra] > inner[0]) & (est[extra] < inner[1]))
     assert ibi_errors(ref, est)["ibi_mae_ms"] < 1000.0 / (3 * fs)
+    true, found = hrv_indices(ref[pairs[:, 0]]), hrv_indices(est[pairs[:, 1]])
+    assert found["rmssd_ms"] == pytest.approx(true["rmssd_ms"], abs=RMSSD_TOLERANCE_MS)
 
 
 def test_matching_is_one_to_one_and_counts_missed_and_extra_beats():
@@ -139,7 +153,7 @@ def test_pos_beats_of_an_easy_recording(tmp_path: Path):
     ref = ppg_times[0] + beat_times(np.asarray(rec.ppg), 1.0 / np.median(np.diff(ppg_times)))
     est = times[0] + beat_times(pulse, 1.0 / np.median(np.diff(times)))
     err = ibi_errors(ref, est)
-    assert err["ibi_mae_ms"] < 1000.0 / fps  # measured 12.1 ms
+    assert err["ibi_mae_ms"] < 1000.0 / fps  # measured 10.4 ms (generator 5)
     _, missed, extra = match_beats(ref, est)
     assert not np.any((ref[missed] > times[0] + 1.6) & (ref[missed] < times[-1] - 1.6))
     assert extra.size == 0

@@ -162,6 +162,15 @@ def test_truth_holds_the_breathing_and_the_beats(recordings):
         np.testing.assert_allclose(60.0 / np.diff(truth.beat_onsets)[beat], truth.hr)
 
 
+def test_default_breathing_is_strong_enough_to_be_read(recordings):
+    """Generator 5: every recording breathes at 12-18 breaths/min with 3-5 bpm of sinus arrhythmia and
+    a 15 % modulation of the beat height (what breathing-rate estimation from a 20 s pulse needs)."""
+    for rec in recordings:
+        assert 12.0 <= 60 * rec.meta["respiration_hz"] <= 18.0
+        assert 3.0 <= rec.meta["variability"]["rsa_bpm"] <= 5.0
+        assert rec.meta["breathing_modulation"] == 0.15
+
+
 def test_truth_files_without_breathing_still_load(synth_root, tmp_path):
     """Sets generated before the respiration was written (generator 3) load, with the reason."""
     import shutil

@@ -226,18 +226,25 @@ def beat_onsets(t_start: float, t_end: float, hr_bpm: float, rng: np.random.Gene
     return np.asarray(onsets)
 
 
+#: range (Hz) the breathing rate is drawn from when not given: 9-21 breaths/min
+BREATHING_HZ = (0.15, 0.35)
+
+
 def simulate_pulse(t_start: float, t_end: float, hr_bpm: float, rng: np.random.Generator, *,
                    variability: HeartRateVariability = HeartRateVariability(),
                    morphology: PulseMorphology | None = None,
-                   respiration: Respiration | None = None) -> PulseModel:
+                   respiration: Respiration | None = None,
+                   breathing_hz: tuple[float, float] = BREATHING_HZ,
+                   breathing_modulation: float = Respiration.amplitude_modulation) -> PulseModel:
     """A ``PulseModel`` valid on [t_start, t_end] s around mean rate ``hr_bpm``.
 
-    ``morphology`` / ``respiration`` default to random draws from ``rng``
-    (breathing at 0.15-0.35 Hz).
+    ``morphology`` / ``respiration`` default to random draws from ``rng``:
+    breathing at a rate drawn in ``breathing_hz`` (Hz) that modulates the beat
+    height by ``breathing_modulation`` (relative); the ranges change no other draw.
     """
     morphology = random_morphology(rng) if morphology is None else morphology
-    respiration = (Respiration(rate_hz=rng.uniform(0.15, 0.35)) if respiration is None
-                   else respiration)
+    respiration = (Respiration(rate_hz=rng.uniform(*breathing_hz), amplitude_modulation=breathing_modulation)
+                   if respiration is None else respiration)
     resp_phase = rng.uniform(0, 2 * np.pi)
     onsets = beat_onsets(t_start, t_end, hr_bpm, rng, variability=variability,
                          respiration_hz=respiration.rate_hz, respiration_phase=resp_phase)

@@ -22,26 +22,48 @@ from .signal import signal_bandpass
 #: half-width (s) of the window in which an estimated beat matches a reference beat
 DEFAULT_TOLERANCE_S = 0.15
 
+#: smallest prominence of a beat, relative to the 90th percentile of the peaks' prominences:
+#: low enough to keep the beats that breathing and noise make small in a camera pulse (at 0.5,
+#: POS missed 2.5 beats per 20 s easy synthetic video, each doubling an IBI; docs/beats-breathing.md)
+DEFAULT_REL_PROMINENCE = 0.3
+
+
+#: peaks closer than this share of the median interval of a first pass are one beat (its
+#: dicrotic wave, noise): a second pass keeps the most prominent of them
+MIN_BEAT_SHARE = 0.6
+
 
 def beat_times(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
-               rel_prominence: float = 0.5, refractory: float = 0.75) -> np.ndarray:
+               rel_prominence: float = DEFAULT_REL_PROMINENCE, refractory: float = 0.75) -> np.ndarray:
     """Systolic peak times (K,) in s (sample 0 at 0 s) of a pulse ``signal`` (N,) at ``fs`` Hz.
 
     The signal is band-passed to ``band`` (Hz). Peaks are at least
     ``refractory / band[1]`` s apart (a fraction of the shortest beat in the
     band, so beats slightly faster than it are kept) and have a prominence of at
     least ``rel_prominence`` times the 90th percentile of all peak prominences
-    (:func:`edge_prominences`).
+    (:func:`edge_prominences`); then again with peaks at least
+    :data:`MIN_BEAT_SHARE` of the first pass's median interval apart, which drops
+    the dicrotic waves of slow pulses.
     Each peak is refined by the parabola through its sample and its neighbours.
     """
     y = signal_bandpass(np.asarray(signal, dtype=float), fs, band)
     distance = max(1, int(np.floor(refractory * fs / band[1])))
-    peaks, props = sps.find_peaks(y, distance=distance, prominence=0.0)
-    if peaks.size:
-        prom = edge_prominences(y, peaks, props["left_bases"], props["right_bases"])
-        peaks = peaks[prom >= rel_prominence * np.percentile(prom, 90)]
+    peaks = prominent_peaks(y, distance, rel_prominence)
+    if peaks.size > 2:
+        beat = int(np.floor(MIN_BEAT_SHARE * np.median(np.diff(peaks))))
+        peaks = prominent_peaks(y, max(distance, beat), rel_prominence)
     offsets = np.array([parabolic_offset(y, int(i)) for i in peaks], dtype=float)
     return (peaks + offsets) / fs
+
+
+def prominent_peaks(y: np.ndarray, distance: int, rel_prominence: float) -> np.ndarray:
+    """Indices of the peaks of ``y`` (N,) at least ``distance`` samples apart whose prominence
+    (:func:`edge_prominences`) is at least ``rel_prominence`` times the 90th percentile of theirs."""
+    peaks, props = sps.find_peaks(y, distance=distance, prominence=0.0)
+    if not peaks.size:
+        return peaks
+    prom = edge_prominences(y, peaks, props["left_bases"], props["right_bases"])
+    return peaks[prom >= rel_prominence * np.percentile(prom, 90)]
 
 
 def edge_prominences(y: np.ndarray, peaks: np.ndarray, left_bases: np.ndarray,

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .bands import DEFAULT_BAND_HZ, TOOLBOX_BAND_HZ
-from .beats import DEFAULT_TOLERANCE_S
+from .beats import DEFAULT_REL_PROMINENCE, DEFAULT_TOLERANCE_S
 from .breathing import (
     BREATHING_BAND_HZ,
     FUSION_SD_BPM,
@@ -30,6 +30,8 @@ class BeatProtocol:
     """How the beat, HRV and breathing metrics are computed (:mod:`.beat_metrics`).
 
     band: pulse band (Hz) of the beat detection (:func:`.beats.beat_times`).
+    rel_prominence: smallest prominence of a beat relative to the 90th percentile of all
+    peaks' prominences (:func:`.beats.beat_times`).
     tolerance_s: half-width (s) within which an estimated beat matches a reference beat.
     max_offset_s: largest constant shift (s) of the method's beats toward the reference's
     taken out before matching (pulse transit between finger and face, clock offsets).
@@ -45,6 +47,7 @@ class BeatProtocol:
     """
 
     band: tuple[float, float] = BEAT_BAND_HZ
+    rel_prominence: float = DEFAULT_REL_PROMINENCE
     tolerance_s: float = DEFAULT_TOLERANCE_S
     max_offset_s: float = 0.5
     min_quality: float = MIN_TEMPLATE_CORRELATION
@@ -57,7 +60,7 @@ class BeatProtocol:
 
     def as_dict(self) -> dict[str, Any]:
         """The settings plus the fixed minimum lengths they imply: ``min_hrv_beats`` (time-domain
-        HRV) and ``min_breathing_s`` (a breathing rate: two breaths at the band's low edge)."""
+        HRV) and ``min_breathing_s`` (a breathing rate: :data:`.breathing.MIN_BREATHS` breaths at the band's low edge)."""
         return {**asdict(self), "min_hrv_beats": MIN_BEATS,
                 "min_breathing_s": MIN_BREATHS / self.breathing_band[0]}
 

@@ -88,12 +88,22 @@ def recording_clock(layout: str, n: int, fps: float, rng: np.random.Generator, *
                                                   drop_fraction=oximeter_drop)
 
 
+#: the default set's breathing (generator 5): rate (Hz, 12-18 breaths/min), respiratory sinus
+#: arrhythmia (bpm) and modulation of the beat height (relative), strong enough to be read from
+#: the pulse of a 20 s video (docs/beats-breathing.md)
+BREATHING_HZ = (0.2, 0.3)
+RSA_BPM = (3.0, 5.0)
+BREATHING_MODULATION = 0.15
+
+
 def random_pulse_spec(rng: np.random.Generator) -> PulseSpec:
-    """The synthetic set's pulse: mean rate 50-110 bpm, wander 1-4 bpm, RSA 0.5-2 bpm,
-    RR jitter 1-3 %; morphology and breathing left to :func:`simulate_pulse`."""
-    variability = HeartRateVariability(wander_bpm=rng.uniform(1.0, 4.0), rsa_bpm=rng.uniform(0.5, 2.0),
+    """The synthetic set's pulse: mean rate 50-110 bpm, wander 1-4 bpm, RSA :data:`RSA_BPM`,
+    RR jitter 1-3 %, breathing at :data:`BREATHING_HZ` modulating the beat height by
+    :data:`BREATHING_MODULATION`; morphology and the breathing's draws left to :func:`simulate_pulse`."""
+    variability = HeartRateVariability(wander_bpm=rng.uniform(1.0, 4.0), rsa_bpm=rng.uniform(*RSA_BPM),
                                        rr_jitter=rng.uniform(0.01, 0.03))
-    return PulseSpec(hr_bpm=float(rng.uniform(50.0, 110.0)), variability=variability)
+    return PulseSpec(hr_bpm=float(rng.uniform(50.0, 110.0)), variability=variability,
+                     breathing_hz=BREATHING_HZ, breathing_modulation=BREATHING_MODULATION)
 
 
 def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Difficulty, *,
@@ -167,7 +177,8 @@ def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -
     if params.rsa_bpm is not None:
         variability = dataclasses.replace(variability, rsa_bpm=params.rsa_bpm)
     pulse = simulate_pulse(span[0], span[1], hr_target, rng_pulse, variability=variability,
-                           morphology=spec.morphology, respiration=spec.respiration)
+                           morphology=spec.morphology, respiration=spec.respiration,
+                           breathing_hz=spec.breathing_hz, breathing_modulation=spec.breathing_modulation)
     if params.breathing_modulation is not None:  # after the draws: the rest of the recording stays as it was
         pulse = dataclasses.replace(pulse, respiration=dataclasses.replace(
             pulse.respiration, amplitude_modulation=params.breathing_modulation))

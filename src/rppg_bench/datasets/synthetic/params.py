@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..ppg_model import HeartRateVariability, PulseMorphology, Respiration
+from ..ppg_model import BREATHING_HZ, HeartRateVariability, PulseMorphology, Respiration
 
 if TYPE_CHECKING:
     from .face import Appearance
 
 #: bump whenever the generated files change for the same parameters (part of the cache key)
-GENERATOR_VERSION = "4"  # 4: truth files hold the respiration and the beat onsets
+GENERATOR_VERSION = "5"  # 4: truth files hold the respiration and the beat onsets; 5: stronger breathing
 #: normalised blood-volume-pulse signature (R, G, B), de Haan & van Leest 2014
 BVP_SIGNATURE = (0.33, 0.77, 0.53)
 #: PURE setup number given to the hard PURE-layout sessions ("slow translation")
@@ -172,12 +172,15 @@ HARD_SCENARIOS = MappingProxyType({
 class PulseSpec:
     """A recording's pulse, fixed instead of drawn: mean heart rate ``hr_bpm`` (bpm), its
     ``variability``, and beat ``morphology`` / ``respiration`` (None: drawn by
-    :func:`..ppg_model.simulate_pulse`)."""
+    :func:`..ppg_model.simulate_pulse`, the breathing rate in ``breathing_hz`` (Hz) with
+    ``breathing_modulation`` of the beat height)."""
 
     hr_bpm: float
     variability: HeartRateVariability
     morphology: PulseMorphology | None = None
     respiration: Respiration | None = None
+    breathing_hz: tuple[float, float] = BREATHING_HZ
+    breathing_modulation: float = Respiration.amplitude_modulation
 
 
 @dataclass(frozen=True)
