@@ -19,6 +19,7 @@ from rppg_bench.metrics.beat_metrics import (
     RESPIRATION_BELT,
     beat_offset,
 )
+from rppg_bench.metrics.beats import beat_times
 from rppg_bench.metrics.evaluate import evaluate_prediction
 from rppg_bench.metrics.hrv import HRV_INDICES
 from rppg_bench.metrics.protocol import PROTOCOLS, Protocol
@@ -129,6 +130,21 @@ def test_too_noisy_a_prediction_gives_reasons_not_numbers():
         assert row[f"{name}_est"] is None and row[f"{name}_ref"] is not None
         assert row[f"{name}_reason"].startswith("est: too noisy: beats unlike their template")
     assert row["breathing_est"] is None and row["breathing_reason"].startswith("est: ")
+
+
+def test_a_pulse_with_missed_beats_gives_reasons_not_hrv():
+    """A clean beat shape whose beats go missing (every 4th beat flattened away: the interval doubles)
+    passes the template test, but its intervals are mostly artefacts: HRV and breathing say so."""
+    t, ppg = model_pulse(40.0)
+    beats = beat_times(ppg, 30.0)
+    gap = np.zeros_like(ppg)
+    for b in beats[::4]:  # each 4th beat erased: a smooth dip over +-0.35 s around it
+        gap += np.exp(-0.5 * ((t - b) / 0.12) ** 2)
+    damaged = ppg - (ppg - ppg.min()) * np.clip(gap, 0, 1)
+    row = evaluate_prediction(t, signal_normalize(damaged), t, ppg)
+    assert row["rmssd_ms_est"] is None and row["rmssd_ms_ref"] is not None
+    assert "% of beat intervals change by more than 20 %" in row["rmssd_ms_reason"]
+    assert row["breathing_est"] is None and "beat intervals change" in row["breathing_reason"]
 
 
 def test_respiration_reference_is_used_when_given():

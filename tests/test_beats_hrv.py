@@ -15,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rppg_bench.datasets.ppg_model import HeartRateVariability, raw_beat, simulate_pulse
 from rppg_bench.metrics.beats import beat_times, ibi_errors, match_beats
-from rppg_bench.metrics.hrv import HRV_INDICES, MIN_LF_HF_DURATION_S, hrv_differences, hrv_indices
+from rppg_bench.metrics.hrv import (
+    HRV_INDICES,
+    MIN_LF_HF_DURATION_S,
+    artefact_share,
+    hrv_differences,
+    hrv_indices,
+)
 
 #: a band holding 40-180 bpm and the model's wander (+-3 bpm) and jitter around them
 WIDE_BAND_HZ = (0.5, 3.5)
@@ -157,3 +163,11 @@ def test_pos_beats_of_an_easy_recording(tmp_path: Path):
     _, missed, extra = match_beats(ref, est)
     assert not np.any((ref[missed] > times[0] + 1.6) & (ref[missed] < times[-1] - 1.6))
     assert extra.size == 0
+
+
+def test_artefact_share_counts_intervals_that_jump_by_more_than_20_percent():
+    regular = np.cumsum(np.full(30, 0.8) + np.random.default_rng(0).normal(0, 0.02, 30))
+    assert artefact_share(regular) == 0.0
+    missed = np.delete(regular, [10, 20])  # two missed beats: two doubled intervals, each jumps up and back down
+    assert artefact_share(missed) == pytest.approx(4 / (missed.size - 2))
+    assert artefact_share(regular[:2]) == 0.0  # one interval: nothing to compare

@@ -37,7 +37,7 @@ def pulse_root(tmp_path_factory):
     root = base / "VIPL-HR" / "data"
     clips = {}
     for rel, fps, stamps in (("p1/v1/source1", 25.0, True), ("p1/v1/source2", 30.0, False)):
-        clip = known_pulse_clip(base / f"clip{int(fps)}", fps=fps, duration=8.0, size=(160, 120))
+        clip = known_pulse_clip(base / f"clip{int(fps)}", fps=fps, duration=10.0, size=(160, 120))
         write_vipl_clip(root, rel, clip, stamps=stamps)
         clips[rel.replace("/", "_")] = clip
     return base / "VIPL-HR", clips

@@ -42,7 +42,14 @@ from .breathing import (
     respiration_rate_windowed,
     respiration_reference_rate,
 )
-from .hrv import MIN_BEATS, hrv_indices, paired_indices, unscored_indices
+from .hrv import (
+    ARTEFACT_CHANGE,
+    MIN_BEATS,
+    artefact_share,
+    hrv_indices,
+    paired_indices,
+    unscored_indices,
+)
 from .protocol import BeatProtocol
 
 RESPIRATION_BELT = "respiration belt"
@@ -77,12 +84,26 @@ def uniform_series(times: np.ndarray, values: np.ndarray, t0: float, t1: float) 
     return np.interp(grid, times, values), fs
 
 
+def noisy_beats_reason(beats: np.ndarray, settings: BeatProtocol) -> str | None:
+    """"too noisy: ..." when more of the intervals of ``beats`` (s) than ``settings.max_artefact_share``
+    are artefacts (:func:`.hrv.artefact_share`: missed, extra or misplaced beats), else None."""
+    share = artefact_share(beats)
+    if share > settings.max_artefact_share:
+        return (f"too noisy: {100 * share:.0f} % of beat intervals change by more than "
+                f"{100 * ARTEFACT_CHANGE:.0f} % (at most {100 * settings.max_artefact_share:.0f} %)")
+    return None
+
+
 def side_hrv(beats: np.ndarray, quality: float, settings: BeatProtocol) -> dict[str, Any]:
     """HRV indices of ``beats`` (s), or "too noisy" for each when the pulse's ``quality`` is
-    below ``settings.min_quality`` (with too few beats, :func:`.hrv.hrv_indices` says so)."""
+    below ``settings.min_quality`` or its intervals hold too many artefacts (:func:`noisy_beats_reason`);
+    with too few beats, :func:`.hrv.hrv_indices` says so."""
     if beats.size >= MIN_BEATS and quality < settings.min_quality:
         return unscored_indices(f"too noisy: beats unlike their template "
                                 f"(correlation {quality:.2f} < {settings.min_quality:g})")
+    noisy = noisy_beats_reason(beats, settings)
+    if noisy:
+        return unscored_indices(noisy)
     return hrv_indices(beats, settings.min_lf_hf_s)
 
 
@@ -177,9 +198,14 @@ def method_columns(t0: float, pulse: np.ndarray, fs: float, ref: ReferenceSide,
     ``fs`` Hz from ``t0`` s, against ``ref``."""
     est = method_beats(t0, pulse, fs, settings)
     quality = pulse_quality(pulse, fs)
-    whole = breathing_rate(pulse, fs, **_breathing_kwargs(settings))
-    windowed = breathing_rate_windowed(pulse, fs, settings.breathing_window, settings.breathing_step,
-                                       **_breathing_kwargs(settings))
+    noisy = noisy_beats_reason(est, settings)
+    if noisy:  # the breathing rate comes from the beat intervals (RIFV): artefacts make it up
+        whole = {"rate_bpm": None, "reason": noisy}
+        windowed = {"times": np.zeros(0), "rate_bpm": np.zeros(0), "reason": [noisy]}
+    else:
+        whole = breathing_rate(pulse, fs, **_breathing_kwargs(settings))
+        windowed = breathing_rate_windowed(pulse, fs, settings.breathing_window, settings.breathing_step,
+                                           **_breathing_kwargs(settings))
     rate = whole["rate_bpm"]
     reasons = [f"{side}: {why}" for side, why in (("est", whole["reason"]), ("ref", ref.reason)) if why]
     return {

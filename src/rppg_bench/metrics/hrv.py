@@ -31,8 +31,25 @@ IBI_RESAMPLE_HZ = 4.0
 LF_BAND_HZ = (0.04, 0.15)
 HF_BAND_HZ = (0.15, 0.4)
 
+#: relative change of an inter-beat interval from the previous one beyond which it counts as an artefact
+#: (the 20 % rule of HRV artefact editing, Malik et al., Eur Heart J 1989; see :func:`artefact_share`)
+ARTEFACT_CHANGE = 0.2
+
+#: the largest share of artefact intervals (:func:`artefact_share`) a side's HRV and breathing are given for
+MAX_ARTEFACT_SHARE = 0.1
+
 #: the indices :func:`hrv_indices` returns, in order
 HRV_INDICES = ("mean_ibi_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_hf")
+
+
+def artefact_share(beats_s: np.ndarray, change: float = ARTEFACT_CHANGE) -> float:
+    """Share (0-1) of successive inter-beat intervals of ``beats_s`` (s, increasing) that differ from
+    the previous interval by more than ``change`` of it: missed, extra or misplaced beats (the
+    "20 % rule" of HRV artefact editing); 0 with fewer than two intervals."""
+    ibi = np.diff(np.asarray(beats_s, dtype=float))
+    if ibi.size < 2:
+        return 0.0
+    return float(np.mean(np.abs(np.diff(ibi)) > change * ibi[:-1]))
 
 
 def _band_power(f: np.ndarray, p: np.ndarray, band: tuple[float, float]) -> float:

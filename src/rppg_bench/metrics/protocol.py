@@ -18,7 +18,7 @@ from .breathing import (
     MIN_TEMPLATE_CORRELATION,
 )
 from .heart_rate import CONFIDENCE_METHODS, DEFAULT_HR_METHOD
-from .hrv import MIN_BEATS, MIN_LF_HF_DURATION_S
+from .hrv import MAX_ARTEFACT_SHARE, MIN_BEATS, MIN_LF_HF_DURATION_S
 
 #: the pulse band (Hz) beats are found in: 30-210 bpm, so that slow pulses keep their
 #: fundamental (a 0.7 Hz edge turns 40-45 bpm dicrotic waves into beats, ``metrics.beats``)
@@ -32,6 +32,9 @@ class BeatProtocol:
     band: pulse band (Hz) of the beat detection (:func:`.beats.beat_times`).
     rel_prominence: smallest prominence of a beat relative to the 90th percentile of all
     peaks' prominences (:func:`.beats.beat_times`).
+    max_artefact_share: the largest share of beat intervals changing by more than 20 % from the
+    previous one (:func:`.hrv.artefact_share`) a side may have for its HRV and breathing rate to be
+    given (else "too noisy").
     tolerance_s: half-width (s) within which an estimated beat matches a reference beat.
     max_offset_s: largest constant shift (s) of the method's beats toward the reference's
     taken out before matching (pulse transit between finger and face, clock offsets).
@@ -48,6 +51,7 @@ class BeatProtocol:
 
     band: tuple[float, float] = BEAT_BAND_HZ
     rel_prominence: float = DEFAULT_REL_PROMINENCE
+    max_artefact_share: float = MAX_ARTEFACT_SHARE
     tolerance_s: float = DEFAULT_TOLERANCE_S
     max_offset_s: float = 0.5
     min_quality: float = MIN_TEMPLATE_CORRELATION
