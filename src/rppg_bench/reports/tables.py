@@ -86,7 +86,8 @@ def _natural_key(text: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
 
 
-def _p(value: float) -> str:
+def format_p(value: float) -> str:
+    """A p-value as shown in the report: three decimals, "<0.001" below that, "n/a" when not finite."""
     if value is None or not np.isfinite(value):
         return "n/a"
     return "<0.001" if value < 0.001 else f"{value:.3f}"
@@ -102,7 +103,7 @@ def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05,
     if result is None:
         result = compare_methods(d, alpha=alpha)
     pairs, fr = result["pairs"], result["friedman"]
-    table = [[r["method_a"], r["method_b"], int(r["n"]), fmt(r["median_diff"]), _p(r["p"]), _p(r["p_holm"]),
+    table = [[r["method_a"], r["method_b"], int(r["n"]), fmt(r["median_diff"]), format_p(r["p"]), format_p(r["p_holm"]),
               "yes" if r["significant"] else "no"] for _, r in pairs.iterrows()]
     lines = ["### Paired comparison of |HR error|", "",
              ("Wilcoxon signed-rank test per pair of methods on the videos both finished; median difference "
@@ -113,8 +114,8 @@ def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05,
     if fr["k"] >= 3:
         ranks = ", ".join(f"{m} {r:.2f}" for m, r in sorted(fr["ranks"].items(), key=lambda kv: kv[1]))
         text = (f"Friedman test, {fr['k']} methods on the {fr['n']} video(s) all finished: "
-                f"chi2 = {fmt(fr['statistic'])}, p = {_p(fr['p'])} (Iman-Davenport F = "
-                f"{fmt(fr['iman_davenport_f'])}, p = {_p(fr['iman_davenport_p'])}). "
+                f"chi2 = {fmt(fr['statistic'])}, p = {format_p(fr['p'])} (Iman-Davenport F = "
+                f"{fmt(fr['iman_davenport_f'])}, p = {format_p(fr['iman_davenport_p'])}). "
                 f"Average ranks (1 = smallest error): {ranks or 'n/a'}.")
         if np.isfinite(fr["cd"]):
             groups = "; ".join("{" + ", ".join(g) + "}" for g in fr["groups"]) or "none"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...metrics.table import REPORT_METRICS, Metric, best_index
-from ..tables import _p, fmt, metric_cell
+from ..tables import fmt, format_p, metric_cell
 
 #: result-row columns of the per-dataset results table: (row key, header, decimals)
 ROW_COLUMNS = (("hr_true", "true HR (bpm)", 1), ("hr_pred", "HR (bpm)", 1), ("hr_abs_error", "|HR error| (bpm)", 2),
@@ -67,7 +67,7 @@ def pairs_html(result: dict[str, Any] | None) -> str:
         return ""
     rows = [([(escape(str(r["method_a"])), r["method_a"]), (escape(str(r["method_b"])), r["method_b"]),
               (str(int(r["n"])), int(r["n"])), (fmt(r["median_diff"]), _number(r["median_diff"])),
-              (_p(r["p"]), _number(r["p"])), (_p(r["p_holm"]), _number(r["p_holm"])),
+              (format_p(r["p"]), _number(r["p"])), (format_p(r["p_holm"]), _number(r["p_holm"])),
               ("yes" if r["significant"] else "no", int(bool(r["significant"])))], {})
             for _, r in result["pairs"].iterrows()]
     columns = [("method_a", "method A"), ("method_b", "method B"), ("n", "videos"),
