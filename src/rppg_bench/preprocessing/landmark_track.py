@@ -31,8 +31,8 @@ class TrackSettings:
     fb_max_px: float = 1.0
     min_kept: float = 0.6
     fast_px: float = 4.0
-    window_px: int = 11
-    pyramid_levels: int = 1
+    window_px: int = 15
+    pyramid_levels: int = 2
     point_stride: int = 8
 
 
