@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 from machine import header
-from sidebyside import run_harness
-
 from rppg_bench.methods.registry import CLASSICAL_DEFAULT
+from sidebyside import run_harness
 
 DEFAULT_SET = ["synthetic.seed=1", "synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
 

@@ -9,9 +9,8 @@ temporary folder and measures, on this machine's CPU:
 2. full classical pipeline frames/s (``benchmark.main`` with one method, cold:
    decode + MediaPipe FaceMesh + ROI trace + POS + metrics + report) and its
    ratio to decode-only; 2b. the same with FaceMesh on every K-th frame only
-   (``--landmark-every K``, each K of ``--landmark-every``) and with FaceMesh on
-   keyframes and optical flow between (``track``: ``--landmarks track``); timed in
-   alternating order against the default pass;
+   (``--landmark-every K``, each K of ``--landmark-every``; timed in alternating
+   order against the default pass);
 3. all seven classical methods vs one (both cold, ``--no-cache``; 2. and 3.
    run ``--repeats`` times each, interleaved in alternating order, and the
    faster of each is kept: this VM's speed drifts by 10-30 % from minute to
@@ -45,7 +44,6 @@ from pathlib import Path
 
 import cv2
 
-from landmark_every import face_pass_options
 from machine import header
 from rppg_bench.methods.registry import CLASSICAL_DEFAULT
 from sidebyside import alternating, run_harness
@@ -215,8 +213,8 @@ def main() -> None:
     ap.add_argument("--resnet-seconds", type=float, default=10.0, help="video length for the ResNet timing")
     ap.add_argument("--repeats", type=int, default=3,
                     help="interleaved runs of each side of comparisons 2/3 and 5 (the faster kept)")
-    ap.add_argument("--landmark-every", nargs="*", default=["2", "3", "track"], metavar="K",
-                    help="step 2b: also time the pipeline with FaceMesh on every K-th frame, or track (none: skip)")
+    ap.add_argument("--landmark-every", type=int, nargs="*", default=[2, 3], metavar="K",
+                    help="step 2b: also time the pipeline with FaceMesh on every K-th frame (none: skip)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 videos of 4 s, 20 s long video")
     ap.add_argument("--only-memory", action="store_true", help="step 6 only (peak RSS on the long video)")
     a = ap.parse_args()
@@ -267,14 +265,14 @@ def main() -> None:
               f"(runs: {_times(sevens)})", flush=True)
 
         # 2b. FaceMesh on every K-th frame (pos, cold), against the default pass
-        sparse: dict[str, float] = {}
+        sparse: dict[int, float] = {}
         for k in a.landmark_every:
             base, fast, _ = alternating(max(1, a.repeats),
                                         lambda: run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "1"),
                                         lambda k=k: run_benchmark(ubfc, tmp, ["pos"], "--no-cache", "--jobs", "1",
-                                                                  *face_pass_options(k)))
+                                                                  "--landmark-every", str(k)))
             sparse[k] = min(fast)
-            print(f"2b. pipeline, {' '.join(face_pass_options(k))}: {frames / sparse[k]:8.1f} frames/s, "
+            print(f"2b. pipeline, --landmark-every {k}: {frames / sparse[k]:8.1f} frames/s, "
                   f"{fps_dec * sparse[k] / frames:.2f}x slower than decode-only, {min(base) / sparse[k]:.2f}x faster "
                   f"than every frame (runs: {_times(fast)} vs {_times(base)})", flush=True)
 
@@ -303,7 +301,7 @@ def main() -> None:
     rows = [
         ("seven methods vs one (cold)", f"{t_seven / t_one:.2f}x", "<= 1.15x", t_seven / t_one <= 1.15),
         ("pipeline vs decode-only", f"{fps_dec / fps_pipe:.2f}x slower", "<= 3x", fps_dec / fps_pipe <= 3.0),
-        *((f"pipeline vs decode-only, {' '.join(face_pass_options(k))}", f"{fps_dec * t / frames:.2f}x slower", "<= 3x",
+        *((f"pipeline vs decode-only, --landmark-every {k}", f"{fps_dec * t / frames:.2f}x slower", "<= 3x",
            fps_dec * t / frames <= 3.0) for k, t in sparse.items()),
         ("cached rerun vs cold (same command)", f"{t_cold / t_warm:.1f}x faster", ">= 50x", t_cold / t_warm >= 50.0),
         # no target: a fresh --out evaluates the methods and draws the report again (not cached)
