@@ -1,7 +1,6 @@
-"""Accuracy of the face pass with FaceMesh on every K-th frame (``--landmark-every K``), or on keyframes
-with optical flow between (``--landmarks track``: ``--every track``).
+"""Accuracy of the face pass with FaceMesh on every K-th frame (``--landmark-every K``).
 
-    python benchmarks/landmark_every.py [--every 1 2 3 track] [--methods pos chrom ...] [--out DIR]
+    python benchmarks/landmark_every.py [--every 1 2 3] [--methods pos chrom ...] [--out DIR]
                                         [--datasets SPEC ...] [--param NAME.KEY=VALUE ...]
 
 Runs ``benchmark.py`` once per K on the same videos (cold, ``--no-cache``) and
@@ -29,16 +28,11 @@ from sidebyside import run_harness
 DEFAULT_SET = ["synthetic.seed=1", "synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
 
 
-def face_pass_options(every: str) -> list[str]:
-    """The command-line options of one face-pass setting: ``"track"`` or a K of ``--landmark-every``."""
-    return ["--landmarks", "track"] if every == "track" else ["--landmark-every", str(int(every))]
-
-
-def run_once(every: str, out: Path, datasets: list[str], methods: list[str], params: list[str]) -> tuple[pd.DataFrame,
+def run_once(every: int, out: Path, datasets: list[str], methods: list[str], params: list[str]) -> tuple[pd.DataFrame,
                                                                                                           float]:
-    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with the face pass ``every``
-    (:func:`face_pass_options`; a run where some videos failed counts: their rows say so)."""
-    argv = ["--datasets", *datasets, "--methods", *methods, *face_pass_options(every), "--no-cache",
+    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with ``--landmark-every every``
+    (a run where some videos failed counts: their rows say so)."""
+    argv = ["--datasets", *datasets, "--methods", *methods, "--landmark-every", str(every), "--no-cache",
             "--quiet", "--out", str(out)]
     for p in params:
         argv += ["--param", p]
@@ -46,11 +40,10 @@ def run_once(every: str, out: Path, datasets: list[str], methods: list[str], par
     return pd.read_csv(out / "results.csv"), wall
 
 
-def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per method (rows) and setting K (column groups, the first one the baseline): mean HR error,
-    windowed HR error (bpm), SNR (dB) over the videos every run finished, and the number of videos
-    whose windowed error exceeds the first setting's."""
-    ks = list(results)
+def comparison_table(results: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per method (rows) and K (column groups): mean HR error, windowed HR error (bpm), SNR (dB) over
+    the videos every run finished, and the number of videos whose windowed error exceeds K = 1's."""
+    ks = sorted(results)
     ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
     common = ok[ks[0]].index
     for k in ks[1:]:
@@ -73,8 +66,7 @@ def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--every", nargs="+", default=["1", "2", "3", "track"],
-                    help="values of --landmark-every, or track (--landmarks track); the first is the baseline")
+    ap.add_argument("--every", type=int, nargs="+", default=[1, 2, 3], help="values of --landmark-every")
     ap.add_argument("--methods", nargs="+", default=list(CLASSICAL_DEFAULT))
     ap.add_argument("--datasets", nargs="+", default=["synthetic"])
     ap.add_argument("--param", action="append", default=None,
@@ -90,8 +82,7 @@ def main() -> None:
     results = {}
     for k in a.every:
         results[k], wall = run_once(k, out / f"every{k}", a.datasets, a.methods, params)
-        print(f"{' '.join(face_pass_options(k))}: {wall:.1f} s wall, {len(results[k])} rows -> {out / f'every{k}'}",
-              flush=True)
+        print(f"--landmark-every {k}: {wall:.1f} s wall, {len(results[k])} rows -> {out / f'every{k}'}", flush=True)
     table = comparison_table(results)
     print()
     print(table.to_markdown(index=False, floatfmt=".2f"))

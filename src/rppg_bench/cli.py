@@ -79,9 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roi", choices=["mediapipe", "mediapipe_hull", "haar_box"],
                    help="face region (default: the protocol's): forehead and cheek polygons, the whole-face "
                         "hull minus eyes and lips (pyVHR's), or one Haar box (rPPG-Toolbox's)")
-    p.add_argument("--landmarks", choices=["every", "track"],
-                   help="FaceMesh on every frame (default), or on keyframes with optical flow between "
-                        "(faster on still faces; docs/speed.md)")
     p.add_argument("--landmark-every", type=int, metavar="K",
                    help="run FaceMesh on every K-th frame and interpolate the landmarks between (default 1: "
                         "every frame; 2 or 3 are faster at a cost in accuracy, see docs/speed.md)")
@@ -230,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, hr_track=args.hr_track, hr_min_confidence=args.hr_min_confidence,
         max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi,
-        landmark_every=args.landmark_every, landmarks=args.landmarks)
+        landmark_every=args.landmark_every)
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
     methods, method_params, trainable = run_methods(args, protocol, params)

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..datasets.recording import Recording
-from ..native_logs import native_logs_wanted, quiet_native_logs
 from .decode import decoded_ahead, opencv_threads
-from .landmark_track import flow_tracked_landmarks
+from ..native_logs import native_logs_wanted, quiet_native_logs
 from .params import FaceParams
 
 
@@ -134,9 +133,6 @@ def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.nd
     """
     face: np.ndarray | None = None
     with opencv_threads(1), face_mesh(params) as mesh:
-        frames = decoded_ahead(video.frames())
-        pairs = (((f, p) for f, p, _ in flow_tracked_landmarks(lambda f: frame_landmarks(mesh, f), frames))
-                 if params.landmarks == "track" else keyframe_landmarks(mesh, frames, params.landmark_every))
-        for frame, points in pairs:
+        for frame, points in keyframe_landmarks(mesh, decoded_ahead(video.frames()), params.landmark_every):
             face = points if points is not None else face
             yield frame, points, face

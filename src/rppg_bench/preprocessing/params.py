@@ -7,10 +7,6 @@ from dataclasses import dataclass
 #: the skin regions ``FaceParams.roi`` may name (each has an entry in ``kinds.ROI_TABLE``)
 ROI_KINDS = ("mediapipe", "mediapipe_hull", "haar_box")
 
-#: how landmarks are found between frames: FaceMesh on every (``landmark_every``-th) frame, or optical
-#: flow between FaceMesh keyframes (``preprocessing.landmark_track``)
-LANDMARK_MODES = ("every", "track")
-
 
 @dataclass(frozen=True)
 class FaceParams:
@@ -25,8 +21,6 @@ class FaceParams:
     ``landmark_every``: FaceMesh on every this many frames (1: every frame, the
     default), the landmarks of the frames between linearly interpolated: a
     faster face pass at a measured cost in accuracy (docs/speed.md).
-    ``landmarks``: ``"every"`` (FaceMesh as ``landmark_every`` says) or ``"track"`` (FaceMesh on
-    keyframes, the landmarks between followed by optical flow; ``preprocessing.landmark_track``).
     """
 
     min_detection_confidence: float = 0.5
@@ -35,22 +29,15 @@ class FaceParams:
     crop_scale: float = 1.3
     roi: str = "mediapipe"
     landmark_every: int = 1
-    landmarks: str = "every"
 
     def __post_init__(self) -> None:
         if self.roi not in ROI_KINDS:
             raise ValueError(f"unknown face roi {self.roi!r}; choose one of {ROI_KINDS}")
         if not (isinstance(self.landmark_every, int) and self.landmark_every >= 1):
             raise ValueError(f"landmark_every must be a positive whole number of frames, got {self.landmark_every!r}")
-        if self.landmarks not in LANDMARK_MODES:
-            raise ValueError(f"unknown landmarks mode {self.landmarks!r}; choose one of {LANDMARK_MODES}")
-        if self.landmarks == "track" and self.landmark_every != 1:
-            raise ValueError("landmarks='track' chooses its own keyframes: landmark_every must be 1, "
-                             f"got {self.landmark_every}")
 
-    def tracking_key(self) -> tuple[float | str, ...]:
-        """The landmark-tracking settings (``landmark_every`` only when not 1 and ``landmarks`` only
-        when not ``"every"``, so keys made before they existed still match)."""
-        key: tuple[float | str, ...] = (self.min_detection_confidence, self.min_tracking_confidence)
-        key += () if self.landmark_every == 1 else (self.landmark_every,)
-        return key + (() if self.landmarks == "every" else (self.landmarks,))
+    def tracking_key(self) -> tuple[float, ...]:
+        """The landmark-tracking settings (``landmark_every`` only when not 1, so keys made before it
+        existed still match)."""
+        key = (self.min_detection_confidence, self.min_tracking_confidence)
+        return key if self.landmark_every == 1 else key + (self.landmark_every,)

@@ -59,8 +59,6 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
     fields = asdict(params)
     if fields["landmark_every"] == 1:  # keeps the keys of caches written before ``landmark_every`` existed
         del fields["landmark_every"]
-    if fields["landmarks"] == "every":  # ... and before ``landmarks``
-        del fields["landmarks"]
     if not kind.roi_in_key:
         del fields["roi"]
     key = cache_key(source=rec.products[SOURCE_FINGERPRINT_KEY], params=fields, version=kind.code_version,
