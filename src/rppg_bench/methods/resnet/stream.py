@@ -207,9 +207,9 @@ class FaceCropper:
     def __init__(self, params: FaceParams):
         if not params.crop_size:
             raise ValueError("FaceCropper needs params.crop_size > 0")
-        if params.landmark_every != 1:  # interpolating would wait for a later keyframe: latency
-            raise ValueError("streaming runs FaceMesh on every frame: landmark_every must be 1, "
-                             f"got {params.landmark_every}")
+        if params.landmark_every != 1 or params.landmarks != "every":  # interpolating would wait: latency
+            raise ValueError("streaming runs FaceMesh on every frame: landmark_every must be 1 and landmarks "
+                             f"'every', got {params.landmark_every} and {params.landmarks!r}")
         self.params, self.points = params, None
         self._mesh = face_mesh(params)
 
