@@ -94,7 +94,7 @@ def moving_face(tmp_path_factory):
 
 
 def test_tracked_landmarks_stay_within_pixels_of_facemesh_on_every_frame(moving_face, monkeypatch):
-    hard = [r for r in load_ubfc(moving_face) if r.name.endswith("subject2")][0]
+    hard = next(r for r in load_ubfc(moving_face) if r.name.endswith("subject2"))
     every = [p for _, p, _ in face.tracked_frames(hard, FaceParams())]
     calls = []
     real = face.frame_landmarks
