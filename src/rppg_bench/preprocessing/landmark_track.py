@@ -146,20 +146,20 @@ def flow_forward_backward(prev: np.ndarray, cur: np.ndarray, pts: np.ndarray, se
 
 
 def fit_affine(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, float]:
-    """(2x3 affine map, RMS residual px) taking ``src`` to ``dst`` (K >= 3, 2) px by least squares, refit
-    once without the points whose residual exceeds max(1 px, 3 x the median)."""
+    """(2x3 affine map, RMS residual px) taking ``src`` to ``dst`` (K >= 3, 2) px by least squares; when
+    a residual exceeds 1 px, refit once without the points whose residual exceeds max(1 px, 3 x the
+    median)."""
     design = np.hstack([src, np.ones((len(src), 1), src.dtype)]).astype(np.float64)
     target = dst.astype(np.float64)
-    keep = np.ones(len(src), bool)
-    for _ in range(2):
-        x, y = design[keep], target[keep]
-        coef = np.linalg.solve(x.T @ x, x.T @ y)  # (3, 2); 3x3 normal equations
-        resid = np.linalg.norm(design @ coef - target, axis=1)
+    coef = np.linalg.solve(design.T @ design, design.T @ target)  # (3, 2): the 3x3 normal equations
+    resid = np.linalg.norm(design @ coef - target, axis=1)
+    if resid.max() > 1.0:
         keep = resid <= max(1.0, 3.0 * float(np.median(resid)))
-        if keep.sum() < 3:
-            break
-    rms = float(np.sqrt(np.mean(resid[keep] ** 2))) if keep.any() else np.inf
-    return coef.T, rms
+        if keep.sum() >= 3:
+            x, y = design[keep], target[keep]
+            coef = np.linalg.solve(x.T @ x, x.T @ y)
+            resid = np.linalg.norm(x @ coef - y, axis=1)
+    return coef.T, float(np.sqrt(np.mean(resid ** 2)))
 
 
 def apply_affine(affine: np.ndarray, points: np.ndarray) -> np.ndarray:
