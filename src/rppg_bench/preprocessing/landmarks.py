@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..datasets.recording import Recording
 from ..native_logs import native_logs_wanted, quiet_native_logs
@@ -142,9 +143,12 @@ def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.nd
     ROI mean, crop) are too small to gain from its pool, whose threads spin
     after each call on the cores that decoding and FaceMesh's threads need
     (measured: about 3 s less CPU and 4-8 % less wall time on 8 20-s videos).
+    For the same reason NumPy's BLAS runs on one thread: the small solves of
+    ``--landmarks track`` woke OpenBLAS's pool on every frame (measured: 3.1 s
+    of system time on 1200 frames, 0.4 s on one thread).
     """
     face: np.ndarray | None = None
-    with opencv_threads(1), face_mesh(params) as mesh:
+    with opencv_threads(1), threadpool_limits(limits=1, user_api="blas"), face_mesh(params) as mesh:
         source = LANDMARK_SOURCES[params.landmarks]
         for frame, points in source(mesh, decoded_ahead(video.frames()), params):
             face = points if points is not None else face
