@@ -1,16 +1,18 @@
-"""Accuracy of the face pass with FaceMesh on every K-th frame (``--landmark-every K``).
+"""Accuracy of the sparse face passes: FaceMesh on every K-th frame (``--landmark-every K``) and FaceMesh on
+keyframes with optical-flow tracking between (``--landmarks track``), against FaceMesh on every frame.
 
-    python benchmarks/landmark_every.py [--every 1 2 3] [--methods pos chrom ...] [--out DIR]
+    python benchmarks/landmark_every.py [--every 1 2 3] [--track] [--methods pos chrom ...] [--out DIR]
                                         [--datasets SPEC ...] [--param NAME.KEY=VALUE ...]
 
-Runs ``benchmark.py`` once per K on the same videos (cold, ``--no-cache``) and
-prints, per method and K, the mean over videos of the whole-video HR error,
-the windowed HR error (10 s windows, bpm) and the SNR (dB), and how many
-videos' windowed error is worse than with FaceMesh on every frame (K = 1).
-By default the videos are a synthetic set other than the harness's default
-one: ``--param synthetic.seed=1`` with 2 easy and 14 hard (moving) videos of
-30 s, 320x240. Wall times of each run are printed too (the speed figures
-proper come from ``performance.py``). Not a test: pytest does not collect it.
+Runs ``benchmark.py`` once per K (and once with ``--landmarks track``) on the
+same videos (cold, ``--no-cache``) and prints, per method and run, the mean
+over videos of the whole-video HR error, the windowed HR error (10 s windows,
+bpm) and the SNR (dB), and how many videos' windowed error is worse than in
+the first run (K = the first of ``--every``, 1 by default). By default the
+videos are a synthetic set other than the harness's default one:
+``--param synthetic.seed=1`` with 2 easy and 14 hard (moving) videos of 30 s,
+320x240. Wall times of each run are printed too (the speed figures proper
+come from ``performance.py``). Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -28,45 +30,54 @@ from sidebyside import run_harness
 DEFAULT_SET = ["synthetic.seed=1", "synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
 
 
-def run_once(every: int, out: Path, datasets: list[str], methods: list[str], params: list[str]) -> tuple[pd.DataFrame,
-                                                                                                          float]:
-    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with ``--landmark-every every``
-    (a run where some videos failed counts: their rows say so)."""
-    argv = ["--datasets", *datasets, "--methods", *methods, "--landmark-every", str(every), "--no-cache",
-            "--quiet", "--out", str(out)]
+def run_once(face: list[str], out: Path, datasets: list[str], methods: list[str], params: list[str]
+             ) -> tuple[pd.DataFrame, float]:
+    """(the run's results.csv rows, wall seconds) of ``benchmark.main`` with the face options ``face``
+    (e.g. ``--landmark-every 2``; a run where some videos failed counts: their rows say so)."""
+    argv = ["--datasets", *datasets, "--methods", *methods, *face, "--no-cache", "--quiet", "--out", str(out)]
     for p in params:
         argv += ["--param", p]
     wall = run_harness(argv, accept=(0, 1))
     return pd.read_csv(out / "results.csv"), wall
 
 
-def comparison_table(results: dict[int, pd.DataFrame]) -> pd.DataFrame:
-    """Per method (rows) and K (column groups): mean HR error, windowed HR error (bpm), SNR (dB) over
-    the videos every run finished, and the number of videos whose windowed error exceeds K = 1's."""
-    ks = sorted(results)
+def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per method (rows) and run (column groups, labelled by the keys of ``results``, the first the
+    baseline): mean HR error, windowed HR error (bpm), SNR (dB) over the videos every run finished,
+    and the number of videos whose windowed error exceeds the baseline's."""
+    labels = list(results)
     ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
-    common = ok[ks[0]].index
-    for k in ks[1:]:
+    common = ok[labels[0]].index
+    for k in labels[1:]:
         common = common.intersection(ok[k].index)
     rows = []
     for method in sorted(common.get_level_values("method").unique()):
         keys = common[common.get_level_values("method") == method]
         row = {"method": method, "videos": len(keys)}
-        first = ok[ks[0]].loc[keys]
-        for k in ks:
+        first = ok[labels[0]].loc[keys]
+        for k in labels:
             df = ok[k].loc[keys]
-            row[f"HR MAE k={k}"] = df["hr_abs_error"].mean()
-            row[f"win MAE k={k}"] = df["win_hr_mae"].mean()
-            row[f"SNR k={k}"] = df["snr_db"].mean()
-            if k != ks[0]:
-                row[f"worse k={k}"] = int((df["win_hr_mae"].to_numpy() > first["win_hr_mae"].to_numpy()).sum())
+            row[f"HR MAE {k}"] = df["hr_abs_error"].mean()
+            row[f"win MAE {k}"] = df["win_hr_mae"].mean()
+            row[f"SNR {k}"] = df["snr_db"].mean()
+            if k != labels[0]:
+                row[f"worse {k}"] = int((df["win_hr_mae"].to_numpy() > first["win_hr_mae"].to_numpy()).sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def face_runs(every: list[int], track: bool) -> dict[str, list[str]]:
+    """The runs to compare: label -> face options of ``benchmark.py``."""
+    runs = {f"k={k}": ["--landmark-every", str(k)] for k in every}
+    if track:
+        runs["track"] = ["--landmarks", "track"]
+    return runs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--every", type=int, nargs="+", default=[1, 2, 3], help="values of --landmark-every")
+    ap.add_argument("--track", action="store_true", help="also run with --landmarks track")
     ap.add_argument("--methods", nargs="+", default=list(CLASSICAL_DEFAULT))
     ap.add_argument("--datasets", nargs="+", default=["synthetic"])
     ap.add_argument("--param", action="append", default=None,
@@ -80,9 +91,10 @@ def main() -> None:
     print(f"datasets: {' '.join(a.datasets)}; parameters: {' '.join(params)}; methods: {' '.join(a.methods)}")
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="rppg-every-"))
     results = {}
-    for k in a.every:
-        results[k], wall = run_once(k, out / f"every{k}", a.datasets, a.methods, params)
-        print(f"--landmark-every {k}: {wall:.1f} s wall, {len(results[k])} rows -> {out / f'every{k}'}", flush=True)
+    for label, face in face_runs(a.every, a.track).items():
+        folder = out / label.replace("=", "")
+        results[label], wall = run_once(face, folder, a.datasets, a.methods, params)
+        print(f"{' '.join(face)}: {wall:.1f} s wall, {len(results[label])} rows -> {folder}", flush=True)
     table = comparison_table(results)
     print()
     print(table.to_markdown(index=False, floatfmt=".2f"))

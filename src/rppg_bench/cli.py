@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--landmark-every", type=int, metavar="K",
                    help="run FaceMesh on every K-th frame and interpolate the landmarks between (default 1: "
                         "every frame; 2 or 3 are faster at a cost in accuracy, see docs/speed.md)")
+    p.add_argument("--landmarks", choices=["every", "track"],
+                   help="FaceMesh on every frame (default) or on keyframes with the landmarks between tracked by "
+                        "optical flow (faster; see docs/speed.md)")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="cache of per-video products and synthetic data (default: $RPPG_CACHE_DIR, "
                         "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")
@@ -227,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, hr_track=args.hr_track, hr_min_confidence=args.hr_min_confidence,
         max_lag=args.max_lag, hr_source=args.hr_source, roi=args.roi,
-        landmark_every=args.landmark_every)
+        landmark_every=args.landmark_every, landmarks=args.landmarks)
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
     methods, method_params, trainable = run_methods(args, protocol, params)

@@ -88,7 +88,7 @@ def face_params(instances: Iterable[Any], face_confidence: float, protocol: Prot
     if n_frames * crop * crop * 3 > CROPS_IN_MEMORY_BYTES:
         crop = 0
     return FaceParams(min_detection_confidence=face_confidence, crop_size=crop, roi=protocol.roi,
-                      landmark_every=protocol.landmark_every)
+                      landmark_every=protocol.landmark_every, landmarks=protocol.landmarks)
 
 
 def video_roi_frames(rec: Recording, face: Any, products: Any) -> list[dict[str, Any]] | None:

@@ -91,7 +91,9 @@ class Protocol:
     landmarks' convex hull minus eyes, eyebrows and lips, as pyVHR does) or
     ``"haar_box"`` (one Haar face box from the first frame, ``preprocessing.haar``). landmark_every:
     FaceMesh on every this many frames, the landmarks between interpolated (1: every frame;
-    ``preprocessing.landmarks.keyframe_landmarks``). method_band (Hz) and
+    ``preprocessing.landmarks.keyframe_landmarks``). landmarks: ``"every"`` (FaceMesh on every
+    ``landmark_every``-th frame) or ``"track"`` (FaceMesh on keyframes, optical flow between;
+    ``preprocessing.landmark_track``). method_band (Hz) and
     method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and
@@ -112,6 +114,7 @@ class Protocol:
     detrend_lambda: float = 100.0
     roi: str = "mediapipe"
     landmark_every: int = 1
+    landmarks: str = "every"
     method_band: tuple[float, float] | None = None
     method_detrend_lambda: float | None = None
     standard_errors: bool = False

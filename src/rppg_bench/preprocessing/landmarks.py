@@ -1,5 +1,5 @@
-"""MediaPipe FaceMesh landmarks of a video's frames: per frame, or on keyframes with the frames between
-interpolated.
+"""MediaPipe FaceMesh landmarks of a video's frames: per frame, on every k-th frame with the frames between
+interpolated, or on keyframes with the landmarks between tracked by optical flow (``landmark_track``).
 
 FaceMesh (468 landmarks, tracking mode) is most of the cost of the
 preprocessing pass (about 2.5 ms a frame on one CPU core, 2-3 times the
@@ -14,13 +14,15 @@ overlapped with FaceMesh: a background thread decodes the next few frames
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..datasets.recording import Recording
-from .decode import decoded_ahead, opencv_threads
 from ..native_logs import native_logs_wanted, quiet_native_logs
+from .decode import decoded_ahead, opencv_threads
+from .landmark_track import tracked_landmarks
 from .params import FaceParams
 
 
@@ -121,6 +123,17 @@ def keyframe_landmarks(mesh, frames: Iterator[np.ndarray], every: int = 1) -> It
         yield held, prev
 
 
+#: (FaceMesh, RGB frames, params) -> ``(frame, landmarks (468, 2) px or None)`` per frame, in order
+LandmarkSource = Callable[[QuietFaceMesh, Iterator[np.ndarray], FaceParams], Iterator[tuple[np.ndarray,
+                                                                                           np.ndarray | None]]]
+
+#: how each ``FaceParams.landmarks`` mode gets the landmarks of a video's frames
+LANDMARK_SOURCES: dict[str, LandmarkSource] = {
+    "every": lambda mesh, frames, params: keyframe_landmarks(mesh, frames, params.landmark_every),
+    "track": lambda mesh, frames, params: tracked_landmarks(lambda frame: frame_landmarks(mesh, frame), frames),
+}
+
+
 def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.ndarray, np.ndarray | None,
                                                                            np.ndarray | None]]:
     """``(frame, points, face)`` per decoded frame of ``video``: the RGB frame, its FaceMesh
@@ -130,9 +143,13 @@ def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.nd
     ROI mean, crop) are too small to gain from its pool, whose threads spin
     after each call on the cores that decoding and FaceMesh's threads need
     (measured: about 3 s less CPU and 4-8 % less wall time on 8 20-s videos).
+    For the same reason NumPy's BLAS runs on one thread: the small solves of
+    ``--landmarks track`` woke OpenBLAS's pool on every frame (measured: 3.1 s
+    of system time on 1200 frames, 0.4 s on one thread).
     """
     face: np.ndarray | None = None
-    with opencv_threads(1), face_mesh(params) as mesh:
-        for frame, points in keyframe_landmarks(mesh, decoded_ahead(video.frames()), params.landmark_every):
+    with opencv_threads(1), threadpool_limits(limits=1, user_api="blas"), face_mesh(params) as mesh:
+        source = LANDMARK_SOURCES[params.landmarks]
+        for frame, points in source(mesh, decoded_ahead(video.frames()), params):
             face = points if points is not None else face
             yield frame, points, face

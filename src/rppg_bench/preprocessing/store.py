@@ -20,6 +20,7 @@ from ..cache import cache_key, load_arrays, save_arrays_atomic
 from ..datasets.recording import Recording, source_fingerprint
 from .decode import as_recording, decoded_frame_times
 from .kinds import compute_products, roi_kind
+from .landmark_track import TRACK
 from .params import FaceParams
 from .products import VideoProducts
 
@@ -59,10 +60,13 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
     fields = asdict(params)
     if fields["landmark_every"] == 1:  # keeps the keys of caches written before ``landmark_every`` existed
         del fields["landmark_every"]
+    if fields["landmarks"] == "every":  # ... and before ``landmarks``
+        del fields["landmarks"]
     if not kind.roi_in_key:
         del fields["roi"]
+    tracker = {"tracker": TRACK.key()} if params.landmarks == "track" else {}
     key = cache_key(source=rec.products[SOURCE_FINGERPRINT_KEY], params=fields, version=kind.code_version,
-                    **dict(kind.key_parts))
+                    **dict(kind.key_parts), **tracker)
     return Path(cache_dir) / "products" / f"{key}.npz"
 
 

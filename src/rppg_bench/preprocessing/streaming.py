@@ -106,9 +106,9 @@ class FaceTracker:
     ``params.crop_size`` px. :meth:`close` frees the detector."""
 
     def __init__(self, params: FaceParams):
-        if params.landmark_every != 1:  # interpolating would wait for a later keyframe: latency
-            raise ValueError("streaming runs FaceMesh on every frame: landmark_every must be 1, "
-                             f"got {params.landmark_every}")
+        if params.landmark_every != 1 or params.landmarks != "every":  # interpolating would wait: latency
+            raise ValueError("streaming runs FaceMesh on every frame: landmark_every must be 1 and landmarks "
+                             f"'every', got {params.landmark_every} and {params.landmarks!r}")
         self.params, self.points, self.found = params, None, False
         self._mesh = face_mesh(params)
 

@@ -1,0 +1,140 @@
+"""Landmarks tracked by optical flow between FaceMesh keyframes (``--landmarks track``)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from rppg_bench import cli as benchmark
+from rppg_bench.datasets.synthetic import generate_synthetic
+from rppg_bench.datasets.ubfc import load_ubfc
+from rppg_bench.preprocessing import landmark_track as lt
+from rppg_bench.preprocessing import landmarks as face
+from rppg_bench.preprocessing.params import LANDMARK_MODES, FaceParams
+from rppg_bench.preprocessing.roi import ROI_POINTS
+from rppg_bench.preprocessing.store import products_cache_file, serves
+
+
+def textured_scene(shifts: np.ndarray, size: tuple[int, int] = (320, 240)) -> list[np.ndarray]:
+    """RGB frames (H, W, 3) of one blurred-noise texture moved by ``shifts`` (N, 2) px."""
+    rng = np.random.default_rng(0)
+    texture = cv2.GaussianBlur(rng.integers(0, 255, (size[1], size[0])).astype(np.uint8), (0, 0), 1.5)
+    frames = []
+    for dx, dy in shifts:
+        moved = cv2.warpAffine(texture, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REFLECT101)
+        frames.append(cv2.cvtColor(moved, cv2.COLOR_GRAY2RGB))
+    return frames
+
+
+def grid_face(x0: float = 110, y0: float = 70, side: float = 100) -> np.ndarray:
+    """468 "landmarks" (468, 2) px on a square of ``side`` px at ``x0, y0``."""
+    g = np.linspace(0, side, 22)
+    xy = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)[:468]
+    return (xy + (x0, y0)).astype(np.float32)
+
+
+def test_tracked_landmarks_follow_the_face_and_keyframes_come_with_fast_motion_or_the_gap():
+    steps = np.array([(0.4, 0.2)] * 14 + [(9.0, 3.0)] * 3 + [(0.4, -0.3)] * 13)  # px per frame
+    shifts = np.cumsum(np.vstack([[0, 0], steps]), axis=0)
+    frames = textured_scene(shifts)
+    index = {id(f): i for i, f in enumerate(frames)}
+    calls: list[int] = []
+
+    def detect(frame):  # FaceMesh stand-in: the true landmarks
+        calls.append(index[id(frame)])
+        return grid_face() + shifts[index[id(frame)]].astype(np.float32)
+
+    settings = lt.TrackSettings(max_gap=10)
+    out = list(lt.tracked_landmarks(detect, iter(frames), settings))
+    assert [index[id(f)] for f, _ in out] == list(range(len(frames)))
+    errors = [np.abs(p - grid_face() - shifts[i]).max() for i, (_, p) in enumerate(out)]
+    assert max(errors) < 0.25  # px
+    keyframes = sorted(set(calls))
+    # frame 0; frame 10 (the gap); the three fast frames 15-17; then 10 frames after the last of them
+    assert keyframes == [0, 10, 15, 16, 17, 27]
+    # after a gap, FaceMesh runs twice on the keyframe (its tracking crops from its last landmarks)
+    assert calls.count(10) == 2 and calls.count(27) == 2 and calls.count(16) == 1
+
+
+def test_a_face_lost_by_facemesh_is_searched_on_every_frame_until_found():
+    frames = textured_scene(np.zeros((6, 2)))
+    index = {id(f): i for i, f in enumerate(frames)}
+    calls: list[int] = []
+
+    def detect(frame):
+        calls.append(index[id(frame)])
+        return None if index[id(frame)] < 3 else grid_face()
+
+    points = [p for _, p in lt.tracked_landmarks(detect, iter(frames))]
+    assert calls == [0, 1, 2, 3] and points[:3] == [None] * 3
+    assert all(np.abs(p - grid_face()).max() < 0.1 for p in points[3:])
+
+
+def test_affine_fit_ignores_outliers():
+    rng = np.random.default_rng(1)
+    src = rng.uniform(0, 100, (30, 2))
+    true = np.array([[1.02, 0.05, 3.0], [-0.04, 0.97, -2.0]])
+    dst = src @ true[:, :2].T + true[:, 2]
+    dst[:3] += 15  # three points tracked onto something else
+    affine, rms = lt.fit_affine(src.astype(np.float32), dst.astype(np.float32))
+    np.testing.assert_allclose(affine, true, atol=1e-3)
+    assert rms < 1e-3
+
+
+@pytest.fixture(scope="module")
+def moving_face(tmp_path_factory):
+    root = tmp_path_factory.mktemp("track")
+    generate_synthetic(root, seed=4, n_easy=1, n_hard=1, duration=6.0, n_pure=0)
+    return root / "ubfc"
+
+
+def test_tracked_landmarks_stay_within_pixels_of_facemesh_on_every_frame(moving_face, monkeypatch):
+    hard = next(r for r in load_ubfc(moving_face) if r.name.endswith("subject2"))
+    every = [p for _, p, _ in face.tracked_frames(hard, FaceParams())]
+    calls = []
+    real = face.frame_landmarks
+    monkeypatch.setattr(face, "frame_landmarks", lambda mesh, frame: calls.append(1) or real(mesh, frame))
+    tracked = [p for _, p, _ in face.tracked_frames(hard, FaceParams(landmarks="track"))]
+    assert len(tracked) == len(every) > 100
+    roi = list(ROI_POINTS)
+    dist = np.array([np.linalg.norm(a[roi] - b[roi], axis=1).mean() for a, b in zip(every, tracked)])
+    assert np.median(dist) < 1.0 and dist.max() < 3.0  # px, on a 320x240 video of a moving head
+    assert len(calls) < len(every) / 2  # FaceMesh on few frames
+
+
+def test_a_run_with_tracking_recovers_the_heart_rate_and_records_the_mode(moving_face, tmp_path):
+    out = tmp_path / "run"
+    argv = ["--datasets", f"ubfc={moving_face}", "--methods", "pos", "--landmarks", "track", "--quiet", "--no-cache",
+            "--out", str(out)]
+    assert benchmark.main(argv) == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert (rows["hr_abs_error"] < 3).all()
+    assert json.loads((out / "results.json").read_text())["record"]["protocol"]["landmarks"] == "track"
+
+
+def test_tracking_is_validated_and_keyed_apart(tmp_path, monkeypatch):
+    from rppg_bench.datasets.recording import Recording, VideoFile
+    from rppg_bench.preprocessing import store
+
+    assert tuple(face.LANDMARK_SOURCES) == LANDMARK_MODES
+    with pytest.raises(ValueError, match="unknown landmarks mode 'flow'"):
+        FaceParams(landmarks="flow")
+    with pytest.raises(ValueError, match="landmark_every must be 1"):
+        FaceParams(landmarks="track", landmark_every=2)
+    for bad in ({"max_gap": 0}, {"min_kept": 1.5}, {"max_fb_error": -1.0}, {"n_points": 2}, {"window": 9.5}):
+        with pytest.raises(ValueError, match=f"track setting {next(iter(bad))}"):
+            lt.TrackSettings(**bad)
+    video = tmp_path / "v.avi"
+    video.write_bytes(b"not really a video")
+    rec = Recording(name="v.avi", dataset="file", source=VideoFile(video), ppg=np.empty(0), ppg_times=np.empty(0))
+    track = FaceParams(landmarks="track")
+    key = products_cache_file(rec, track, tmp_path)
+    assert key != products_cache_file(rec, FaceParams(), tmp_path)
+    assert not serves(FaceParams(), track) and not serves(track, FaceParams())
+    monkeypatch.setattr(store, "TRACK", lt.TrackSettings(max_gap=5))  # other tracking settings: other products
+    assert products_cache_file(rec, track, tmp_path) != key
