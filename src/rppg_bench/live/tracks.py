@@ -10,6 +10,7 @@ and answers :meth:`state` with a :class:`TrackState`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,19 @@ def _rate(times: np.ndarray, fps: float | None) -> float:
     return float(fps) if fps else window_rate(times)
 
 
+def window_state(name: str, times: np.ndarray, values: np.ndarray, fps: float | None,
+                 band: tuple[float, float], to_pulse: Callable[[np.ndarray, float], np.ndarray]) -> TrackState:
+    """The :class:`TrackState` of a window's samples ``values`` (K, ...) at ``times`` (K,) s: resampled
+    at ``fps`` Hz (the window's own mean rate when None), turned into a pulse by ``to_pulse(values, fs)``,
+    and its HR; a flat pulse and NaN HR while the window is shorter than ``MIN_WINDOW_S``."""
+    fs = _rate(times, fps)
+    if times.size < 2 or times[-1] - times[0] < MIN_WINDOW_S or not np.isfinite(fs):
+        return TrackState(name, times, np.full(times.size, 0.5), float("nan"))
+    grid, resampled = uniform(times, values, fs)
+    pulse = to_pulse(resampled, fs)
+    return TrackState(name, grid, pulse, window_hr(pulse, fs, band))
+
+
 class ClassicalTrack:
     """A classical method on the last ``seconds`` s of mean skin colour, resampled at ``fps`` Hz (the
     window's own mean rate when None) and processed as the offline pipeline does
@@ -74,12 +88,7 @@ class ClassicalTrack:
 
     def state(self) -> TrackState:
         times, rgb = last_seconds(*self.ring.arrays(), self.seconds)
-        fs = _rate(times, self.fps)
-        if times.size < 2 or times[-1] - times[0] < MIN_WINDOW_S or not np.isfinite(fs):
-            return TrackState(self.name, times, np.full(times.size, 0.5), float("nan"))
-        grid, trace = uniform(times, rgb, fs)
-        pulse = self.method.signal_from_rgb(trace, fs)
-        return TrackState(self.name, grid, pulse, window_hr(pulse, fs, self.band))
+        return window_state(self.name, times, rgb, self.fps, self.band, self.method.signal_from_rgb)
 
 
 class LearnedTrack:
@@ -102,12 +111,8 @@ class LearnedTrack:
 
     def state(self) -> TrackState:
         times, values = last_seconds(*self.ring.arrays(), self.seconds)
-        fs = _rate(times, self.fps)
-        if times.size < 2 or times[-1] - times[0] < MIN_WINDOW_S or not np.isfinite(fs):
-            return TrackState(self.name, times, np.full(times.size, 0.5), float("nan"))
-        grid, raw = uniform(times, values, fs)
-        pulse = signal_postprocess(raw, fs, self.band)
-        return TrackState(self.name, grid, pulse, window_hr(pulse, fs, self.band))
+        return window_state(self.name, times, values, self.fps, self.band,
+                            lambda raw, fs: signal_postprocess(raw, fs, self.band))
 
 
 def make_track(name: str, method: Any, seconds: float, fps: float | None,

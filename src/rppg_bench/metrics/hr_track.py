@@ -29,7 +29,6 @@ class TrackParams:
     emission_bpm: float = 2.0
     floor: float = 1e-3
     max_change_bpm: float = 10.0
-    jump_nats: float | None = None
     confidence_weighted: bool = True
 
 
@@ -47,7 +46,7 @@ def track(candidates: Sequence[Candidates], band: tuple[float, float],
     emission = np.array([_log_emission(c, grid, params) for c in candidates])
     if params.confidence_weighted:
         emission *= np.array([[c.confidence] for c in candidates])
-    path = viterbi(emission, _log_transition(grid, params.max_change_bpm / 2.0, params.jump_nats))
+    path = viterbi(emission, _log_transition(grid, params.max_change_bpm / 2.0))
     bpm, conf = np.empty(len(candidates)), np.empty(len(candidates))
     for w, (c, state) in enumerate(zip(candidates, path)):
         bpm[w], conf[w] = _snap(c, grid[state], 2.0 * params.emission_bpm)
@@ -76,11 +75,9 @@ def _log_emission(c: Candidates, grid: np.ndarray, params: TrackParams) -> np.nd
     return np.log(params.floor + bumps @ c.weight)
 
 
-def _log_transition(grid: np.ndarray, sd_bpm: float, jump_nats: float | None = None) -> np.ndarray:
-    """(S, S) Gaussian log-probability (unnormalised) of moving from rate ``grid[i]`` to ``grid[j]``;
-    no move costs more than ``jump_nats`` when given."""
-    cost = 0.5 * ((grid[None, :] - grid[:, None]) / sd_bpm) ** 2
-    return -(cost if jump_nats is None else np.minimum(cost, jump_nats))
+def _log_transition(grid: np.ndarray, sd_bpm: float) -> np.ndarray:
+    """(S, S) Gaussian log-probability (unnormalised) of moving from rate ``grid[i]`` to ``grid[j]``."""
+    return -0.5 * ((grid[None, :] - grid[:, None]) / sd_bpm) ** 2
 
 
 def _snap(c: Candidates, rate: float, within: float) -> tuple[float, float]:
