@@ -114,6 +114,7 @@ def test_memoised_reference_side_gives_the_fresh_metrics():
 # ---------------------------------------------------------------- the report
 def test_report_is_kept_when_its_inputs_are_unchanged(tmp_path, monkeypatch):
     from rppg_bench.reports import plots, render
+    from rppg_bench.reports import summary as summary_module
     from rppg_bench.reports.results import ResultStore
     from test_compare import fake_rows
 
@@ -128,7 +129,7 @@ def test_report_is_kept_when_its_inputs_are_unchanged(tmp_path, monkeypatch):
 
     monkeypatch.setattr(plots, "write_plots", no_plots)
     # same rows and record, another date and wall time: nothing is rendered again
-    monkeypatch.setattr(render, "summary_markdown", lambda *a, **k: pytest.fail("summary rendered again"))
+    monkeypatch.setattr(summary_module, "summary_markdown", lambda *a, **k: pytest.fail("summary rendered again"))
     render.write_report(tmp_path, rows, {**record, "date_utc": "2026-01-02T00:00:00", "wall_time_s": 0.1})
     assert summary.read_text() == text
     monkeypatch.undo()

@@ -39,10 +39,13 @@ from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
 from .registry import UnknownNameError
 from .reports.results import ResultStore, claim_settings, code_identity, run_record, run_settings
+from .row_cache import FROM_CACHE
 from .runner import (VideoTask, build_tasks, face_params, load_all, parse_dataset_specs, protocol_method_params,
                      train_learned_methods)
 
 EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
+#: the cache sections ``--clear-cache`` empties (the generated synthetic data stay)
+CLEARED_SECTIONS = ("products", "rows", "plots")
 
 
 # ---------------------------------------------------------------- arguments
@@ -89,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cache of per-video products and synthetic data (default: $RPPG_CACHE_DIR, "
                         "$XDG_CACHE_HOME/rppg-bench or ~/.cache/rppg-bench)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write cached per-video products")
-    p.add_argument("--clear-cache", action="store_true", help="delete the cached per-video products, then exit")
+    p.add_argument("--clear-cache", action="store_true", help="delete the cached per-video products, result rows and plots, then exit")
     p.add_argument("--folds", type=int, default=3,
                    help="subject-wise folds for learned methods trained inside the run (default: 3)")
     p.add_argument("--train-on", metavar="NAME[=PATH]",
@@ -183,15 +186,18 @@ def run_methods(args: argparse.Namespace, protocol: Protocol,
     return methods, method_params, trainable
 
 
-def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Namespace, out: Path) -> bool:
+def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Namespace,
+                 out: Path) -> tuple[bool, int]:
     """Append every task's rows to ``store`` as they come (a progress bar, a line per row unless
-    ``--quiet``); True when Ctrl-C stopped it early."""
+    ``--quiet``); whether Ctrl-C stopped it early, and how many rows were read from the result cache."""
     from tqdm import tqdm
 
+    from_cache = 0
     try:
         bar = tqdm(total=len(tasks), desc="videos", unit="video", file=sys.stderr, disable=None)
         for rows in iter_results(tasks, args.jobs, args.executor, args.scheduler):
             for row in rows:
+                from_cache += bool(row.pop(FROM_CACHE, False))
                 store.append(row)
                 if not args.quiet:
                     tqdm.write(console_line(row))
@@ -200,19 +206,20 @@ def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Name
     except KeyboardInterrupt:
         print(f"\nInterrupted: finished results are in {out}. Resume with the same command plus --out {out}",
               file=sys.stderr)
-        return True
-    return False
+        return True, from_cache
+    return False, from_cache
 
 
-def finish(out: Path, rows: list[dict[str, Any]], record: dict[str, Any]) -> int:
-    """Write the report of the folder's ``rows``, print its summary, and return the exit code."""
+def finish(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], cache_dir: Path | None = None) -> int:
+    """Write the report of the folder's ``rows`` (plots reused from ``cache_dir`` where drawn from the
+    same rows), print its summary, and return the exit code."""
     from .reports.console import console_summary
     from .reports.render import write_report
 
     if not rows:
         print("Nothing ran: no recordings were loaded.", file=sys.stderr)
         return EXIT_NOTHING
-    write_report(out, rows, record)
+    write_report(out, rows, record, cache_dir=cache_dir)
     print(console_summary(rows))
     failed = [r for r in rows if r.get("status") != "ok"]
     print(f"\nReport: {out / 'summary.md'}")
@@ -268,10 +275,10 @@ def run(args: argparse.Namespace) -> int:
                         executor=args.executor, face_confidence=args.face_confidence,
                         cache=None if args.no_cache else str(cache_dir), training=training_record,
                         **({"code_history": folder["code"]} if len(folder["code"]) > 1 else {}))
-    interrupted = collect_rows(tasks, store, args, out)
+    interrupted, record["rows_from_cache"] = collect_rows(tasks, store, args, out)
     record["wall_time_s"] = time.time() - started
     record["interrupted"] = interrupted
-    return finish(out, store.rows(), record)
+    return finish(out, store.rows(), record, None if args.no_cache else cache_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,8 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.clear_cache:
             from .cache import clear_cache
 
-            folder = resolve_cache_dir(args.cache_dir) / "products"
-            print(f"Removed {clear_cache(folder) / 1e6:.1f} MB of cached products from {folder}")
+            folder = resolve_cache_dir(args.cache_dir)
+            freed = sum(clear_cache(folder / section) for section in CLEARED_SECTIONS)
+            print(f"Removed {freed / 1e6:.1f} MB of cached products, result rows and plots from {folder}")
             return EXIT_OK
         if args.report_from:
             from .reports.render import rerender_report

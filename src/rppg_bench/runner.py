@@ -26,6 +26,16 @@ from .datasets.selection import Where, select_recordings
 from .methods.registry import METHODS, create_method
 from .metrics.protocol import Protocol
 from .reports.results import failed_row
+from .row_cache import (
+    FROM_CACHE,
+    arrays_digest,
+    load_entry,
+    load_row,
+    row_key,
+    save_entry,
+    save_row,
+    thumbnails_key,
+)
 
 
 def parse_dataset_specs(specs: Iterable[str]) -> list[tuple[str, str | None]]:
@@ -102,23 +112,28 @@ def video_roi_frames(rec: Recording, face: Any, products: Any) -> list[dict[str,
         return None
 
 
+def cached_row_keys(task: VideoTask, instances: dict[str, Any], fingerprint: str) -> dict[str, str]:
+    """Per method of ``instances`` whose row can be cached (not trained inside the run), its
+    :func:`rppg_bench.row_cache.row_key`; none without a cache folder."""
+    if task.cache_dir is None:
+        return {}
+    rec = task.recording
+    truth = arrays_digest(rec.frame_times, rec.hr, rec.hr_times, rec.respiration, rec.respiration_times)
+    protocol = task.protocol.as_dict()
+    return {m: row_key(base=task.recording_base(), fingerprint=fingerprint, truth=truth, method=m,
+                       method_class=type(inst), params=task.methods[m], protocol=protocol,
+                       face_confidence=task.face_confidence, keep_waveforms=task.keep_waveforms, extras={})
+            for m, inst in instances.items() if m not in task.extras}
+
+
 def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     """Rows (one per method) for one recording; failures become rows with status ``failed``."""
     from .datasets.recording import recording_fingerprint
-    from .metrics.evaluate import (
-        aligned_waveforms,
-        beat_series,
-        check_method_output,
-        evaluate_prediction,
-        windowed_hr_series,
-    )
-    from .metrics.series import video_series
-    from .preprocessing.store import video_products
 
     rec = task.recording
     base = task.recording_base()
     rows: list[dict[str, Any]] = []
-    instances = {}
+    instances: dict[str, Any] = {}
     for m in (m for m in task.methods if m not in task.skip):
         try:  # a method this process cannot load fails alone
             if m in task.method_sources:
@@ -131,19 +146,41 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
         return rows
     try:
         fingerprint = recording_fingerprint(rec, task.cache_dir)
-        t0 = time.perf_counter()
         face = face_params(instances.values(), task.face_confidence, task.protocol, len(rec.frame_times))
+        keys = cached_row_keys(task, instances, fingerprint)
+        cached = {m: {**row, FROM_CACHE: True} for m, key in keys.items()
+                  if (row := load_row(task.cache_dir, key)) is not None}
+        thumbs_key = thumbnails_key(fingerprint, face)
+        if len(cached) == len(todo):  # nothing to compute: the products are not even read
+            return rows + with_thumbnails([cached[m] for m in todo], load_entry(task.cache_dir, thumbs_key))
+        from .preprocessing.store import video_products
+
+        t0 = time.perf_counter()
         products = video_products(rec, face, cache_dir=task.cache_dir)
         preprocess_s = time.perf_counter() - t0
     except Exception as exc:  # the whole video is unusable: every method fails with the reason
         return rows + [failed_row(base, m, exc) for m in todo]
+    # the evaluation (scipy.signal) is imported only when a row is computed
+    from .metrics.evaluate import (
+        aligned_waveforms,
+        beat_series,
+        check_method_output,
+        evaluate_prediction,
+        windowed_hr_series,
+    )
+    from .metrics.series import video_series
+
     n_frames = len(products.times)
-    roi_frames = video_roi_frames(rec, face, products)
+    roi_frames = load_entry(task.cache_dir, thumbs_key) or video_roi_frames(rec, face, products)
+    if roi_frames and task.cache_dir is not None:
+        save_entry(task.cache_dir, thumbs_key, roi_frames)
+    computed: list[dict[str, Any]] = []
     for name, method in instances.items():
+        if name in cached:
+            computed.append(cached[name])
+            continue
         row = {**base, "method": name, **task.extras.get(name, {}), "input_sha256": fingerprint, "n_frames": n_frames,
                "duration_s": float(products.times[-1] - products.times[0]), "preprocess_s": preprocess_s}
-        if roi_frames:  # once per video: the first method's row carries them
-            row["_roi_frames"], roi_frames = roi_frames, None
         try:
             t0 = time.perf_counter()
             times, signal = method.extract(rec)
@@ -167,10 +204,19 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
                     row["_beats"] = beat_series(times, signal, rec.ppg_times, rec.ppg, task.protocol,
                                                 rec.respiration, rec.respiration_times)
             row.update(status="ok", error="")
+            if name in keys:
+                save_row(task.cache_dir, keys[name], row)
         except Exception as exc:
             row = {**row, **failed_row(base, name, exc)}
-        rows.append(row)
-    return rows
+        computed.append(row)
+    return rows + with_thumbnails(computed, roi_frames)
+
+
+def with_thumbnails(rows: list[dict[str, Any]], roi_frames: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """``rows`` of one recording, the first carrying its report thumbnails (``_roi_frames``) if any."""
+    if not rows or not roi_frames:
+        return rows
+    return [{**rows[0], "_roi_frames": roi_frames}, *rows[1:]]
 
 
 def load_all(specs: list[tuple[str, str | None]], data_root: str | None, params: dict[str, dict[str, Any]],

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal as sps
 
 
 def check_rgb(rgb: np.ndarray, fps: float) -> np.ndarray:
@@ -56,6 +55,10 @@ def hann_overlap_add(func: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
     both ends so that every frame is covered by two windows. A trace shorter
     than one window is processed whole, without taper.
     """
+    from scipy.signal.windows import (
+        hann,  # on first use: the CLI starts without scipy.signal
+    )
+
     n = x.shape[0]
     length = int(length) - int(length) % 2
     if length < 2 or n < length:
@@ -65,7 +68,7 @@ def hann_overlap_add(func: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
     xp = np.pad(x, ((hop, tail), (0, 0)), mode="symmetric")
     windows = sliding_window_view(xp, length, axis=0)[::hop]      # (W, C, L)
     seg = np.asarray(func(np.swapaxes(windows, 1, 2)), dtype=float)  # (W, L)
-    seg = (seg - seg.mean(axis=1, keepdims=True)) * sps.windows.hann(length, sym=False)
+    seg = (seg - seg.mean(axis=1, keepdims=True)) * hann(length, sym=False)
     blocks = np.zeros((seg.shape[0] + 1, hop))
     blocks[:-1] += seg[:, :hop]
     blocks[1:] += seg[:, hop:]
@@ -75,6 +78,8 @@ def hann_overlap_add(func: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
 def bandpass_windows(x: np.ndarray, fs: float, band: tuple[float, float], axis: int,
                      order: int = 3) -> np.ndarray:
     """Zero-phase Butterworth band-pass of ``x`` along ``axis``, safe for short windows."""
+    from scipy import signal as sps  # on first use: the CLI starts without it
+
     nyq = fs / 2.0
     lo, hi = band[0] / nyq, min(band[1] / nyq, 0.99)
     sos = sps.butter(order, [lo, hi], btype="bandpass", output="sos")

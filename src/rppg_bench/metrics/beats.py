@@ -16,17 +16,9 @@ import numpy as np
 from scipy import signal as sps
 
 from .bands import DEFAULT_BAND_HZ
+from .defaults import DEFAULT_REL_PROMINENCE, DEFAULT_TOLERANCE_S
 from .hr_estimators import parabolic_offset
 from .signal import signal_bandpass
-
-#: half-width (s) of the window in which an estimated beat matches a reference beat
-DEFAULT_TOLERANCE_S = 0.15
-
-#: smallest prominence of a beat, relative to the 90th percentile of the peaks' prominences:
-#: low enough to keep the beats that breathing and noise make small in a camera pulse (at 0.5,
-#: POS missed 2.5 beats per 20 s easy synthetic video, each doubling an IBI; docs/beats-breathing.md)
-DEFAULT_REL_PROMINENCE = 0.3
-
 
 #: peaks closer than this share of the median interval of a first pass are one beat (its
 #: dicrotic wave, noise): a second pass keeps the most prominent of them

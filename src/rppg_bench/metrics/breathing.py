@@ -38,31 +38,22 @@ from scipy import signal as sps
 
 from .bands import DEFAULT_BAND_HZ
 from .beats import template_correlation
+from .defaults import (
+    BREATHING_BAND_HZ,
+    FUSION_SD_BPM,
+    MIN_BREATHS,
+    MIN_TEMPLATE_CORRELATION,
+)
 from .signal import signal_bandpass
 from .spectra import hann_periodogram, nfft
 
-#: plausible breathing rates: 0.1-0.5 Hz, 6-30 breaths/min
-BREATHING_BAND_HZ = (0.1, 0.5)
-
 #: rate (Hz) at which the beat-by-beat modulation series are resampled
 RESAMPLE_HZ = 4.0
-
-#: largest standard deviation (breaths/min) of the modulations' rates that smart fusion accepts
-FUSION_SD_BPM = 4.0
-
-#: smallest mean correlation of the beats with their average for a pulse to be used
-#: (Orphanidou et al. 2015, doi:10.1109/JBHI.2014.2338351)
-MIN_TEMPLATE_CORRELATION = 0.86
 
 #: band (Hz) keeping the beat's shape (harmonics up to 8 Hz) for the template correlation;
 #: its top is lowered to 0.45 fs at low sampling rates
 SHAPE_BAND_HZ = (DEFAULT_BAND_HZ[0], 8.0)
 
-#: breaths at the band's lowest rate a signal must span (10 s each at 0.1 Hz): 15 s, so that a
-#: 20 s recording (the synthetic default) has a rate. Measured on 20 s model pulses at 30 Hz, RIFV
-#: (docs/beats-breathing.md): 12-18 breaths/min within 2 of the truth in 95 % of cases, median
-#: error 0.3; 6 breaths/min is wrong on 20-30 s (two to three breaths) whatever this minimum
-MIN_BREATHS = 1.5
 
 #: the respiratory modulations, in the order of the result's keys
 MODULATIONS = ("riiv", "riav", "rifv")

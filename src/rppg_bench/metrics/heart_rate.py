@@ -43,6 +43,7 @@ import numpy as np
 
 from . import hr_estimators as est
 from .bands import DEFAULT_BAND_HZ
+from .defaults import CONFIDENCE_METHODS, DEFAULT_HR_METHOD
 from .hr_structured import Candidates, hr_structured, structured_rows
 from .hr_track import track as track_candidates
 from .validate import check_timed_series
@@ -50,8 +51,6 @@ from .validate import check_timed_series
 MIN_DURATION_S = 2.0
 """Shortest signal (seconds) a heart rate is estimated from."""
 
-DEFAULT_HR_METHOD = "structured"
-"""The estimator used when none is named (the default protocol's, too)."""
 
 HR_METHODS = ("harmonic", "fft", "welch", "peaks", "autocorr", "structured")
 """The harness's estimators (accurate to about 1 bpm on 10 s of clean signal)."""
@@ -266,6 +265,3 @@ _METHODS = {
 
 #: methods with a batched implementation over windows (W, N) -> (W,) bpm
 _BATCH_METHODS = {"harmonic": est.hr_harmonic_rows}
-
-#: methods giving candidates and a confidence per estimate (what ``track=True`` follows)
-CONFIDENCE_METHODS = ("structured",)

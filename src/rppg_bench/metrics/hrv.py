@@ -19,11 +19,7 @@ from scipy import signal as sps
 from scipy.integrate import trapezoid
 from scipy.interpolate import CubicSpline
 
-#: beats needed for the time-domain indices (two IBIs: SDNN, one successive difference: RMSSD)
-MIN_BEATS = 3
-
-#: span of beats (s) needed for LF/HF (the Task Force's 2 min: ten cycles of the 0.04 Hz LF edge would be 250 s)
-MIN_LF_HF_DURATION_S = 120.0
+from .defaults import MIN_BEATS, MIN_LF_HF_DURATION_S
 
 #: rate (Hz) at which the IBI series is resampled for its spectrum
 IBI_RESAMPLE_HZ = 4.0
@@ -34,9 +30,6 @@ HF_BAND_HZ = (0.15, 0.4)
 #: relative change of an inter-beat interval from the previous one beyond which it counts as an artefact
 #: (the 20 % rule of HRV artefact editing, Malik et al., Eur Heart J 1989; see :func:`artefact_share`)
 ARTEFACT_CHANGE = 0.2
-
-#: the largest share of artefact intervals (:func:`artefact_share`) a side's HRV and breathing are given for
-MAX_ARTEFACT_SHARE = 0.1
 
 #: the indices :func:`hrv_indices` returns, in order
 HRV_INDICES = ("mean_ibi_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_hf")

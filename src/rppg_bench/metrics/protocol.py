@@ -10,15 +10,19 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .bands import DEFAULT_BAND_HZ, TOOLBOX_BAND_HZ
-from .beats import DEFAULT_REL_PROMINENCE, DEFAULT_TOLERANCE_S
-from .breathing import (
+from .defaults import (
     BREATHING_BAND_HZ,
+    CONFIDENCE_METHODS,
+    DEFAULT_HR_METHOD,
+    DEFAULT_REL_PROMINENCE,
+    DEFAULT_TOLERANCE_S,
     FUSION_SD_BPM,
+    MAX_ARTEFACT_SHARE,
+    MIN_BEATS,
     MIN_BREATHS,
+    MIN_LF_HF_DURATION_S,
     MIN_TEMPLATE_CORRELATION,
 )
-from .heart_rate import CONFIDENCE_METHODS, DEFAULT_HR_METHOD
-from .hrv import MAX_ARTEFACT_SHARE, MIN_BEATS, MIN_LF_HF_DURATION_S
 
 #: the pulse band (Hz) beats are found in: 30-210 bpm, so that slow pulses keep their
 #: fundamental (a 0.7 Hz edge turns 40-45 bpm dicrotic waves into beats, ``metrics.beats``)

@@ -13,8 +13,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal as sps
-from scipy.linalg import cho_solve_banded, cholesky_banded
 
 from .bands import DEFAULT_BAND_HZ
 
@@ -31,6 +29,10 @@ def signal_detrend(x: np.ndarray, lam: float = 100.0) -> np.ndarray:
     n = x.shape[-1] if x.ndim else 0
     if n < 3:
         return x - x.mean(axis=-1, keepdims=True) if n else x.copy()
+    from scipy.linalg import (
+        cho_solve_banded,  # on first use: the CLI starts without scipy
+    )
+
     trend = cho_solve_banded((_detrend_factor(n, float(lam)), False), x.T, check_finite=False).T
     return x - trend
 
@@ -46,6 +48,8 @@ def _detrend_factor(n: int, lam: float) -> np.ndarray:
     ab[2] = 1.0 + lam ** 2 * main
     ab[1, 1:] = lam ** 2 * off1
     ab[0, 2:] = lam ** 2 * off2
+    from scipy.linalg import cholesky_banded
+
     factor = cholesky_banded(ab, lower=False, check_finite=False)
     factor.setflags(write=False)
     return factor
@@ -55,6 +59,10 @@ def _detrend_factor(n: int, lam: float) -> np.ndarray:
 def _bandpass_sos(order: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     """Butterworth band-pass second-order sections for normalised edges ``lo``, ``hi`` and their
     steady-state initial conditions ``sosfilt_zi`` (shared: do not modify)."""
+    from scipy import (
+        signal as sps,  # on first use: the CLI starts without it (about 0.8 s)
+    )
+
     sos = sps.butter(order, [lo, hi], btype="bandpass", output="sos")
     return sos, sps.sosfilt_zi(sos)
 
@@ -69,8 +77,10 @@ def _sosfiltfilt(sos: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) ->
         x = np.concatenate([2 * x[..., :1] - x[..., padlen:0:-1], x,
                             2 * x[..., -1:] - x[..., -2:-(padlen + 2):-1]], axis=-1)
     zi = zi.reshape(zi.shape[0], *([1] * (x.ndim - 1)), 2)  # (sections, 1.., 2): one state per row
-    y, _ = sps.sosfilt(sos, x, zi=zi * x[None, ..., :1])
-    y, _ = sps.sosfilt(sos, y[..., ::-1], zi=zi * y[None, ..., -1:])
+    from scipy.signal import sosfilt
+
+    y, _ = sosfilt(sos, x, zi=zi * x[None, ..., :1])
+    y, _ = sosfilt(sos, y[..., ::-1], zi=zi * y[None, ..., -1:])
     y = y[..., ::-1]
     return y[..., padlen:-padlen] if padlen > 0 else y
 

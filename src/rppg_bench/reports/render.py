@@ -10,26 +10,25 @@ in ``<out>/.report-inputs.json``. A rerun whose inputs hash the same (e.g. every
 row was already in ``rows.jsonl``) leaves the report of the run that made the
 rows as it is, instead of drawing every plot and bootstrap interval again;
 plots, which depend on the rows only, are kept when only the record changed.
+Given a cache folder, the plots are also kept there under their key
+(``<cache>/plots/<key>/``), so that a rerun into a new output folder over the same
+rows copies them instead of drawing them again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from ..metrics.compare import compare_datasets
-from .html.page import write_index
 from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
-from .summary import summary_markdown
-from .tables import ok_frame
 
 #: run-record fields that differ between two runs of the same command over the same rows
-VOLATILE_RECORD_FIELDS = ("date_utc", "wall_time_s")
+VOLATILE_RECORD_FIELDS = ("date_utc", "wall_time_s", "rows_from_cache")
 INPUTS_FILE = ".report-inputs.json"
 REPORT_FILES = ("results.csv", "results.json", "summary.md", "index.html")
 #: the modules of ``metrics`` that a report's numbers are computed by (besides the rows)
@@ -47,8 +46,14 @@ def _report_code_digest() -> str:
     return h.hexdigest()
 
 
+def _plain(value: Any) -> Any:
+    return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
 def _digest(value: Any) -> str:
-    text = json.dumps(_jsonable(value), sort_keys=True, default=str)
+    """sha256 of ``value`` as JSON (keys sorted; numpy values as lists or numbers, anything else not
+    JSON, e.g. a path, by its ``str``)."""
+    text = json.dumps(value, sort_keys=True, default=_plain)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -72,12 +77,56 @@ def _all_exist(out: Path, files: list[str]) -> bool:
     return all((out / f).is_file() for f in files)
 
 
-def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], force: bool = False) -> Path:
+PLOTS_SECTION = "plots"
+PLOTS_MANIFEST = "files.json"
+
+
+def cached_plots(cache_dir: Path | None, key: str, out: Path) -> list[str] | None:
+    """Copy the plots kept under ``key`` in ``cache_dir`` into ``out``; their paths relative to
+    ``out``, or None when there are none (no cache, a miss or an unreadable entry)."""
+    if cache_dir is None:
+        return None
+    entry = Path(cache_dir) / PLOTS_SECTION / key
+    try:
+        files = [str(f) for f in json.loads((entry / PLOTS_MANIFEST).read_text())]
+        for f in files:
+            (out / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(entry / f, out / f)
+    except (OSError, ValueError, TypeError):
+        return None
+    return files
+
+
+def keep_plots(cache_dir: Path | None, key: str, out: Path, files: list[str]) -> None:
+    """Keep a copy of the plots ``files`` (relative to ``out``) under ``key`` in ``cache_dir``: written
+    into a temporary folder and renamed into place, so a reader never sees half an entry. A cache that
+    cannot be written is left alone."""
+    if cache_dir is None:
+        return
+    section = Path(cache_dir) / PLOTS_SECTION
+    try:
+        section.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=section, prefix=".tmp-"))
+    except OSError:
+        return
+    try:
+        for f in files:
+            (tmp / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / f, tmp / f)
+        (tmp / PLOTS_MANIFEST).write_text(json.dumps(files))
+        tmp.rename(section / key)
+    except OSError:  # e.g. another run kept the same entry first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], force: bool = False,
+                 cache_dir: Path | None = None) -> Path:
     """Write results.csv, results.json, plots/, summary.md and index.html into ``out``; return summary path.
 
     Unless ``force``, a report whose inputs hash as the one already in ``out``
     is left as it is, and plots drawn from the same rows are not drawn again
-    (see the module docstring).
+    (see the module docstring); ``cache_dir`` keeps and reuses plots across
+    output folders.
     """
     out = Path(out)
     keys = report_keys(rows, record)
@@ -85,6 +134,14 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     plots_before = [str(p) for p in before.get("plot_files", [])]
     if before.get("report") == keys["report"] and _all_exist(out, [*REPORT_FILES, *plots_before]):
         return out / "summary.md"
+    # the drawing code (pandas, scipy.stats, matplotlib) is imported only now: a kept report needs none of it
+    import pandas as pd
+
+    from ..metrics.compare import compare_datasets
+    from .html.page import write_index
+    from .summary import summary_markdown
+    from .tables import ok_frame
+
     (out / INPUTS_FILE).unlink(missing_ok=True)  # a rendering cut short leaves no stale key behind
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
     pd.DataFrame(clean).to_csv(out / "results.csv", index=False)
@@ -93,10 +150,13 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     compared = compare_datasets(df) if not df.empty else {}
     if before.get("plots") == keys["plots"] and _all_exist(out, plots_before):
         plots = plots_before
+    elif (copied := None if force else cached_plots(cache_dir, keys["plots"], out)) is not None:
+        plots = copied
     else:
         from .plots import write_plots  # matplotlib: imported only when plots are drawn
 
         plots = [str(Path(p).relative_to(out)) for p in write_plots(out / "plots", rows, compared)]
+        keep_plots(cache_dir, keys["plots"], out, plots)
     path = out / "summary.md"
     path.write_text(summary_markdown(rows, record, plots, compared))
     write_index(out, rows, record, compared)

@@ -38,7 +38,9 @@ def header_lines(record: dict[str, Any]) -> list[str]:
     return [
         "# rppg-bench report", "",
         (f"- date (UTC): {record.get('date_utc', '?')}; git: `{record.get('git_revision', '?')}`; "
-         f"python {record.get('python', '?')}; wall time {record.get('wall_time_s', float('nan')):.1f} s"),
+         f"python {record.get('python', '?')}; wall time {record.get('wall_time_s', float('nan')):.1f} s"
+         + (f" ({record['rows_from_cache']} results read from the result cache; `--no-cache` computes them)"
+            if record.get("rows_from_cache") else "")),
         f"- command: `{' '.join(record.get('argv', []))}`",
         *([f"- **rows from {len(history)} code versions** (the folder was resumed after an "
            "update; package versions in `settings.json`): "

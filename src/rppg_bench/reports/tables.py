@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..metrics.compare import compare_methods
 from ..metrics.hr_stats import toolbox_errors
 from ..metrics.table import (
     BEAT_METRICS,
@@ -101,6 +100,8 @@ def comparison_section(df: pd.DataFrame, dataset: str, alpha: float = 0.05,
     if d["method"].nunique() < 2:
         return []
     if result is None:
+        from ..metrics.compare import compare_methods  # scipy.stats: on first use
+
         result = compare_methods(d, alpha=alpha)
     pairs, fr = result["pairs"], result["friedman"]
     table = [[r["method_a"], r["method_b"], int(r["n"]), fmt(r["median_diff"]), format_p(r["p"]), format_p(r["p_holm"]),

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ...metrics.series import waveform_excerpt
 from .svg import PALETTE, REFERENCE_COLOUR, Line, Plot, line_plot
 
 #: to keep the page small (about 25 kB a video of 8 methods with every plot, 15 kB more for the ROI
@@ -40,6 +39,10 @@ def row_series(row: dict[str, Any]) -> dict[str, Any] | None:
         return row["_series"]
     if not (row.get("_win_hr") or row.get("_waveform")):
         return None
+    from ...metrics.series import (
+        waveform_excerpt,  # rows of older runs only: the evaluation on first use
+    )
+
     w = row.get("_waveform")
     wave = waveform_excerpt(np.asarray(w["t"], float), np.asarray(w["pred"], float),
                             np.asarray(w["ref"], float)) if w else None

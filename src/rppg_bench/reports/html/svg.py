@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
 #: matplotlib's tab10 colours; the reference is drawn in black
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -75,6 +74,10 @@ def polyline_paths(x: np.ndarray, y: np.ndarray, sx, sy) -> list[str]:
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
+    from matplotlib.ticker import (
+        MaxNLocator,  # on first use: a kept report never imports matplotlib
+    )
+
     return [float(t) for t in MaxNLocator(nbins=5).tick_values(lo, hi) if lo <= t <= hi]
 
 

@@ -1,0 +1,138 @@
+"""Rerunning into a new output folder reads result rows and plots from the cache (issue 22's fast start).
+
+A row is read back only where everything it depends on is the same (recording,
+method parameters, protocol, code); otherwise it is computed. A kept report and
+a cached rerun do not import the signal processing.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from rppg_bench import cli
+from rppg_bench.datasets.synthetic import generate_synthetic
+from rppg_bench.methods.base import ClassicalMethod
+from rppg_bench.methods.registry import METHODS
+from rppg_bench.reports.results import read_rows
+
+
+@pytest.fixture(scope="module")
+def ubfc(tmp_path_factory):
+    """A UBFC-layout folder of 2 synthetic 8 s recordings."""
+    root = tmp_path_factory.mktemp("rowcache")
+    generate_synthetic(root, seed=11, n_easy=1, n_hard=1, duration=8.0, n_pure=0)
+    return root / "ubfc"
+
+
+def run(ubfc: Path, out: Path, cache: Path, *extra: str) -> dict:
+    """Run the benchmark; its run record (``results.json``)."""
+    assert cli.main(["--datasets", f"ubfc={ubfc}", "--methods", "pos", "chrom", "--quiet",
+                     "--cache-dir", str(cache), "--out", str(out), *extra]) == 0
+    return json.loads((out / "results.json").read_text())["record"]
+
+
+def keyed(out: Path) -> dict:
+    return {(r["video"], r["method"]): r for r in read_rows(out / "rows.jsonl")}
+
+
+def test_new_folder_reads_rows_and_plots_from_the_cache(ubfc, tmp_path, monkeypatch):
+    from rppg_bench.metrics import evaluate
+    from rppg_bench.preprocessing import store
+    from rppg_bench.reports import plots
+
+    cache = tmp_path / "cache"
+    first = run(ubfc, tmp_path / "a", cache)
+    assert first["rows_from_cache"] == 0
+    monkeypatch.setattr(store, "video_products", lambda *a, **k: pytest.fail("products read again"))
+    monkeypatch.setattr(evaluate, "evaluate_prediction", lambda *a, **k: pytest.fail("evaluated again"))
+    monkeypatch.setattr(plots, "write_plots", lambda *a, **k: pytest.fail("plots drawn again"))
+    second = run(ubfc, tmp_path / "b", cache)
+    assert second["rows_from_cache"] == 4
+    assert keyed(tmp_path / "a") == keyed(tmp_path / "b")  # every field, timings and thumbnails included
+    assert any("_roi_frames" in r for r in keyed(tmp_path / "b").values())
+    assert sorted(p.name for p in (tmp_path / "b" / "plots").iterdir()) == \
+        sorted(p.name for p in (tmp_path / "a" / "plots").iterdir())
+    assert "4 results read from the result cache" in (tmp_path / "b" / "summary.md").read_text()
+
+
+def test_other_settings_or_code_compute_the_rows_again(ubfc, tmp_path, monkeypatch):
+    from rppg_bench import row_cache
+
+    cache = tmp_path / "cache"
+    run(ubfc, tmp_path / "a", cache)
+    assert run(ubfc, tmp_path / "b", cache, "--hr-method", "harmonic")["rows_from_cache"] == 0
+    assert run(ubfc, tmp_path / "c", cache, "--param", "pos.window=1.0")["rows_from_cache"] == 2  # chrom's
+    versions = row_cache.code_versions()
+    monkeypatch.setattr(row_cache, "code_versions", lambda: {**versions, "package": "edited"})
+    assert run(ubfc, tmp_path / "d", cache)["rows_from_cache"] == 0
+
+
+@dataclass
+class FlakyGreen(ClassicalMethod):
+    """Fails on its first call in a process, then works (a transient failure)."""
+
+    name = "flakygreen"
+    kind = "classical"
+    paper = "test"
+    calls: ClassVar[list[int]] = [0]
+
+    def pulse(self, rgb, fps):
+        FlakyGreen.calls[0] += 1
+        if FlakyGreen.calls[0] == 1:
+            raise RuntimeError("transient")
+        return rgb[:, 1]
+
+
+def test_failed_rows_are_not_cached_and_no_cache_keeps_nothing(ubfc, tmp_path):
+    METHODS.add("flakygreen", FlakyGreen)
+    cache = tmp_path / "cache"
+    try:
+        args = ["--datasets", f"ubfc={ubfc}", "--methods", "flakygreen", "--quiet", "--cache-dir", str(cache)]
+        assert cli.main([*args, "--out", str(tmp_path / "a")]) == 1  # one video failed
+        assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
+    finally:
+        METHODS.remove("flakygreen")
+    record = json.loads((tmp_path / "b" / "results.json").read_text())["record"]
+    assert record["rows_from_cache"] == 1  # the row that succeeded; the failed one was computed again
+    assert all(r["status"] == "ok" for r in read_rows(tmp_path / "b" / "rows.jsonl"))
+    assert cli.main(["--datasets", f"ubfc={ubfc}", "--methods", "pos", "--quiet", "--no-cache",
+                     "--cache-dir", str(tmp_path / "unused"), "--out", str(tmp_path / "c")]) == 0
+    assert not (tmp_path / "unused").exists()
+    assert cli.main(["--clear-cache", "--cache-dir", str(cache)]) == 0
+    assert not (cache / "rows").exists() and not (cache / "plots").exists() and not (cache / "products").exists()
+
+
+IMPORTS_PROBE = """
+import sys
+from rppg_bench import cli
+code = cli.main(sys.argv[1:])
+heavy = ("scipy.signal", "scipy.stats", "matplotlib", "mediapipe", "torch", "sklearn")
+print(code, [m for m in heavy if m in sys.modules])
+"""
+
+
+def test_cached_reruns_import_no_signal_processing(ubfc, tmp_path):
+    """Into the same folder: no evaluation and a kept report import none of the heavy modules;
+    into a new folder with cached rows and plots: no scipy.signal, MediaPipe, torch or scikit-learn."""
+    cache = tmp_path / "cache"
+    run(ubfc, tmp_path / "a", cache)
+
+    def probe(out: Path) -> str:
+        argv = ["--datasets", f"ubfc={ubfc}", "--methods", "pos", "chrom", "--quiet", "--cache-dir", str(cache),
+                "--out", str(out)]
+        done = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, *argv], capture_output=True, text=True,
+                              timeout=120, check=True)
+        return done.stdout.strip().splitlines()[-1]
+
+    code, imported = probe(tmp_path / "b").split(" ", 1)
+    assert code == "0"
+    assert not {"scipy.signal", "mediapipe", "torch", "sklearn"} & set(ast.literal_eval(imported))
+    assert probe(tmp_path / "b") == "0 []"  # the same command again: the report is kept
