@@ -18,8 +18,9 @@ temporary folder and measures, on this machine's CPU:
 4. cold vs cached rerun, seven methods, ``--cache-dir`` in the temp folder:
    (a) the same command again into the same ``--out`` (every row is already
    there: nothing is evaluated and the report, whose inputs are unchanged, is
-   kept); (b) into a fresh ``--out`` (the products are read from the cache,
-   methods, metrics and the report run again);
+   kept); (b) into a fresh ``--out`` (result rows and plots are read from the
+   cache, the tables and pages are written again; in-process, so without the
+   imports: ``rerun.py`` times both as the user's command);
 5. ``--jobs 1`` vs ``--jobs 2`` wall time on the same videos (one method, cold), each as
    the command a user runs (``python benchmark.py ...`` in a new process, so both pay
    the imports; the faster of ``--repeats`` interleaved runs each);
