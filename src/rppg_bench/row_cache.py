@@ -8,8 +8,10 @@ A successful row is a pure function of its inputs:
   size and modification time);
 - the protocol, the face-detection confidence, whether the row keeps the report's
   waveforms, and the fields a run adds to it;
-- the code that computes it: every ``.py`` file of the package, the file that
-  defines the method's class (a plugin's), the Python and package versions.
+- the code that computes it: every ``.py`` file of the package (and its ``.json``
+  records, e.g. the shipped weights' hash), the file that defines the method's
+  class (a plugin's; other modules a plugin imports are not covered), the Python
+  and package versions.
 
 :func:`row_key` hashes all of these; the row is kept in
 ``<cache>/rows/<key[:2]>/<key>.json`` (written atomically), and a recording's ROI
@@ -39,12 +41,21 @@ ROWS_SECTION = "rows"
 FROM_CACHE = "_from_cache"
 
 
+#: the package files a row's key hashes: the code, and the records of shipped data (``pretrained.json``
+#: holds the shipped weights' sha256)
+CODE_SUFFIXES = (".py", ".json")
+#: distributions whose versions a row's key records, besides :data:`reports.results.VERSIONED_PACKAGES`:
+#: those the pretrained methods of the extras run on
+EXTRA_VERSIONED = ("open-rppg", "jax", "jaxlib", "onnxruntime")
+
+
 @lru_cache(maxsize=1)
 def package_code_digest() -> str:
-    """sha256 (hex) of every ``.py`` file of the ``rppg_bench`` package, by relative path."""
+    """sha256 (hex) of the ``rppg_bench`` package's files with a suffix in :data:`CODE_SUFFIXES`,
+    by relative path."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
+    for f in sorted(p for p in root.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file()):
         h.update(str(f.relative_to(root)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
@@ -70,9 +81,10 @@ def class_code_digest(cls: type) -> str:
 @lru_cache(maxsize=1)
 def code_versions() -> dict[str, Any]:
     """The package code digest, Python version and versions of the packages that shape the numbers."""
-    from .reports.results import package_versions
+    from .reports.results import VERSIONED_PACKAGES, package_versions
 
-    return {"package": package_code_digest(), "python": sys.version.split()[0], "versions": package_versions()}
+    return {"package": package_code_digest(), "python": sys.version.split()[0],
+            "versions": package_versions((*VERSIONED_PACKAGES, *EXTRA_VERSIONED))}
 
 
 def arrays_digest(*arrays: Any) -> str:
