@@ -21,7 +21,7 @@ from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.datasets.ubfc import load_ubfc
 from rppg_bench.live.display import display_problem
 from rppg_bench.live.draw import compose, trace_points
-from rppg_bench.live.recorder import attach_reference
+from rppg_bench.live.recorder import SessionRecorder, attach_reference
 from rppg_bench.live.session import dropped_frames, hr_line
 from rppg_bench.live.tracks import FaceFrame, TrackState, make_track
 from rppg_bench.live.window import TimedRing, last_seconds, uniform, window_hr
@@ -160,6 +160,26 @@ def test_headless_session_prints_heart_rates_and_records_a_folder_dataset(clip, 
     times, pulse = create_method("pos").extract(loaded)
     fs = 1 / np.median(np.diff(times))
     assert abs(hr_estimate(pulse[times >= times[-1] - 10], fs) - truth) < 3
+
+
+def test_recording_with_dropped_frames_keeps_video_and_reference_aligned_frame_for_frame(tmp_path):
+    """Frames 30-44 of a 30 fps session never reach the recorder: the video plays frame ``i`` at
+    ``i / fps``, so each frame's reference value must be the pulse at that frame's capture time."""
+    from rppg_bench.datasets.folder import load_folder
+
+    capture = np.delete(np.arange(120) / FPS, np.arange(30, 45))  # 105 frames, 0.5 s missing
+    recorder = SessionRecorder(tmp_path / "me_1.avi", FPS)
+    for t in capture:
+        recorder.write(np.full((48, 64, 3), 128, np.uint8), 100.0 + t)  # a source clock starting at 100 s
+    txt = recorder.close()
+    ref_t = np.arange(0, 4.2, 0.001)
+    attach_reference(txt, ref_t, np.sin(2 * np.pi * 1.2 * ref_t))
+    attach_reference(txt, ref_t, np.sin(2 * np.pi * 1.2 * ref_t))  # attaching again reads the same frames
+    (rec,) = load_folder(tmp_path)
+    assert len(rec.frame_times) == capture.size
+    video_clock = np.arange(capture.size) / FPS
+    assert np.allclose(rec.ppg_times, video_clock, atol=1e-6)
+    assert np.allclose(rec.ppg, np.sin(2 * np.pi * 1.2 * capture), atol=1e-4)  # not sin(2 pi 1.2 i / fps)
 
 
 def free_xvfb() -> tuple[subprocess.Popen, str]:

@@ -6,13 +6,19 @@ source's frame rate, and on :meth:`~SessionRecorder.close` next to it:
 
 - ``<stem>.txt`` in the folder dataset's format with the PPG line left empty
   for a reference recorded alongside: line 1 empty, line 2 empty (optional
-  HR), line 3 the frames' times (s since the first frame, one per frame);
+  HR), line 3 the frames' times on the video's clock (frame ``i`` at
+  ``i / fps``, where the folder loader places it);
 - ``<stem>.json``: the wall-clock time (Unix s) of the first frame
-  (``epoch_s``), the frame rate, the frame count and the source.
+  (``epoch_s``), the frame rate, the frame count, the source, and each frame's
+  capture time (``frame_times_s``, s since the first frame).
 
-:func:`attach_reference` then fills line 1 with a reference pulse sampled at
-those frame times (a pulse oximeter's samples with their Unix times), after
-which the folder is a ``folder`` dataset the benchmark runs on.
+:func:`attach_reference` then fills line 1 with a reference pulse (a pulse
+oximeter's samples with their Unix times) sampled at each frame's capture time
+and written at the frame's time on the video clock, after which the folder is
+a ``folder`` dataset the benchmark runs on. A frame the source dropped is
+missing from the video, which then plays that stretch faster than it was lived;
+the reference, taken frame by frame at the capture times, is squeezed the same
+way, so the two stay aligned frame for frame.
 """
 
 from __future__ import annotations
@@ -71,21 +77,45 @@ class SessionRecorder:
         self._writer = None
         t = np.asarray(self.times, float) - self.times[0]
         txt = self.path.with_suffix(".txt")
-        txt.write_text(f"\n\n{times_line(t)}\n")
+        txt.write_text(f"\n\n{times_line(np.arange(t.size) / self.fps)}\n")
         info = {"video": self.path.name, "epoch_s": self.epoch_s, "fps": self.fps, "frames": len(t),
-                "source": self.source}
+                "source": self.source, "frame_times_s": [round(float(x), 6) for x in t]}
         self.path.with_suffix(".json").write_text(json.dumps(info, indent=1))
         return txt
+
+
+def capture_times(path: Path, video_clock: np.ndarray) -> np.ndarray:
+    """The capture times (s since the first frame) of the frames at ``video_clock`` (N,) s, line 3 of
+    ``path``, from the session file beside it (``<stem>.json``: ``fps`` and ``frame_times_s``; frame
+    ``i`` is at ``i / fps`` on the video clock, so a line that an earlier attach shortened still
+    maps); ``video_clock`` itself when the file has no capture times (a session recorded before they
+    were kept, whose line 3 held them)."""
+    try:
+        info = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return video_clock
+    if "frame_times_s" not in info:
+        return video_clock
+    times = np.asarray(info["frame_times_s"], float)
+    index = np.rint(video_clock * float(info["fps"])).astype(int)
+    if index.min() < 0 or index.max() >= times.size or \
+            not np.allclose(index / float(info["fps"]), video_clock, atol=1e-5):
+        raise RecordingError(path, f"line 3 does not match the {times.size} frames at {info['fps']} fps of "
+                                   f"{path.with_suffix('.json').name}: not the same session")
+    return times[index]
 
 
 def attach_reference(txt: str | Path, ref_times: np.ndarray, ref_ppg: np.ndarray, hr: np.ndarray | None = None) -> Path:
     """Fill line 1 of a recorded session's ``txt`` with the reference pulse ``ref_ppg`` (M,) at
     ``ref_times`` (M,) s on the session's clock (0 = first frame; a device's Unix times minus the
-    ``epoch_s`` of ``<stem>.json``), linearly interpolated at the frame times of line 3; ``hr`` (M,) bpm
-    likewise into line 2. ``RecordingError`` naming the file when the reference misses the session."""
+    ``epoch_s`` of ``<stem>.json``), linearly interpolated at each frame's capture time and written at
+    its time on the video clock (line 3; see the module docstring); ``hr`` (M,) bpm likewise into
+    line 2. Frames captured outside the reference are left out. ``RecordingError`` naming the file
+    when the reference misses the session."""
     path = Path(txt)
     lines = text_lines(path, read_text(path), n_lines=3, names=("PPG", "HR", "timestamps (s)"))
-    frames = parse_float_line(path, lines[2], where="line 3 (timestamps)")
+    clock = parse_float_line(path, lines[2], where="line 3 (timestamps)")
+    frames = capture_times(path, clock)
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     if ref_times.size < 2 or ref_times[0] > frames[-1] or ref_times[-1] < frames[0]:
         raise RecordingError(path, f"the reference ({ref_times[0] if ref_times.size else 'no'} .. "
@@ -94,6 +124,6 @@ def attach_reference(txt: str | Path, ref_times: np.ndarray, ref_ppg: np.ndarray
     inside = (frames >= ref_times[0]) & (frames <= ref_times[-1])
     t = frames[inside]
     hr_line = times_line(np.interp(t, ref_times, np.asarray(hr, float))) if hr is not None else ""
-    path.write_text(f"{times_line(np.interp(t, ref_times, ref_ppg))}\n{hr_line}\n{times_line(t)}\n")
+    path.write_text(f"{times_line(np.interp(t, ref_times, ref_ppg))}\n{hr_line}\n{times_line(clock[inside])}\n")
     read_folder_txt(path)  # refuse here what the loader would refuse later
     return path
