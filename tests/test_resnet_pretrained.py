@@ -108,6 +108,9 @@ def test_fine_tuning_starts_from_the_given_weights_and_records_them(trained, vid
     meta = torch.load(tuned, weights_only=True)["meta"]
     assert meta["init"] == {"weights": "pretrained", "sha256": shipped.file_sha256(shipped.pretrained_path())}
     assert meta["epoch"] == 1 and len(meta["loss_history"]) == 1
+    resumed = train(None, epochs=2, lr=1e-9, batch=4, frames=16, size=SIZE, recordings=recs,
+                    out_dir=tmp_path / "a", progress=False, device="cpu", resume=tuned)
+    assert torch.load(resumed, weights_only=True)["meta"]["init"] == meta["init"]  # resuming keeps the start
     start = torch.load(shipped.pretrained_path(), weights_only=True)["state_dict"]
     after = torch.load(tuned, weights_only=True)["state_dict"]
     conv = "trunk.0.weight"

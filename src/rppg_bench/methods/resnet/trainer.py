@@ -213,6 +213,8 @@ def fit(cfg: TrainConfig, data: ClipDataset, dev: torch.device, out: Path, sourc
         meta_base["resumed_from"] = str(resume)
     if cfg.init_path is not None:
         meta_base["init"] = init_record(cfg.init_path)
+    elif ckpt_in is not None and "init" in ckpt_in.get("meta", {}):  # a resumed fine-tuning keeps its start
+        meta_base["init"] = ckpt_in["meta"]["init"]
 
     last: Path | None = None
     t_start = time.monotonic()
