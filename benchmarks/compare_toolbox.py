@@ -2,7 +2,7 @@
 
     python benchmarks/compare_toolbox.py --toolbox-root PATH [--methods pos chrom ...] [--limit N]
         [--repeats R] [--ubfc-root DIR | --synthetic-seconds S --synthetic-size W H ...]
-        [--roi haar_box] [--out DIR] [--detrend-frames 600 1800 3600] [--check-preset] [--memory]
+        [--roi haar_box] [--landmarks track] [--out DIR] [--detrend-frames 600 1800 3600] [--check-preset] [--memory]
 
 rPPG-Toolbox (github.com/ubicomplab/rPPG-Toolbox) is not on PyPI: point
 ``--toolbox-root`` (or ``$RPPG_TOOLBOX_ROOT``) at a checkout of it. Its code is
@@ -142,10 +142,11 @@ def run_toolbox(tb: Toolbox, video: Path, truth_file: Path, methods: list[str]):
 
 def toolbox_method_hr(tb: Toolbox, method: str, data: np.ndarray, labels: np.ndarray) -> tuple:
     """(label HR, predicted HR, SNR) of the toolbox's ``method`` on its clip, as ``unsupervised_predict``
-    computes them (``calculate_metric_per_video``, FFT, ``diff_flag=False``)."""
+    computes them (``calculate_metric_per_video``, FFT, ``diff_flag=False``; newer versions of it also
+    return the waveforms' MACC, left out here)."""
     fn, takes_fs = tb.methods[method]
     bvp = fn(data, FS) if takes_fs else fn(data)
-    return tb.metric(bvp, labels, diff_flag=False, fs=FS, hr_method="FFT")
+    return tuple(tb.metric(bvp, labels, diff_flag=False, fs=FS, hr_method="FFT")[:3])
 
 
 def evaluate_ours(rec, method: str, protocol) -> dict:
@@ -159,15 +160,16 @@ def evaluate_ours(rec, method: str, protocol) -> dict:
     return evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, protocol, rec.hr, rec.hr_times)
 
 
-def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe", landmark_every: int = 1):
+def run_ours(rec, methods: list[str], protocol, roi: str = "mediapipe", landmark_every: int = 1,
+             landmarks: str = "every"):
     """Wall and CPU seconds, and {method: evaluate_prediction's metrics}: products memo cleared, one face
-    pass with the ``roi`` kind (FaceMesh on every ``landmark_every``-th frame), every method, the
-    runner's evaluation."""
+    pass with the ``roi`` kind (FaceMesh on every ``landmark_every``-th frame, or on keyframes with
+    tracking between them: ``landmarks="track"``), every method, the runner's evaluation."""
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
 
     def work() -> dict:
-        rgb_trace(rec, FaceParams(roi=roi, landmark_every=landmark_every))
+        rgb_trace(rec, FaceParams(roi=roi, landmark_every=landmark_every, landmarks=landmarks))
         return {m: evaluate_ours(rec, m, protocol) for m in methods}
 
     rec.products.clear()
@@ -300,6 +302,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(pyVHR's), or the toolbox's own first-frame Haar box (the same region design on both sides)")
     p.add_argument("--landmark-every", type=int, default=1, metavar="K",
                    help="rppg-bench runs FaceMesh on every K-th frame (landmark regions; default 1: every frame)")
+    p.add_argument("--landmarks", default="every", choices=("every", "track"),
+                   help="rppg-bench's landmarks: FaceMesh on every frame, or on keyframes with optical-flow "
+                        "tracking between them (--landmarks track)")
     p.add_argument("--check-preset", action="store_true",
                    help="also (untimed) compare the harness's `toolbox` protocol with the toolbox's code per video: "
                         "face trace and each method's HR")
@@ -331,11 +336,12 @@ def main(argv: list[str] | None = None) -> int:
              f"videos:   {len(videos)} ({', '.join(r.name for r in videos)}), {videos[0].fps:g} fps; "
              f"methods {', '.join(args.methods)}; repeats {args.repeats} (median); product cache off; "
              f"rppg-bench face region {args.roi}"
-             + (f", FaceMesh on one frame in {args.landmark_every}" if args.landmark_every > 1 else ""))
+             + (f", FaceMesh on one frame in {args.landmark_every}" if args.landmark_every > 1 else "")
+             + (", landmarks tracked between FaceMesh keyframes" if args.landmarks == "track" else ""))
     print(intro + "\n")
 
     report, results = intro, {"header": intro, "repeats": args.repeats, "ours_roi": args.roi,
-                              "ours_landmark_every": args.landmark_every,
+                              "ours_landmark_every": args.landmark_every, "ours_landmarks": args.landmarks,
                               "toolbox_preprocess": json.loads(json.dumps(TOOLBOX_PREPROCESS, default=vars))}
     if args.repeats > 0:
         table, per_video, warm = timed_comparison(tb, videos, args)
@@ -363,7 +369,7 @@ def timed_comparison(tb: Toolbox, videos: list, args: argparse.Namespace) -> tup
     rows = [*args.methods] + ([] if args.no_all_row else ["all"])
     warm_tb, warm_ours = sbs.warm_up(
         partial(run_toolbox, tb, videos[0].path, videos[0].path.parent / "ground_truth.txt", args.methods[:1]),
-        partial(run_ours, videos[0], args.methods[:1], protocol, args.roi, args.landmark_every))
+        partial(run_ours, videos[0], args.methods[:1], protocol, args.roi, args.landmark_every, args.landmarks))
     print(f"warm-up on {videos[0].name} (untimed): toolbox {warm_tb:.1f} s, ours {warm_ours:.1f} s\n")
     tb_res = {m: Result() for m in rows}
     our_res = {m: Result() for m in rows}
@@ -374,7 +380,8 @@ def timed_comparison(tb: Toolbox, videos: list, args: argparse.Namespace) -> tup
             todo = args.methods if m == "all" else [m]
             tb_t, our_t, turn = sbs.interleaved(args.repeats, turn,
                                                 partial(run_toolbox, tb, rec.path, truth_file, todo),
-                                                partial(run_ours, rec, todo, protocol, args.roi, args.landmark_every),
+                                                partial(run_ours, rec, todo, protocol, args.roi, args.landmark_every,
+                                                        args.landmarks),
                                                 record=(tb_res[m], our_res[m]))
             line = sbs.timing_row(rec.name, m, "toolbox", tb_t, our_t)
             if m != "all":
