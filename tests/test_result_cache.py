@@ -61,6 +61,12 @@ def test_new_folder_reads_rows_and_plots_from_the_cache(ubfc, tmp_path, monkeypa
     assert sorted(p.name for p in (tmp_path / "b" / "plots").iterdir()) == \
         sorted(p.name for p in (tmp_path / "a" / "plots").iterdir())
     assert "4 results read from the result cache" in (tmp_path / "b" / "summary.md").read_text()
+    monkeypatch.undo()
+    (entry,) = (cache / "plots").iterdir()
+    (entry / "plots" / "hr_scatter.png").unlink()  # a cached plot lost: the entry is dropped, plots drawn again
+    run(ubfc, tmp_path / "c", cache)
+    assert (tmp_path / "c" / "plots" / "hr_scatter.png").stat().st_size > 1000
+    assert (entry / "plots" / "hr_scatter.png").is_file()  # and kept again, whole
 
 
 def test_other_settings_or_code_compute_the_rows_again(ubfc, tmp_path, monkeypatch):

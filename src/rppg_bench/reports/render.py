@@ -92,6 +92,10 @@ def cached_plots(cache_dir: Path | None, key: str, out: Path) -> list[str] | Non
         for f in files:
             (out / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(entry / f, out / f)
+    except FileNotFoundError:
+        if (entry / PLOTS_MANIFEST).is_file():  # an entry missing a plot is broken: drop it, it is drawn again
+            shutil.rmtree(entry, ignore_errors=True)
+        return None
     except (OSError, ValueError, TypeError):
         return None
     return files
