@@ -14,8 +14,14 @@ from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.datasets.ubfc import load_ubfc
 from rppg_bench.preprocessing import landmark_track as lt
 from rppg_bench.preprocessing import landmarks as face
+from rppg_bench.preprocessing.kinds import ROI_TABLE
 from rppg_bench.preprocessing.params import LANDMARK_MODES, FaceParams
-from rppg_bench.preprocessing.roi import ROI_POINTS
+from rppg_bench.preprocessing.roi import ROI_POINTS, masked_mean_rgb, roi_polygons
+from rppg_bench.preprocessing.roi_subpixel import (
+    coverage_mean_rgb,
+    hull_mean_rgb_subpixel,
+    roi_mean_rgb_subpixel,
+)
 from rppg_bench.preprocessing.store import products_cache_file, serves
 
 
@@ -138,3 +144,40 @@ def test_tracking_is_validated_and_keyed_apart(tmp_path, monkeypatch):
     assert not serves(FaceParams(), track) and not serves(track, FaceParams())
     monkeypatch.setattr(store, "TRACK", lt.TrackSettings(max_gap=5))  # other tracking settings: other products
     assert products_cache_file(rec, track, tmp_path) != key
+
+
+def test_subpixel_roi_mean_follows_sub_pixel_motion_where_rounded_vertices_step():
+    """A region drifting 1 px in tenths of a pixel over a horizontal ramp (1 grey level per px): the
+    rounded polygons' mean stays put and then jumps a whole level; the sub-pixel mean moves a little
+    every step (vertices at 1/16 px, so by one or two sixteenths of a level)."""
+    ramp = np.tile(np.arange(120, dtype=np.float64)[None, :, None], (80, 1, 3)).astype(np.uint8)
+    base = np.array([(30.0, 20.0), (70.0, 20.0), (70.0, 60.0), (30.0, 60.0)], np.float32)
+    steps = np.arange(11) / 10
+    rounded = np.array([masked_mean_rgb(ramp, [np.round(base + (dx, 0)).astype(np.int32)])[0] for dx in steps])
+    subpixel = np.array([coverage_mean_rgb(ramp, [base + (dx, 0)])[0] for dx in steps])
+    assert np.count_nonzero(np.diff(rounded)) == 1  # one whole-level step: a staircase
+    assert (np.diff(subpixel) > 0.03).all() and (np.diff(subpixel) < 0.2).all()  # grey levels per 0.1 px
+    assert subpixel[-1] - subpixel[0] == pytest.approx(1.0, abs=0.05)
+    assert abs(subpixel[0] - rounded[0]) < 0.5  # the same region but for its edges' half pixel
+
+
+def test_subpixel_means_keep_inside_drop_the_holes_and_are_nan_off_the_frame():
+    frame = np.zeros((60, 80, 3), np.uint8)
+    frame[5:55, 5:75] = (100, 110, 120)
+    frame[20:30, 20:30] = (250, 0, 0)  # an "eye" that must not count
+    outer = np.float32([(10.3, 10.3), (69.7, 10.3), (69.7, 49.6), (10.3, 49.6)])
+    hole = np.float32([(17.5, 17.5), (32.5, 17.5), (32.5, 32.5), (17.5, 32.5)])
+    np.testing.assert_allclose(coverage_mean_rgb(frame, [outer], (hole,)), (100, 110, 120), atol=1e-6)
+    assert np.isnan(coverage_mean_rgb(frame, [outer + 200])).all()
+
+
+def test_tracked_landmarks_are_averaged_with_subpixel_edges_and_facemesh_ones_as_before():
+    points = grid_face(x0=100.3, y0=60.6)
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 255, (240, 320, 3)).astype(np.uint8)
+    for kind, subpixel in (("mediapipe", roi_mean_rgb_subpixel), ("mediapipe_hull", hull_mean_rgb_subpixel)):
+        means = ROI_TABLE[kind].compute.keywords["mean_rgb"]
+        assert tuple(means) == LANDMARK_MODES
+        assert means["track"] is subpixel
+    every = ROI_TABLE["mediapipe"].compute.keywords["mean_rgb"]["every"]
+    np.testing.assert_array_equal(every(frame, points), masked_mean_rgb(frame, *roi_polygons(points)))

@@ -27,6 +27,7 @@ from .roi import (
     roi_mean_rgb,
     roi_polygons,
 )
+from .roi_subpixel import hull_mean_rgb_subpixel, roi_mean_rgb_subpixel
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,15 @@ class RoiKind:
     polygons: Callable[[np.ndarray], Region] | None = None
 
 
+#: the polygons' mean colour per landmark mode: whole-pixel vertices under FaceMesh on every frame (its
+#: jitter dithers the rounding), sub-pixel anti-aliased edges under tracking (``roi_subpixel``)
+ROI_MEANS = {"every": roi_mean_rgb, "track": roi_mean_rgb_subpixel}
+HULL_MEANS = {"every": hull_mean_rgb, "track": hull_mean_rgb_subpixel}
+
 ROI_TABLE: dict[str, RoiKind] = {kind.name: kind for kind in (
-    RoiKind("mediapipe", partial(landmark_products, mean_rgb=roi_mean_rgb), landmark_face_crops,
+    RoiKind("mediapipe", partial(landmark_products, mean_rgb=ROI_MEANS), landmark_face_crops,
             FACE_CODE_VERSION, key_parts=(("roi", ROI_POLYGONS),), roi_in_key=False, polygons=roi_polygons),
-    RoiKind("mediapipe_hull", partial(landmark_products, mean_rgb=hull_mean_rgb), landmark_face_crops,
+    RoiKind("mediapipe_hull", partial(landmark_products, mean_rgb=HULL_MEANS), landmark_face_crops,
             FACE_CODE_VERSION, key_parts=(("excluded", HULL_EXCLUDED),), polygons=hull_polygons),
     RoiKind("haar_box", compute_haar_products, None, HAAR_CODE_VERSION),
 )}

@@ -1,7 +1,10 @@
 """Products of the landmark-tracked skin regions (``mediapipe``, ``mediapipe_hull``).
 
 FaceMesh landmarks are tracked over the video (``landmarks.tracked_frames``);
-each frame's skin colour is the mean over the region drawn on its landmarks,
+each frame's skin colour is the mean over the region drawn on its landmarks
+(with whole-pixel vertices when FaceMesh runs on every frame, with sub-pixel,
+anti-aliased edges when the landmarks are tracked between keyframes:
+``roi_subpixel``),
 its face box the bounding square of the ROI points, and its crop that square
 resized. A frame without a face holds the last face; frames before the first
 face take the first one; a video with no face at all raises
@@ -10,7 +13,7 @@ face take the first one; a video with no face at all raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -28,9 +31,14 @@ FACE_CODE_VERSION = "1"
 #: mean RGB (3,) of an RGB frame (H, W, 3) over a skin region drawn on landmarks (468, 2) px
 MeanRgb = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
+#: the region's mean colour per ``FaceParams.landmarks`` mode
+MeanRgbByMode = Mapping[str, MeanRgb]
 
-def landmark_products(video: Recording, params: FaceParams, mean_rgb: MeanRgb) -> VideoProducts:
-    """Decode ``video`` once and derive its skin trace (``mean_rgb`` per frame), boxes and (optionally) crops."""
+
+def landmark_products(video: Recording, params: FaceParams, mean_rgb: MeanRgbByMode) -> VideoProducts:
+    """Decode ``video`` once and derive its skin trace (``mean_rgb[params.landmarks]`` per frame), boxes
+    and (optionally) crops."""
+    mean = mean_rgb[params.landmarks]
     rgb, boxes, found, crops = [], [], [], []
     for frame, points, face in tracked_frames(video, params):
         found.append(points is not None)
@@ -39,7 +47,7 @@ def landmark_products(video: Recording, params: FaceParams, mean_rgb: MeanRgb) -
             boxes.append(np.zeros(4, np.int32))
             crops.append(None)
             continue
-        rgb.append(mean_rgb(frame, face))
+        rgb.append(mean(frame, face))
         boxes.append(face_square(face, params.crop_scale))
         crops.append(crop_square(frame, boxes[-1], params.crop_size) if params.crop_size else None)
     n = len(found)

@@ -43,7 +43,7 @@ import cv2
 import numpy as np
 
 #: bump when a change here alters the tracked landmarks (invalidates the disk cache of ``track`` products)
-TRACK_CODE_VERSION = "1"
+TRACK_CODE_VERSION = "2"  # 2: the ROI means of tracked landmarks have sub-pixel edges (roi_subpixel)
 
 #: FaceMesh on one RGB frame (H, W, 3) -> landmarks (468, 2) px, or None without a face
 Detect = Callable[[np.ndarray], "np.ndarray | None"]

@@ -61,6 +61,18 @@ def roi_polygons(points: np.ndarray) -> Region:
     return np.split(verts, _POLY_SPLITS), ()
 
 
+def roi_outlines(points: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
+    """The forehead and cheek polygons of landmarks ``points`` (468, 2) px as ``(keep, drop)``, their
+    vertices (K, 2) float32 px where the landmarks are (not rounded: ``roi_subpixel``)."""
+    return np.split(points[_POLY_INDEX].astype(np.float32), _POLY_SPLITS), ()
+
+
+def hull_outlines(points: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
+    """:func:`hull_polygons` with float32 vertices (K, 2) px, hulls of the landmarks as they are."""
+    pts = points.astype(np.float32)
+    return [cv2.convexHull(pts)[:, 0]], tuple(cv2.convexHull(pts[list(part)])[:, 0] for part in HULL_EXCLUDED)
+
+
 def hull_polygons(points: np.ndarray) -> Region:
     """The convex hull of all landmarks ``points`` (468, 2) px, less the convex hulls of each eye with
     its eyebrow and of the lips."""
