@@ -44,8 +44,6 @@ from .runner import (VideoTask, build_tasks, face_params, load_all, parse_datase
                      train_learned_methods)
 
 EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
-#: the cache sections ``--clear-cache`` empties (the generated synthetic data stay)
-CLEARED_SECTIONS = ("products", "rows", "plots")
 
 
 # ---------------------------------------------------------------- arguments
@@ -298,9 +296,12 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.clear_cache:
             from .cache import clear_cache
+            from .preprocessing.store import PRODUCTS_SECTION
+            from .reports.render import PLOTS_SECTION
+            from .row_cache import ROWS_SECTION
 
-            folder = resolve_cache_dir(args.cache_dir)
-            freed = sum(clear_cache(folder / section) for section in CLEARED_SECTIONS)
+            folder = resolve_cache_dir(args.cache_dir)  # the generated synthetic data stay
+            freed = sum(clear_cache(folder / section) for section in (PRODUCTS_SECTION, ROWS_SECTION, PLOTS_SECTION))
             print(f"Removed {freed / 1e6:.1f} MB of cached products, result rows and plots from {folder}")
             return EXIT_OK
         if args.report_from:

@@ -113,13 +113,12 @@ def file_params(params: dict[str, Any]) -> dict[str, list[int]]:
 
 
 def row_key(*, base: dict[str, Any], fingerprint: str, truth: str, method: str, method_class: type,
-            params: dict[str, Any], protocol: dict[str, Any], face_confidence: float, keep_waveforms: bool,
-            extras: dict[str, Any]) -> str:
+            params: dict[str, Any], protocol: dict[str, Any], face_confidence: float, keep_waveforms: bool) -> str:
     """The cache key of one (recording, method) row: see the module docstring for what it covers.
     ``truth`` is :func:`arrays_digest` of the ground truth besides the reference pulse."""
     return cache_key(base=base, fingerprint=fingerprint, truth=truth, method=method, params=params,
                      param_files=file_params(params), protocol=protocol, face_confidence=face_confidence,
-                     keep_waveforms=keep_waveforms, extras=extras, method_code=class_code_digest(method_class),
+                     keep_waveforms=keep_waveforms, method_code=class_code_digest(method_class),
                      code=code_versions())
 
 

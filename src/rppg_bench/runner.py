@@ -113,16 +113,16 @@ def video_roi_frames(rec: Recording, face: Any, products: Any) -> list[dict[str,
 
 
 def cached_row_keys(task: VideoTask, instances: dict[str, Any], fingerprint: str) -> dict[str, str]:
-    """Per method of ``instances`` whose row can be cached (not trained inside the run), its
-    :func:`rppg_bench.row_cache.row_key`; none without a cache folder."""
+    """Per method of ``instances`` whose row can be cached (not trained inside the run: no ``extras``),
+    its :func:`rppg_bench.row_cache.row_key`; none without a cache folder."""
     if task.cache_dir is None:
         return {}
     rec = task.recording
     truth = arrays_digest(rec.frame_times, rec.hr, rec.hr_times, rec.respiration, rec.respiration_times)
-    protocol = task.protocol.as_dict()
-    return {m: row_key(base=task.recording_base(), fingerprint=fingerprint, truth=truth, method=m,
-                       method_class=type(inst), params=task.methods[m], protocol=protocol,
-                       face_confidence=task.face_confidence, keep_waveforms=task.keep_waveforms, extras={})
+    protocol, base = task.protocol.as_dict(), task.recording_base()
+    return {m: row_key(base=base, fingerprint=fingerprint, truth=truth, method=m, method_class=type(inst),
+                       params=task.methods[m], protocol=protocol, face_confidence=task.face_confidence,
+                       keep_waveforms=task.keep_waveforms)
             for m, inst in instances.items() if m not in task.extras}
 
 
@@ -171,9 +171,11 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
     from .metrics.series import video_series
 
     n_frames = len(products.times)
-    roi_frames = load_entry(task.cache_dir, thumbs_key) or video_roi_frames(rec, face, products)
-    if roi_frames and task.cache_dir is not None:
-        save_entry(task.cache_dir, thumbs_key, roi_frames)
+    roi_frames = load_entry(task.cache_dir, thumbs_key)
+    if not roi_frames:
+        roi_frames = video_roi_frames(rec, face, products)
+        if roi_frames:
+            save_entry(task.cache_dir, thumbs_key, roi_frames)
     computed: list[dict[str, Any]] = []
     for name, method in instances.items():
         if name in cached:

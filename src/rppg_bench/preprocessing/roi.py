@@ -55,29 +55,37 @@ def masked_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.nd
 Region = tuple[list[np.ndarray], tuple[np.ndarray, ...]]
 
 
+def _roi_region(verts: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
+    """The forehead and cheek polygons as ``(keep, drop)`` from their vertices ``verts`` (K, 2) px."""
+    return np.split(verts, _POLY_SPLITS), ()
+
+
+def _hull_region(points: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
+    """The convex hull of ``points`` (468, 2) px less the hulls of each eye with its eyebrow and of
+    the lips, as ``(keep, drop)``, in the dtype of ``points``."""
+    return [cv2.convexHull(points)[:, 0]], tuple(cv2.convexHull(points[list(part)])[:, 0] for part in HULL_EXCLUDED)
+
+
 def roi_polygons(points: np.ndarray) -> Region:
     """The forehead and cheek polygons of landmarks ``points`` (468, 2) px (vertices rounded to whole pixels)."""
-    verts = np.round(points[_POLY_INDEX]).astype(np.int32)
-    return np.split(verts, _POLY_SPLITS), ()
+    return _roi_region(np.round(points[_POLY_INDEX]).astype(np.int32))
 
 
 def roi_outlines(points: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
     """The forehead and cheek polygons of landmarks ``points`` (468, 2) px as ``(keep, drop)``, their
     vertices (K, 2) float32 px where the landmarks are (not rounded: ``roi_subpixel``)."""
-    return np.split(points[_POLY_INDEX].astype(np.float32), _POLY_SPLITS), ()
+    return _roi_region(points[_POLY_INDEX].astype(np.float32))
 
 
 def hull_outlines(points: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
     """:func:`hull_polygons` with float32 vertices (K, 2) px, hulls of the landmarks as they are."""
-    pts = points.astype(np.float32)
-    return [cv2.convexHull(pts)[:, 0]], tuple(cv2.convexHull(pts[list(part)])[:, 0] for part in HULL_EXCLUDED)
+    return _hull_region(points.astype(np.float32))
 
 
 def hull_polygons(points: np.ndarray) -> Region:
     """The convex hull of all landmarks ``points`` (468, 2) px, less the convex hulls of each eye with
     its eyebrow and of the lips."""
-    pix = np.round(points).astype(np.int32)
-    return [cv2.convexHull(pix)[:, 0]], tuple(cv2.convexHull(pix[list(part)])[:, 0] for part in HULL_EXCLUDED)
+    return _hull_region(np.round(points).astype(np.int32))
 
 
 def roi_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:

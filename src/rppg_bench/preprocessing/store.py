@@ -26,6 +26,8 @@ from .products import VideoProducts
 
 #: ``Recording.products`` key of the fingerprint of the recording's frames
 SOURCE_FINGERPRINT_KEY = "source_sha"
+#: the cache folder's section holding the products (``<cache>/products/<key>.npz``)
+PRODUCTS_SECTION = "products"
 _ARRAYS = ("times", "fps", "rgb", "boxes", "face_found", "crops")
 
 
@@ -67,7 +69,7 @@ def products_cache_file(rec: Recording, params: FaceParams, cache_dir: Path) -> 
     tracker = {"tracker": TRACK.key()} if params.landmarks == "track" else {}
     key = cache_key(source=rec.products[SOURCE_FINGERPRINT_KEY], params=fields, version=kind.code_version,
                     **dict(kind.key_parts), **tracker)
-    return Path(cache_dir) / "products" / f"{key}.npz"
+    return Path(cache_dir) / PRODUCTS_SECTION / f"{key}.npz"
 
 
 def save_products(path: Path, prod: VideoProducts) -> None:
