@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from typing import ClassVar
 import pytest
 
 from rppg_bench import cli
+from rppg_bench.cache import CACHE_ENV
 from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.methods.base import ClassicalMethod
 from rppg_bench.methods.registry import METHODS
+from rppg_bench.native_logs import VERBOSE_ENV
 from rppg_bench.reports.results import read_rows
 
 
@@ -114,6 +117,23 @@ def test_failed_rows_are_not_cached_and_no_cache_keeps_nothing(ubfc, tmp_path):
     assert not (tmp_path / "unused").exists()
     assert cli.main(["--clear-cache", "--cache-dir", str(cache)]) == 0
     assert not (cache / "rows").exists() and not (cache / "plots").exists() and not (cache / "products").exists()
+
+
+def test_cache_dir_is_exported_only_for_the_command(ubfc, tmp_path, monkeypatch):
+    """``--cache-dir`` reaches the synthetic generator through ``$RPPG_CACHE_DIR`` during the command,
+    and the variable is restored after it, so a later command in the process uses its own default."""
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.delenv(VERBOSE_ENV, raising=False)
+    seen = []
+    monkeypatch.setattr(cli, "run", lambda args: seen.append(os.environ.get(CACHE_ENV)) or 0)
+    assert cli.main(["--methods", "pos", "--cache-dir", str(tmp_path / "a")]) == 0
+    assert seen == [str(tmp_path / "a")] and CACHE_ENV not in os.environ
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "before"))
+    assert cli.main(["--methods", "pos", "--cache-dir", str(tmp_path / "b"), "--verbose"]) == 0
+    assert seen[-1] == str(tmp_path / "b") and os.environ[CACHE_ENV] == str(tmp_path / "before")
+    assert VERBOSE_ENV not in os.environ
+    assert cli.main(["--methods", "pos"]) == 0
+    assert seen[-1] == str(tmp_path / "before")
 
 
 IMPORTS_PROBE = """

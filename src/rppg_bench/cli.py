@@ -25,7 +25,8 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,23 @@ from .executors import iter_results
 from .methods.registry import CLASSICAL_DEFAULT, METHODS, create_method, method_info
 from .metrics.protocol import PROTOCOLS, Protocol, get_protocol
 from .registry import UnknownNameError
-from .reports.results import ResultStore, claim_settings, code_identity, run_record, run_settings
+from .reports.results import (
+    ResultStore,
+    claim_settings,
+    code_identity,
+    run_record,
+    run_settings,
+)
 from .row_cache import FROM_CACHE
-from .runner import (VideoTask, build_tasks, face_params, load_all, parse_dataset_specs, protocol_method_params,
-                     train_learned_methods)
+from .runner import (
+    VideoTask,
+    build_tasks,
+    face_params,
+    load_all,
+    parse_dataset_specs,
+    protocol_method_params,
+    train_learned_methods,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_NOTHING = 0, 1, 2
 
@@ -105,15 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_cache_dir(path: str | None) -> Path:
-    """``--cache-dir`` or the default cache folder. A given folder is exported as
-    ``$RPPG_CACHE_DIR`` so the synthetic generator (and worker processes) use it too."""
-    from .cache import CACHE_ENV, default_cache_dir
+    """``--cache-dir`` or the default cache folder (``main`` exports a given one as ``$RPPG_CACHE_DIR`` for
+    the command's duration, so the synthetic generator and worker processes use it too)."""
+    from .cache import default_cache_dir
 
-    if not path:
-        return default_cache_dir()
-    folder = Path(path).expanduser()
-    os.environ[CACHE_ENV] = str(folder)
-    return folder
+    return Path(path).expanduser() if path else default_cache_dir()
 
 
 # ---------------------------------------------------------------- listing
@@ -286,10 +296,34 @@ def main(argv: list[str] | None = None) -> int:
 
         return live_main(argv[1:])
     args = build_parser().parse_args(argv)
-    if args.verbose:
-        from .native_logs import VERBOSE_ENV
+    from .cache import CACHE_ENV
+    from .native_logs import VERBOSE_ENV
 
-        os.environ[VERBOSE_ENV] = "1"
+    env = {VERBOSE_ENV: "1"} if args.verbose else {}
+    if args.cache_dir:  # the synthetic generator and worker processes use it too
+        env[CACHE_ENV] = str(Path(args.cache_dir).expanduser())
+    with exported(env):
+        return dispatch(args)
+
+
+@contextmanager
+def exported(values: Mapping[str, str]) -> Iterator[None]:
+    """Within the block the environment holds ``values``; afterwards each variable's earlier value (or
+    its absence) is restored, so one command's settings do not leak into the next in the same process."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the command ``args`` asks for (listing, clearing the cache, re-rendering, or a benchmark run)."""
     try:
         if args.list:
             print(list_registered(args.data_root))
