@@ -122,5 +122,9 @@ def test_verbose_flag_lets_native_logs_through_in_workers_too(monkeypatch, capsy
     from rppg_bench.native_logs import VERBOSE_ENV, native_logs_wanted
 
     monkeypatch.setenv(VERBOSE_ENV, "0")
+    during = []  # worker processes inherit the environment of the command that starts them
+    monkeypatch.setattr(benchmark, "list_registered",
+                        lambda root: during.append((os.environ[VERBOSE_ENV], native_logs_wanted())) or "")
     assert benchmark.main(["--verbose", "--list"]) == 0
-    assert os.environ[VERBOSE_ENV] == "1" and native_logs_wanted()
+    assert during == [("1", True)]
+    assert os.environ[VERBOSE_ENV] == "0"  # restored after the command

@@ -44,6 +44,24 @@ def grid_face(x0: float = 110, y0: float = 70, side: float = 100) -> np.ndarray:
     return (xy + (x0, y0)).astype(np.float32)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_face_corners_are_those_of_the_whole_crop(seed):
+    """The corners searched in the inner hull's box (plus ``CORNER_PAD``) are exactly those that
+    ``cv2.goodFeaturesToTrack`` finds in the whole crop with the same mask, in the same order."""
+    rng = np.random.default_rng(seed)
+    grey = cv2.GaussianBlur(rng.integers(0, 255, (240, 320)).astype(np.uint8), (0, 0), 1.0 + seed / 3)
+    points = grid_face(*rng.uniform(0, 60, 2), side=rng.uniform(80, 170))  # some reach the crop's edges
+    hull = cv2.convexHull(points)[:, 0]
+    centre = hull.mean(axis=0)
+    mask = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(centre + 0.9 * (hull - centre)).astype(np.int32), 255)
+    spacing = max(3.0, float(np.ptp(points[:, 0])) / 20)
+    whole = cv2.goodFeaturesToTrack(grey, maxCorners=32, qualityLevel=0.01, minDistance=spacing, mask=mask)[:, 0]
+    found = lt.face_corners(grey, points, 32)
+    assert len(found) == 32
+    np.testing.assert_array_equal(found, whole)
+
+
 def test_tracked_landmarks_follow_the_face_and_keyframes_come_with_fast_motion_or_the_gap():
     steps = np.array([(0.4, 0.2)] * 14 + [(9.0, 3.0)] * 3 + [(0.4, -0.3)] * 13)  # px per frame
     shifts = np.cumsum(np.vstack([[0, 0], steps]), axis=0)

@@ -4,8 +4,10 @@ FaceMesh runs on a keyframe; on the keyframe's face (inside the landmarks'
 convex hull, shrunk a little so the background at the face's edge is left
 out) up to ``n_points`` corners are picked (``cv2.goodFeaturesToTrack``) and
 followed frame to frame by pyramidal Lucas-Kanade flow
-(``cv2.calcOpticalFlowPyrLK``), on the grey crop of the keyframe's face box
-only. A corner is dropped for the rest of the gap when its flow fails or its
+(``cv2.calcOpticalFlowPyrLK``), on the keyframe's face box of the grey frames
+only. The grey frames come with the RGB ones (:func:`with_grey`): in a
+benchmark run they are converted on the decoding thread, off the thread that
+runs FaceMesh and the flow. A corner is dropped for the rest of the gap when its flow fails or its
 forward-backward error exceeds ``max_fb_error``. Each frame's landmarks are the
 keyframe's 468 landmarks moved by the affine map that carries the surviving
 corners from the keyframe to this frame (least squares, refit once without
@@ -36,7 +38,7 @@ trigger and the keyframes (docs/speed.md, "Landmark tracking").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import cv2
@@ -112,10 +114,27 @@ def crop_box(points: np.ndarray, margin: float, width: int, height: int) -> tupl
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def grey_crop(frame: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The grey (H', W') uint8 crop ``box`` of an RGB frame (H, W, 3)."""
+def with_grey(frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(frame, grey)`` per RGB frame (H, W, 3) uint8 of ``frames``: the frame and its grey (H, W) uint8.
+    Closing it closes ``frames`` (a video reader releases its file)."""
+    try:
+        for frame in frames:
+            yield frame, cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
+def crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The crop ``box`` (``x0, y0, x1, y1`` px) of a grey frame (H, W), a view (equal to converting
+    the RGB crop: the conversion is per pixel)."""
     x0, y0, x1, y1 = box
-    return cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
+    return grey[y0:y1, x0:x1]
+
+
+#: px around the searched region whose pixels the corner measure (3x3 Sobel, 3x3 block, 3x3 maximum) reads
+CORNER_PAD = 4
 
 
 def face_corners(grey: np.ndarray, points: np.ndarray, n: int) -> np.ndarray:
@@ -124,11 +143,14 @@ def face_corners(grey: np.ndarray, points: np.ndarray, n: int) -> np.ndarray:
     hull = cv2.convexHull(points.astype(np.float32))[:, 0]
     centre = hull.mean(axis=0)
     inner = np.round(centre + 0.9 * (hull - centre)).astype(np.int32)
-    mask = np.zeros(grey.shape, np.uint8)
-    cv2.fillConvexPoly(mask, inner, 255)
+    # searched within the inner hull's box and CORNER_PAD px around it: the same corners as in the whole crop
+    (x0, y0), (x1, y1) = np.maximum(inner.min(axis=0) - CORNER_PAD, 0), inner.max(axis=0) + CORNER_PAD + 1
+    view = grey[y0:y1, x0:x1]
+    mask = np.zeros(view.shape, np.uint8)
+    cv2.fillConvexPoly(mask, inner - (x0, y0), 255)
     spacing = max(3.0, float(np.ptp(points[:, 0])) / 20)
-    found = cv2.goodFeaturesToTrack(grey, maxCorners=n, qualityLevel=0.01, minDistance=spacing, mask=mask)
-    return np.empty((0, 2), np.float32) if found is None else found[:, 0].astype(np.float32)
+    found = cv2.goodFeaturesToTrack(view, maxCorners=n, qualityLevel=0.01, minDistance=spacing, mask=mask)
+    return np.empty((0, 2), np.float32) if found is None else (found[:, 0] + (x0, y0)).astype(np.float32)
 
 
 def flow_forward_backward(prev: np.ndarray, cur: np.ndarray, pts: np.ndarray, settings: TrackSettings
@@ -181,16 +203,17 @@ def detect_fresh(detect: Detect, frame: np.ndarray, stale: bool) -> np.ndarray |
 class Track:
     """The state of one tracked gap: the keyframe's landmarks and corners, where the corners are now.
 
-    ``step(frame)`` moves the landmarks to the next frame, or returns None when
-    a keyframe is due (the caller then runs FaceMesh on that frame).
+    ``step(grey)`` moves the landmarks to the next frame (its grey (H, W) uint8),
+    or returns None when a keyframe is due (the caller then runs FaceMesh on
+    that frame).
     """
 
-    def __init__(self, frame: np.ndarray, landmarks: np.ndarray, settings: TrackSettings):
+    def __init__(self, grey: np.ndarray, landmarks: np.ndarray, settings: TrackSettings):
         self.settings = settings
         self.landmarks = landmarks
-        self.box = crop_box(landmarks, settings.margin, frame.shape[1], frame.shape[0])
+        self.box = crop_box(landmarks, settings.margin, grey.shape[1], grey.shape[0])
         offset = np.array(self.box[:2], np.float32)
-        self.grey = grey_crop(frame, self.box)
+        self.grey = crop(grey, self.box)
         self.start = face_corners(self.grey, landmarks - offset, settings.n_points)
         self.now = self.start.copy()
         self.least = max(6, int(np.ceil(settings.min_kept * len(self.start))))
@@ -198,14 +221,14 @@ class Track:
         self.offset = offset
         self.gap = 0
 
-    def step(self, frame: np.ndarray) -> tuple[np.ndarray | None, bool]:
-        """(landmarks (468, 2) px of ``frame``, the next frame of the video, or None where the flow lost
+    def step(self, grey: np.ndarray) -> tuple[np.ndarray | None, bool]:
+        """(landmarks (468, 2) px of the next frame of the video, whose grey is ``grey``, or None where the flow lost
         the face or it moved fast; whether a keyframe is due)."""
         s = self.settings
         self.gap += 1
         if len(self.now) < self.least:
             return None, True
-        grey = grey_crop(frame, self.box)
+        grey = crop(grey, self.box)
         moved, kept = flow_forward_backward(self.grey, grey, self.now, s)
         if kept.sum() < self.least:
             return None, True
@@ -219,20 +242,27 @@ class Track:
         return apply_affine(affine, self.landmarks - self.offset) + self.offset, self.gap >= s.max_gap
 
 
-def tracked_landmarks(detect: Detect, frames: Iterator[np.ndarray], settings: TrackSettings | None = None
+def tracked_landmarks(detect: Detect, frames: Iterable[np.ndarray], settings: TrackSettings | None = None
                       ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """``(frame, points)`` per frame of ``frames`` (RGB, in order): ``detect``'s landmarks (468, 2) px on
     keyframes, the landmarks tracked from the last keyframe on the frames between (see the module's
     docstring for when a keyframe is taken); None where ``detect`` finds no face. Holds no frames.
     ``settings`` None: :data:`TRACK`."""
+    return landmarks_tracked_on_grey(detect, with_grey(frames), settings)
+
+
+def landmarks_tracked_on_grey(detect: Detect, frames: Iterable[tuple[np.ndarray, np.ndarray]],
+                              settings: TrackSettings | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """:func:`tracked_landmarks` of ``(frame, grey)`` pairs (:func:`with_grey`), so that the grey
+    frames can be made elsewhere (on the decoding thread)."""
     settings = settings or TRACK
     track: Track | None = None
-    for frame in frames:
-        points, due = track.step(frame) if track is not None else (None, True)
+    for frame, grey in frames:
+        points, due = track.step(grey) if track is not None else (None, True)
         if due:
             found = detect_fresh(detect, frame, stale=track is not None and track.gap > 1)
             if found is not None and points is not None and settings.keyframe_weight < 1:
                 found = (settings.keyframe_weight * found + (1 - settings.keyframe_weight) * points).astype(np.float32)
             points = found
-            track = Track(frame, points, settings) if points is not None else None
+            track = Track(grey, points, settings) if points is not None else None
         yield frame, points

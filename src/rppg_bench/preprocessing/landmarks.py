@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from ..datasets.recording import Recording
 from ..native_logs import native_logs_wanted, quiet_native_logs
 from .decode import decoded_ahead, opencv_threads
-from .landmark_track import tracked_landmarks
+from .landmark_track import landmarks_tracked_on_grey, with_grey
 from .params import FaceParams
 
 
@@ -123,14 +123,16 @@ def keyframe_landmarks(mesh, frames: Iterator[np.ndarray], every: int = 1) -> It
         yield held, prev
 
 
-#: (FaceMesh, RGB frames, params) -> ``(frame, landmarks (468, 2) px or None)`` per frame, in order
+#: (FaceMesh, RGB frames as decoded, params) -> ``(frame, landmarks (468, 2) px or None)`` per frame, in order;
+#: each source decodes ahead on a thread (``decoded_ahead``), with what else it wants done there
 LandmarkSource = Callable[[QuietFaceMesh, Iterator[np.ndarray], FaceParams], Iterator[tuple[np.ndarray,
                                                                                            np.ndarray | None]]]
 
 #: how each ``FaceParams.landmarks`` mode gets the landmarks of a video's frames
 LANDMARK_SOURCES: dict[str, LandmarkSource] = {
-    "every": lambda mesh, frames, params: keyframe_landmarks(mesh, frames, params.landmark_every),
-    "track": lambda mesh, frames, params: tracked_landmarks(lambda frame: frame_landmarks(mesh, frame), frames),
+    "every": lambda mesh, frames, params: keyframe_landmarks(mesh, decoded_ahead(frames), params.landmark_every),
+    "track": lambda mesh, frames, params: landmarks_tracked_on_grey(lambda frame: frame_landmarks(mesh, frame),
+                                                                    decoded_ahead(with_grey(frames))),
 }
 
 
@@ -150,6 +152,6 @@ def tracked_frames(video: Recording, params: FaceParams) -> Iterator[tuple[np.nd
     face: np.ndarray | None = None
     with opencv_threads(1), threadpool_limits(limits=1, user_api="blas"), face_mesh(params) as mesh:
         source = LANDMARK_SOURCES[params.landmarks]
-        for frame, points in source(mesh, decoded_ahead(video.frames()), params):
+        for frame, points in source(mesh, video.frames(), params):
             face = points if points is not None else face
             yield frame, points, face
