@@ -19,7 +19,8 @@ the corners survive, when the corners' median step exceeds ``max_step`` of the
 face width (fast motion), or when the affine fit leaves a residual above
 ``max_residual`` (the face deforms or turns in a way one affine map does not
 follow). Until FaceMesh finds a face, it runs on every frame. On a keyframe
-after a gap FaceMesh runs twice (see :func:`detect_fresh`).
+forced after a gap FaceMesh runs twice (see :func:`detect_fresh`); on one that
+ends a steady gap, once (its result is averaged in, below).
 
 FaceMesh's landmarks jitter by a fraction of a pixel from frame to frame. Held
 for a gap and then replaced, that jitter becomes a staircase in the ROI means
@@ -29,7 +30,10 @@ gap (the ``max_gap`` one, where the flow still holds) the new landmarks are
 frame: an exponential average of FaceMesh's estimates of the same points on the
 face, carried by the flow (measured: the tracking itself is off by 0.03-0.05 px
 over a gap on the synthetic videos). A keyframe forced by lost points, fast
-motion or a poor fit takes FaceMesh's landmarks as they are.
+motion or a poor fit takes FaceMesh's landmarks as they are. The steady
+keyframe's FaceMesh call is the first after the gap, so it is a little off
+(:func:`detect_fresh`); weighted by ``keyframe_weight`` that costs nothing
+measurable, and a second call there cost a tenth of the pass (docs/speed.md).
 
 The synthetic videos' head motion is affine by construction, which flatters
 the affine map; a real face's non-rigid motion is left to the residual
@@ -45,7 +49,7 @@ import cv2
 import numpy as np
 
 #: bump when a change here alters the tracked landmarks (invalidates the disk cache of ``track`` products)
-TRACK_CODE_VERSION = "2"  # 2: the ROI means of tracked landmarks have sub-pixel edges (roi_subpixel)
+TRACK_CODE_VERSION = "3"  # 2: sub-pixel ROI edges (roi_subpixel); 3: one FaceMesh call on a steady keyframe
 
 #: FaceMesh on one RGB frame (H, W, 3) -> landmarks (468, 2) px, or None without a face
 Detect = Callable[[np.ndarray], "np.ndarray | None"]
@@ -260,7 +264,8 @@ def landmarks_tracked_on_grey(detect: Detect, frames: Iterable[tuple[np.ndarray,
     for frame, grey in frames:
         points, due = track.step(grey) if track is not None else (None, True)
         if due:
-            found = detect_fresh(detect, frame, stale=track is not None and track.gap > 1)
+            # a forced keyframe after a gap needs FaceMesh fresh; a steady one is averaged with the flow
+            found = detect_fresh(detect, frame, stale=points is None and track is not None and track.gap > 1)
             if found is not None and points is not None and settings.keyframe_weight < 1:
                 found = (settings.keyframe_weight * found + (1 - settings.keyframe_weight) * points).astype(np.float32)
             points = found
