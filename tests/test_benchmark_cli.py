@@ -68,6 +68,7 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
         assert (out / "plots" / plot).stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_same_command_twice_and_in_parallel_gives_identical_numbers(data_root, tmp_path):
     args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "ica", "pos", "--quiet", "--no-cache"]
     assert run_cli(*args, "--out", str(tmp_path / "a")) == 0
@@ -80,6 +81,7 @@ def test_same_command_twice_and_in_parallel_gives_identical_numbers(data_root, t
     pd.testing.assert_frame_equal(frames[0], frames[2])
 
 
+@pytest.mark.slow
 def test_methods_registered_at_run_time_reach_worker_processes(data_root, tmp_path):
     """--jobs 2: the worker process registers what the main process registered at run time, from
     the class's module; a class it cannot import (defined inside a function) fails alone, saying why."""
@@ -212,6 +214,7 @@ def test_list_shows_methods_with_kind_paper_and_parameters(capsys):
     assert "root: /data/pure" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_dask_executor_gives_the_local_results(data_root, tmp_path):
     """--executor dask (a LocalCluster here) scores every video exactly as the local run."""
     pytest.importorskip("dask.distributed")

@@ -13,6 +13,8 @@ from fixtures_ubfc_phys import write_info, write_take_from_clip
 from fixtures_vipl_hr import write_vipl_clip
 from rppg_bench import cli
 
+pytestmark = pytest.mark.slow  # deselect with -m 'not slow' (docs/running.md)
+
 
 @pytest.fixture(scope="module")
 def roots(tmp_path_factory):

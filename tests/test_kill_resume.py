@@ -27,7 +27,7 @@ import pytest
 from robustness_corpus import write_good_folder_video
 from rppg_bench.reports.results import KEY, latest_rows, read_rows
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
 
 VIDEOS = {"subject1_1": (66.0, 11), "subject2_1": (84.0, 12), "subject3_1": (102.0, 13), "subject4_1": (120.0, 14)}
 METHODS = ["pos", "chrom", "green"]

@@ -57,6 +57,7 @@ def test_method_contract_and_heart_rate(name, clips):
     check_method_contract(name, clips)  # raises AssertionError on any contract breach
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(LEARNED_CASES))
 def test_learned_method_contract(name, clips, request):
     pytest.importorskip("torch")

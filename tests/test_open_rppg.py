@@ -80,6 +80,7 @@ def test_model_output_is_mapped_onto_the_frame_times():
     np.testing.assert_allclose(open_rppg.to_frame_times(model_t, values, frame_t), [0, 1, 2, 6, 6])
 
 
+@pytest.mark.slow
 @needs_open_rppg
 @pytest.mark.parametrize("name", ["physnet", "tscan"])
 def test_model_passes_the_method_contract(name, clips):

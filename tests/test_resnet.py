@@ -219,6 +219,7 @@ def test_loss_is_zero_mse_for_scaled_copy_and_grows_with_wrong_rate():
     assert torch.allclose(zscore(ppg).std(dim=-1, correction=0), torch.ones(2), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_few_adamw_steps_reduce_the_loss():
     torch.manual_seed(0)
     net = ResNetTCN(dropout=0.0)
@@ -301,6 +302,7 @@ def trained(video_dir, tmp_path_factory) -> Path:
                  out_dir=tmp_path_factory.mktemp("run"), progress=False, device="cpu")
 
 
+@pytest.mark.slow
 def test_train_writes_checkpoints_and_resumes(trained, video_dir, tmp_path):
     assert trained.name == "ckpt_ep1.pth" and trained.is_file()
     ckpt = torch.load(trained, weights_only=True)
@@ -320,6 +322,7 @@ def test_train_writes_checkpoints_and_resumes(trained, video_dir, tmp_path):
         train(None, epochs=3, frames=20, size=SIZE, recordings=recs, out_dir=tmp_path, progress=False, resume=path2)
 
 
+@pytest.mark.slow
 def test_command_line_training_is_deterministic_for_a_seed(trained, video_dir, tmp_path, capsys):
     """``train`` on the folder from the command line repeats the fixture's run exactly (same seed)."""
     from rppg_bench.methods.resnet.__main__ import main

@@ -45,7 +45,7 @@ FRAMES = 16
 N_FRAMES = 60
 
 
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
+pytestmark = [pytest.mark.usefixtures("torch_one_thread"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,7 @@ def test_trunk_runs_a_few_frames_at_a_time_on_the_cpu_and_whole_chunks_on_a_gpu(
     assert default_trunk_frames("cuda") is None and default_trunk_frames(torch.device("cuda", 0)) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", DEVICES)
 def test_training_on_the_device_writes_a_checkpoint_that_loads_on_the_cpu(recordings, device, tmp_path):
     """Two epochs (mixed precision with a gradient scaler on CUDA): finite losses, the device recorded,

@@ -16,6 +16,8 @@ from rppg_bench.datasets.registry import load_dataset
 from rppg_bench.methods.registry import CLASSICAL_DEFAULT, create_method
 from rppg_bench.metrics.evaluate import evaluate_prediction
 
+pytestmark = pytest.mark.slow  # deselect with -m 'not slow' (docs/running.md)
+
 
 @pytest.fixture(scope="module")
 def small_set(tmp_path_factory):

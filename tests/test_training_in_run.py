@@ -15,6 +15,8 @@ from rppg_bench.datasets.synthetic import generate_synthetic
 from rppg_bench.methods.base import Method
 from rppg_bench.methods.registry import METHODS, create_method, register_method
 
+pytestmark = pytest.mark.slow  # deselect with -m 'not slow' (docs/running.md)
+
 SUBJECTS = {"ubfc/1", "ubfc/2", "pure/03"}
 
 
