@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {VERBOSE_ENV: "1"} if args.verbose else {}
     if args.cache_dir:  # the synthetic generator and worker processes use it too
-        env[CACHE_ENV] = str(Path(args.cache_dir).expanduser())
+        env[CACHE_ENV] = str(resolve_cache_dir(args.cache_dir))
     with exported(env):
         return dispatch(args)
 

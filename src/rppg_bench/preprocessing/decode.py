@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,9 +58,7 @@ def decoded_ahead(frames: Iterator[np.ndarray], depth: int = 4) -> Iterator[np.n
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, in order
             out.put((end, exc))
         finally:
-            close = getattr(frames, "close", None)
-            if close is not None:
-                close()
+            close_source(frames)
 
     worker = threading.Thread(target=produce, name="decode-ahead", daemon=True)
     worker.start()
@@ -80,6 +78,24 @@ def decoded_ahead(frames: Iterator[np.ndarray], depth: int = 4) -> Iterator[np.n
             except queue.Empty:
                 pass
         worker.join()
+
+
+def close_source(frames: Iterable) -> None:
+    """Close ``frames`` if it can be closed (a generator over a video reader then releases the file)."""
+    close = getattr(frames, "close", None)
+    if close is not None:
+        close()
+
+
+def with_grey(frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(frame, grey)`` per RGB frame (H, W, 3) uint8 of ``frames``: the frame and its grey (H, W) uint8
+    (for ``--landmarks track``'s optical flow; made here so that ``decoded_ahead`` converts on its
+    thread). Closing it closes ``frames``."""
+    try:
+        for frame in frames:
+            yield frame, cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    finally:
+        close_source(frames)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ convex hull, shrunk a little so the background at the face's edge is left
 out) up to ``n_points`` corners are picked (``cv2.goodFeaturesToTrack``) and
 followed frame to frame by pyramidal Lucas-Kanade flow
 (``cv2.calcOpticalFlowPyrLK``), on the keyframe's face box of the grey frames
-only. The grey frames come with the RGB ones (:func:`with_grey`): in a
+only. The grey frames come with the RGB ones (``decode.with_grey``): in a
 benchmark run they are converted on the decoding thread, off the thread that
 runs FaceMesh and the flow. A corner is dropped for the rest of the gap when its flow fails or its
 forward-backward error exceeds ``max_fb_error``. Each frame's landmarks are the
@@ -47,6 +47,8 @@ from dataclasses import asdict, dataclass
 
 import cv2
 import numpy as np
+
+from .decode import with_grey
 
 #: bump when a change here alters the tracked landmarks (invalidates the disk cache of ``track`` products)
 TRACK_CODE_VERSION = "3"  # 2: sub-pixel ROI edges (roi_subpixel); 3: one FaceMesh call on a steady keyframe
@@ -116,18 +118,6 @@ def crop_box(points: np.ndarray, margin: float, width: int, height: int) -> tupl
     x0, y0 = np.maximum(np.floor(lo - pad), 0).astype(int)
     x1, y1 = np.minimum(np.ceil(hi + pad) + 1, (width, height)).astype(int)
     return int(x0), int(y0), int(x1), int(y1)
-
-
-def with_grey(frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``(frame, grey)`` per RGB frame (H, W, 3) uint8 of ``frames``: the frame and its grey (H, W) uint8.
-    Closing it closes ``frames`` (a video reader releases its file)."""
-    try:
-        for frame in frames:
-            yield frame, cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    finally:
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
 
 
 def crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -257,7 +247,7 @@ def tracked_landmarks(detect: Detect, frames: Iterable[np.ndarray], settings: Tr
 
 def landmarks_tracked_on_grey(detect: Detect, frames: Iterable[tuple[np.ndarray, np.ndarray]],
                               settings: TrackSettings | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-    """:func:`tracked_landmarks` of ``(frame, grey)`` pairs (:func:`with_grey`), so that the grey
+    """:func:`tracked_landmarks` of ``(frame, grey)`` pairs (``decode.with_grey``), so that the grey
     frames can be made elsewhere (on the decoding thread)."""
     settings = settings or TRACK
     track: Track | None = None

@@ -21,8 +21,8 @@ from threadpoolctl import threadpool_limits
 
 from ..datasets.recording import Recording
 from ..native_logs import native_logs_wanted, quiet_native_logs
-from .decode import decoded_ahead, opencv_threads
-from .landmark_track import landmarks_tracked_on_grey, with_grey
+from .decode import decoded_ahead, opencv_threads, with_grey
+from .landmark_track import landmarks_tracked_on_grey
 from .params import FaceParams
 
 
