@@ -25,8 +25,10 @@ import pandas as pd
 
 from rppg_bench.metrics.heart_rate import (
     COMPAT_HR_METHODS,
+    CONFIDENCE_METHODS,
     HR_METHODS,
     hr_estimate,
+    hr_estimate_confidence,
     hr_windowed,
 )
 from rppg_bench.metrics.hr_corpus import corpus_half, error_summary, make_recording
@@ -35,12 +37,15 @@ FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step
 METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
 
 
-def estimate(signal: np.ndarray, fs: float, method: str) -> float:
-    """``hr_estimate`` in bpm, NaN where the estimator raises (no estimate)."""
+def estimate(signal: np.ndarray, fs: float, method: str) -> tuple[float, float]:
+    """``hr_estimate`` in bpm and the confidence in [0, 1] (``hr_estimate_confidence``; NaN for an
+    estimator without one); both NaN where the estimator raises (no estimate)."""
     try:
-        return hr_estimate(signal, fs, method=method)
+        if method in CONFIDENCE_METHODS:
+            return hr_estimate_confidence(signal, fs, method=method)
+        return hr_estimate(signal, fs, method=method), float("nan")
     except ValueError:
-        return float("nan")
+        return float("nan"), float("nan")
 
 
 def estimates_table(half: str, n: int, methods: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -54,7 +59,10 @@ def estimates_table(half: str, n: int, methods: list[str]) -> tuple[pd.DataFrame
     seconds = {}
     for m in methods:
         start = time.perf_counter()
-        rows[m] = [estimate(t.signal, t.fs, m) for t in traces]
+        found = np.array([estimate(t.signal, t.fs, m) for t in traces]).reshape(-1, 2)
+        rows[m] = found[:, 0]
+        if m in CONFIDENCE_METHODS:
+            rows[f"{m}_confidence"] = found[:, 1]
         seconds[m] = time.perf_counter() - start
     return rows, seconds
 
@@ -69,6 +77,27 @@ def by_factor(rows: pd.DataFrame, methods: list[str], factor: str, metric: str) 
     out = {}
     for level, group in rows.groupby(factor, sort=True, observed=True):
         out[f"{level} (n={len(group)})"] = {m: error_summary(group["hr_bpm"], group[m])[metric] for m in methods}
+    return pd.DataFrame(out).T
+
+
+def by_condition(rows: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
+    """Gross % per method (rows) on the undisturbed traces, those without a step too, and the
+    disturbed ones (columns, with their trace counts)."""
+    clean = rows["disturbance"] == "none"
+    parts = {"undisturbed": clean, "undisturbed, no step": clean & (rows["step_bpm"] == 0), "disturbed": ~clean}
+    return pd.DataFrame({f"{label} (n={int(mask.sum())})": {m: error_summary(rows["hr_bpm"][mask], rows[m][mask])["gross_pct"]
+                                                             for m in methods} for label, mask in parts.items()})
+
+
+def confidence_table(rows: pd.DataFrame, method: str, thresholds: tuple[float, ...] = (0.0, 0.5, 0.7, 0.9)) -> pd.DataFrame:
+    """Per confidence threshold (rows): the coverage (% of traces whose estimate reaches it), and the
+    gross % and MAE (bpm) among those kept."""
+    out = {}
+    for threshold in thresholds:
+        kept = rows[rows[f"{method}_confidence"] >= threshold]
+        summary_ = error_summary(kept["hr_bpm"], kept[method])
+        out[f">= {threshold:g}"] = {"coverage %": 100.0 * len(kept) / len(rows), "gross %": summary_["gross_pct"],
+                                    "MAE (bpm)": summary_["mae_bpm"]}
     return pd.DataFrame(out).T
 
 
@@ -122,6 +151,11 @@ def main(argv: list[str] | None = None) -> None:
     overall["ms_per_trace"] = [1000.0 * seconds[m] / len(rows) for m in args.methods]
     print(f"## {args.half} half, {len(rows)} traces: gross error = |error| > 5 bpm (%), MAE in bpm\n")
     print(show(overall, args.markdown), "\n")
+    print("### gross_pct on the undisturbed and the disturbed traces\n")
+    print(show(by_condition(rows, args.methods), args.markdown), "\n")
+    for method in (m for m in args.methods if m in CONFIDENCE_METHODS):
+        print(f"### {method}: coverage, gross % and MAE (bpm) at a confidence threshold\n")
+        print(show(confidence_table(rows, method), args.markdown, digits=2), "\n")
     for factor in args.factors:
         for metric in args.metrics:
             print(f"### {metric} by {factor}\n")

@@ -20,10 +20,13 @@ Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidat
    with ``bridge_second`` a missing 2nd harmonic is bridged by a present 3rd: a disturbance at twice
    the rate in antiphase can cancel a sharp pulse's 2nd harmonic, which otherwise hands the rate to
    its 3rd harmonic).
-   Score: ``t_1 + harmonic_gain x sum_k gate_k t_k``. The winner's rate is the power-weighted
-   mean frequency of ``pc`` within ``centroid_hz`` of its peak (the mean rate when it stepped),
-   replaced by the rate of its beats (:func:`beat_count_rate`: time-domain evidence) when those
-   are regular and within ``beat_max_shift_hz`` of it. The band is searched ``edge_margin_hz``
+   Score: ``t_1 + harmonic_gain x sum_k gate_k t_k``. The winner's rate is the phase-advance rate
+   of the signal band-passed to within ``rate_hz`` of its peak (:func:`phase_rate`): the mean rate
+   when it stepped, and the pulse's own rate when a weaker disturbance shares that band (a
+   power-weighted centroid there, used before, is pulled toward it); the centroid of ``pc`` within
+   ``centroid_hz`` remains the fallback should the phase rate leave that span. It is then replaced
+   by the rate of its beats (:func:`beat_count_rate`: time-domain evidence) when those are regular
+   and within ``beat_max_shift_hz`` of it. The band is searched ``edge_margin_hz``
    beyond its edges (a 40 bpm pulse under a 42 bpm edge is found, and reported at the edge,
    instead of its 2nd harmonic).
 5. Confidence in [0, 1] (:func:`evidence`, :func:`confidence`): a logistic of the winner's share
@@ -65,6 +68,9 @@ class StructuredParams:
     tooth_bins: float = 1.0
     max_harmonic_ratio: float = 1.5
     centroid_hz: float = 0.25
+    rate_hz: float = 0.25
+    rate_trim_s: float = 1.0
+    rate_min_span_s: float = 6.0
     hole_ratio: float = 0.05
     fundamental_hz: float = 0.15
     edge_margin_hz: float = 0.08
@@ -135,7 +141,7 @@ def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tup
     total = float(score.sum())
     weight = score / total if total > 0 else np.full(score.size, 1.0 / score.size)
     hz = f[idx].copy()
-    hz[best] = centroid(f, pc, int(idx[best]), params.centroid_hz)
+    hz[best] = winner_rate(f, pc, narrow, fs, int(idx[best]), params)
     counted = beat_count_rate(narrow, fs, float(hz[best]), params)
     if counted is not None and abs(counted - hz[best]) <= params.beat_max_shift_hz:
         hz[best] = counted
@@ -190,6 +196,38 @@ def structure_score(teeth: np.ndarray, params: StructuredParams) -> np.ndarray:
     unbroken = np.cumprod(present, axis=1).astype(bool)
     weights = np.where(k > 1, params.harmonic_gain, 1.0)
     return (gates * capped * weights * unbroken).sum(axis=1)
+
+
+def winner_rate(f: np.ndarray, pc: np.ndarray, narrow: np.ndarray, fs: float, i: int,
+                params: StructuredParams = DEFAULT_PARAMS) -> float:
+    """The rate (Hz) of the winner whose peak is bin ``i`` of ``pc`` (F,) over ``f`` (F,) Hz: the
+    :func:`phase_rate` of ``narrow`` (N,) at ``fs`` Hz within ``rate_hz`` of ``f[i]``, or the
+    :func:`centroid` within ``centroid_hz`` should the phase rate fall more than ``centroid_hz`` away."""
+    rate = phase_rate(narrow, fs, float(f[i]), params.rate_hz, params.rate_trim_s, params.rate_min_span_s)
+    if rate is not None and abs(rate - f[i]) <= params.centroid_hz:
+        return rate
+    return centroid(f, pc, i, params.centroid_hz)
+
+
+def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim_s: float,
+               min_span_s: float) -> float | None:
+    """Mean rate (Hz) of ``narrow`` (N,) at ``fs`` Hz band-passed to ``hz`` +- ``half_width`` Hz
+    (2nd-order Butterworth, zero-phase): the unwrapped phase advance of its analytic signal
+    (``scipy.signal.hilbert``) per 2 pi s, ``trim_s`` s left out at each end (the filter's
+    transients). None when fewer than ``min_span_s`` s remain: on a 5 s clip the transients
+    are most of the signal (errors up to 3 bpm on clean pulses, against 0.2 bpm at 8 s).
+
+    Where the rate stepped, the phase advanced at each rate for its time: the mean rate. Where a
+    weaker component shares the band, the phase of the sum advances at the stronger one's rate
+    (the weaker adds a bounded wobble, no whole cycles), so a disturbance near the pulse's rate
+    does not pull the estimate toward it as a spectral centroid does."""
+    lo, hi = max(0.5 * hz, hz - half_width), min(hz + half_width, 0.45 * fs)
+    y = sps.sosfiltfilt(sps.butter(2, [lo, hi], "bandpass", fs=fs, output="sos"), narrow)
+    phase = np.unwrap(np.angle(sps.hilbert(y)))
+    k = round(trim_s * fs)
+    if phase.size - 1 - 2 * k < min_span_s * fs:
+        return None
+    return float((phase[phase.size - 1 - k] - phase[k]) * fs / (2.0 * np.pi * (phase.size - 1 - 2 * k)))
 
 
 def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
