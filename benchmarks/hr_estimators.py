@@ -12,7 +12,8 @@ of doubled estimates (% of the traces) and the MAE (bpm). ``--markdown`` prints 
 (as in docs/hr-estimators.md). ``--windowed K`` adds windowed heart rate (10 s windows every 1 s) on
 K 60 s recordings (:func:`rppg_bench.metrics.hr_corpus.make_recording`, odd seeds for the report
 half): gross % and MAE per method (``structured+track`` is ``track=True``) over all windows, the
-windows touching a disturbance burst and the others. Not a test: pytest does not collect it.
+windows touching a disturbance burst, the others, and those of the others not spanning the step.
+Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def confidence_table(rows: pd.DataFrame, method: str, thresholds: tuple[float, .
 
 def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, step: float = 1.0) -> pd.DataFrame:
     """Windowed gross % and MAE (bpm) per method on ``k`` recordings: all windows, those overlapping a
-    disturbance burst and the others; ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
+    disturbance burst, the others, and those of the others that do not span the heart-rate step;
+    ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
     rows = []
     for seed in range(1 if half == "report" else 0, 2 * k, 2):
         rec = make_recording(seed)
@@ -112,15 +114,19 @@ def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, 
         truth = np.array([rec.hr_bpm[s:s + n_win].mean() for s in starts])
         burst = np.array([np.any((rec.bursts < (s + n_win) / rec.fs) & (rec.bursts + rec.burst_s > s / rec.fs))
                           for s in starts])
+        across = np.array([np.ptp(rec.hr_bpm[s:s + n_win]) > 0.5 * abs(rec.step_bpm) > 0 for s in starts])
         for m in methods:
             name, track = m.removesuffix("+track"), m.endswith("+track")
             _, hr = hr_windowed(rec.signal, rec.fs, window, step, method=name, track=track)
-            rows += [{"method": m, "truth": a, "estimate": b, "burst": c} for a, b, c in zip(truth, hr, burst)]
+            rows += [{"method": m, "truth": a, "estimate": b, "burst": c, "step": d}
+                     for a, b, c, d in zip(truth, hr, burst, across)]
     frame = pd.DataFrame(rows)
     out = {}
     for m, group in frame.groupby("method", sort=False):
         cell = {}
-        for label, part in (("all", group), ("burst", group[group["burst"]]), ("no burst", group[~group["burst"]])):
+        quiet = group[~group["burst"]]
+        for label, part in (("all", group), ("burst", group[group["burst"]]), ("no burst", quiet),
+                            ("no burst, no step", quiet[~quiet["step"]])):
             summary_ = error_summary(part["truth"], part["estimate"])
             cell[f"gross % ({label})"], cell[f"MAE ({label})"] = summary_["gross_pct"], summary_["mae_bpm"]
         out[m] = cell
