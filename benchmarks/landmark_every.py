@@ -8,7 +8,9 @@ Runs ``benchmark.py`` once per K (and once with ``--landmarks track``) on the
 same videos (cold, ``--no-cache``) and prints, per method and run, the mean
 over videos of the whole-video HR error, the windowed HR error (10 s windows,
 bpm) and the SNR (dB), and how many videos' windowed error is worse than in
-the first run (K = the first of ``--every``, 1 by default). By default the
+the first run (K = the first of ``--every``, 1 by default), then, paired over
+the videos, each run's difference from the first in windowed error and SNR
+with a bootstrap interval and a Wilcoxon p. By default the
 videos are a synthetic set other than the harness's default one:
 ``--param synthetic.seed=1`` with 2 easy and 14 hard (moving) videos of 30 s,
 320x240. Wall times of each run are printed too (the speed figures proper
@@ -22,6 +24,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from machine import header
 from rppg_bench.methods.registry import CLASSICAL_DEFAULT
@@ -66,6 +69,34 @@ def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def paired_table(results: dict[str, pd.DataFrame], n_boot: int = 2000) -> pd.DataFrame:
+    """Per method and later run (rows), paired over the videos every run finished: the mean difference
+    from the baseline (the first run) of the windowed HR error (bpm) and of the SNR (dB), each with its
+    95 % percentile-bootstrap interval (``metrics.stats.bootstrap_ci``, seed 0) and the Wilcoxon
+    signed-rank p (``metrics.compare.wilcoxon_signed_rank``; 1.0 where every difference is 0)."""
+    from rppg_bench.metrics.compare import wilcoxon_signed_rank
+    from rppg_bench.metrics.stats import bootstrap_ci
+
+    labels = list(results)
+    ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
+    common = ok[labels[0]].index
+    for k in labels[1:]:
+        common = common.intersection(ok[k].index)
+    rows = []
+    for method in sorted(common.get_level_values("method").unique()):
+        keys = common[common.get_level_values("method") == method]
+        for k in labels[1:]:
+            row = {"method": method, "run": k, "videos": len(keys)}
+            for column, name in (("win_hr_mae", "win MAE"), ("snr_db", "SNR")):
+                d = ok[k].loc[keys, column].to_numpy(float) - ok[labels[0]].loc[keys, column].to_numpy(float)
+                lo, hi = bootstrap_ci(d, n_boot=n_boot, seed=0)
+                p = wilcoxon_signed_rank(d)[1] if np.any(d != 0) else 1.0
+                row[f"{name} diff"] = f"{d.mean():+.2f} [{lo:+.2f}, {hi:+.2f}]"
+                row[f"{name} p"] = p
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def face_runs(every: list[int], track: bool) -> dict[str, list[str]]:
     """The runs to compare: label -> face options of ``benchmark.py``."""
     runs = {f"k={k}": ["--landmark-every", str(k)] for k in every}
@@ -98,6 +129,9 @@ def main() -> None:
     table = comparison_table(results)
     print()
     print(table.to_markdown(index=False, floatfmt=".2f"))
+    print()
+    print(f"Paired over the videos, each run minus {list(results)[0]} (mean [95 % bootstrap interval], Wilcoxon p):")
+    print(paired_table(results).to_markdown(index=False, floatfmt=".2f"))
 
 
 if __name__ == "__main__":
