@@ -165,7 +165,8 @@ def fit_affine(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, float]:
     """(2x3 affine map, RMS residual px) taking ``src`` to ``dst`` (K >= 3, 2) px by least squares; when
     a residual exceeds 1 px, refit once without the points whose residual exceeds max(1 px, 3 x the
     median)."""
-    design = np.hstack([src, np.ones((len(src), 1), src.dtype)]).astype(np.float64)
+    design = np.ones((len(src), 3))
+    design[:, :2] = src
     target = dst.astype(np.float64)
     coef = np.linalg.solve(design.T @ design, design.T @ target)  # (3, 2): the 3x3 normal equations
     resid = np.linalg.norm(design @ coef - target, axis=1)

@@ -24,7 +24,9 @@ LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0
 HULL_EXCLUDED = (RIGHT_EYE_BROW, LEFT_EYE_BROW, LIPS)
 
 _POLY_INDEX = np.concatenate([np.asarray(p) for p in ROI_POLYGONS])
-_POLY_SPLITS = np.cumsum([len(p) for p in ROI_POLYGONS])[:-1]
+_POLY_SLICES = tuple(slice(a, b) for a, b in zip(np.cumsum([0, *map(len, ROI_POLYGONS)])[:-1],
+                                                   np.cumsum([len(p) for p in ROI_POLYGONS])))
+_ROI_POINT_INDEX = np.asarray(ROI_POINTS)
 
 
 def masked_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.ndarray, ...] = ()) -> np.ndarray:
@@ -57,7 +59,7 @@ Region = tuple[list[np.ndarray], tuple[np.ndarray, ...]]
 
 def _roi_region(verts: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
     """The forehead and cheek polygons as ``(keep, drop)`` from their vertices ``verts`` (K, 2) px."""
-    return np.split(verts, _POLY_SPLITS), ()
+    return [verts[part] for part in _POLY_SLICES], ()  # views, as np.split gives, without its overhead
 
 
 def _hull_region(points: np.ndarray) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
@@ -101,10 +103,10 @@ def hull_mean_rgb(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 def face_square(points: np.ndarray, scale: float = 1.3) -> np.ndarray:
     """Square box ``x0, y0, x1, y1`` (px): bounding square of the ROI points enlarged by ``scale``."""
-    roi = points[list(ROI_POINTS)]
+    roi = points[_ROI_POINT_INDEX]
     lo, hi = roi.min(axis=0), roi.max(axis=0)
     centre = (lo + hi) / 2
-    half = max(hi - lo) * scale / 2
+    half = (hi - lo).max() * scale / 2
     return np.round(np.concatenate([centre - half, centre + half])).astype(np.int32)
 
 

@@ -18,6 +18,8 @@ larger than the rounded one; its cost is about that of the rounded mean.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -33,17 +35,23 @@ def coverage_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.
     NaN when no pixel is inside."""
     verts = np.concatenate(keep)
     h, w = frame.shape[:2]
-    x0, y0 = np.maximum(np.floor(verts.min(axis=0)).astype(int) - 1, 0)
-    x1, y1 = np.minimum(np.ceil(verts.max(axis=0)).astype(int) + 2, (w, h))
+    (lo_x, lo_y), (hi_x, hi_y) = verts.min(axis=0).tolist(), verts.max(axis=0).tolist()
+    x0, y0 = max(math.floor(lo_x) - 1, 0), max(math.floor(lo_y) - 1, 0)
+    x1, y1 = min(math.ceil(hi_x) + 2, w), min(math.ceil(hi_y) + 2, h)
     if x1 <= x0 or y1 <= y0:
         return np.full(3, np.nan)
     scale, origin = float(1 << SUBPIXEL_BITS), np.array([x0, y0], np.float32)
 
-    def fixed(polys):
-        return [np.round((np.asarray(p, np.float32) - origin) * scale).astype(np.int32) for p in polys]
+    def fixed(polys, joined=None):
+        """The polygons' vertices in fixed point (1/16 px from the rectangle's corner), converted in one
+        array operation and split back into polygons."""
+        joined = np.concatenate(polys) if joined is None else joined
+        ints = np.round((joined.astype(np.float32, copy=False) - origin) * scale).astype(np.int32)
+        ends = np.cumsum([len(p) for p in polys])
+        return [ints[end - len(p):end] for p, end in zip(polys, ends)]
 
     weight = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(weight, fixed(keep), 255, lineType=cv2.LINE_AA, shift=SUBPIXEL_BITS)
+    cv2.fillPoly(weight, fixed(keep, verts), 255, lineType=cv2.LINE_AA, shift=SUBPIXEL_BITS)
     if drop:
         cv2.fillPoly(weight, fixed(drop), 0, lineType=cv2.LINE_AA, shift=SUBPIXEL_BITS)
     flat = weight.ravel().astype(np.float32)
