@@ -24,7 +24,8 @@ Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidat
    of the signal band-passed to within ``rate_hz`` of its peak (:func:`phase_rate`): the mean rate
    when it stepped, and the pulse's own rate when a weaker disturbance shares that band (a
    power-weighted centroid there, used before, is pulled toward it); the centroid of ``pc`` within
-   ``centroid_hz`` remains the fallback should the phase rate leave that span. It is then replaced
+   ``centroid_hz`` remains the fallback should the phase rate leave that span or the signal be too
+   short for it (under ``rate_min_span_s`` once ``rate_trim_s`` is left out at each end). It is then replaced
    by the rate of its beats (:func:`beat_count_rate`: time-domain evidence) when those are regular
    and within ``beat_max_shift_hz`` of it. The band is searched ``edge_margin_hz``
    beyond its edges (a 40 bpm pulse under a 42 bpm edge is found, and reported at the edge,
