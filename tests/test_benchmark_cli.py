@@ -157,7 +157,10 @@ def test_resuming_with_other_settings_is_refused_and_new_methods_are_added(data_
     # rows written by another version of the code: the record and the report say so
     settings["code"][0]["git_revision"] = "0123abc"
     (out / "settings.json").write_text(json.dumps(settings))
+    capsys.readouterr()
     assert run_cli(*args[:-3], "pos", "chrom", "lgi", "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert f"{out} already holds" in err and "made by git 0123abc" in err and "choose a new --out" in err
     history = json.loads((out / "results.json").read_text())["record"]["code_history"]
     assert [c["git_revision"] for c in history][0] == "0123abc" and len(history) == 2
     assert "rows from 2 code versions" in (out / "summary.md").read_text()

@@ -260,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
                             datasets_settings(dataset_record, specs), args.seed, args.face_confidence)
     code = code_identity()
     folder = claim_settings(out, settings, code)  # refuses a folder made with other settings
+    note_older_code(out, folder["code"], code, len(store.done_keys()))
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
         for m in methods if row["video"] else [row["method"]]:
@@ -287,6 +288,17 @@ def run(args: argparse.Namespace) -> int:
     record["wall_time_s"] = time.time() - started
     record["interrupted"] = interrupted
     return finish(out, store.rows(), record, None if args.no_cache else cache_dir)
+
+
+def note_older_code(out: Path, history: list[dict[str, Any]], code: dict[str, Any], kept: int) -> None:
+    """Say on stderr when ``out`` resumes with ``kept`` results that other code versions (``history``,
+    oldest first, from ``claim_settings``) wrote: they are kept as they are, which after a change of
+    the code is rarely what a rerun into the same folder meant."""
+    others = [c.get("git_revision") for c in history if c.get("git_revision") != code.get("git_revision")]
+    if kept and others:
+        print(f"note: {out} already holds {kept} results, made by git {', '.join(map(str, others))}; they are "
+              f"kept as they are (now git {code.get('git_revision')}): choose a new --out to recompute them",
+              file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
