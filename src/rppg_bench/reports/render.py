@@ -144,7 +144,7 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     from ..metrics.compare import compare_datasets
     from .html.page import write_index
     from .summary import summary_markdown
-    from .tables import ok_frame
+    from .tables import ok_frame, summary_tables
 
     (out / INPUTS_FILE).unlink(missing_ok=True)  # a rendering cut short leaves no stale key behind
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
@@ -161,9 +161,10 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
 
         plots = [str(Path(p).relative_to(out)) for p in write_plots(out / "plots", rows, compared)]
         keep_plots(cache_dir, keys["plots"], out, plots)
+    tables = summary_tables(df, record.get("seed", 0))  # bootstrap intervals: once for both pages
     path = out / "summary.md"
-    path.write_text(summary_markdown(rows, record, plots, compared))
-    write_index(out, rows, record, compared)
+    path.write_text(summary_markdown(rows, record, plots, compared, tables))
+    write_index(out, rows, record, compared, tables)
     (out / INPUTS_FILE).write_text(json.dumps({**keys, "plot_files": plots}, indent=1))
     return path
 

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 
 from ..metrics.compare import compare_datasets
-from ..metrics.table import BEAT_METRICS, CONFIDENCE_METRICS, summary_table
 from .plot_names import cd_plot_name, is_cd_plot
 from .tables import (
+    SummaryTables,
     beats_section,
     comparison_section,
     condition_table,
@@ -20,6 +20,7 @@ from .tables import (
     has_beat_metrics,
     has_confidence,
     ok_frame,
+    summary_tables,
     toolbox_table,
     video_table,
 )
@@ -79,17 +80,17 @@ def dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, recor
 
 
 def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: list[str],
-                     compared: dict[str, dict[str, Any]] | None = None) -> str:
+                     compared: dict[str, dict[str, Any]] | None = None, tables: SummaryTables | None = None) -> str:
     """The whole ``summary.md`` of result ``rows``, run ``record`` and ``plots`` (paths relative to the
-    report folder); ``compared``: ``metrics.compare.compare_datasets`` of the rows, when already computed."""
+    report folder); ``compared``: ``metrics.compare.compare_datasets`` of the rows and ``tables`` their
+    ``summary_tables``, when already computed."""
     df = ok_frame(rows)
     compared = compare_datasets(df) if compared is None and not df.empty else (compared or {})
-    summary = summary_table(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
-    beats = summary_table(df, BEAT_METRICS, seed=record.get("seed", 0)) if "ibi_mae_ms" in df else None
-    conf = summary_table(df, CONFIDENCE_METRICS, seed=record.get("seed", 0)) if "hr_confidence" in df else None
+    tables = tables or summary_tables(df, record.get("seed", 0))
     lines = [*header_lines(record), READING_NOTE, ""]
     for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
-        lines += dataset_section(df, summary, dataset, record, plots, compared.get(dataset), beats, conf)
+        lines += dataset_section(df, tables.main, dataset, record, plots, compared.get(dataset), tables.beats,
+                                 tables.confidence)
     other = [p for p in plots if not is_cd_plot(p)]
     if other:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in other] + [""]

@@ -7,6 +7,7 @@ The numbers come from ``metrics`` (:func:`metrics.table.summary_table`,
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..metrics.table import (
     Metric,
     best_index,
     hr_statistic_by,
+    summary_table,
 )
 
 
@@ -30,6 +32,26 @@ def ok_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     if df.empty or "status" not in df:
         return pd.DataFrame(columns=["dataset", "video", "method", "subject", "condition"])
     return df[df["status"] == "ok"].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SummaryTables:
+    """A report's ``summary_table`` results, computed once for summary.md and index.html: ``main``
+    (``REPORT_METRICS``), ``beats`` (``BEAT_METRICS``; None without beat columns) and ``confidence``
+    (``CONFIDENCE_METRICS``; None where the estimator gives no confidence), each one row per (dataset,
+    method)."""
+
+    main: pd.DataFrame
+    beats: pd.DataFrame | None
+    confidence: pd.DataFrame | None
+
+
+def summary_tables(df: pd.DataFrame, seed: int = 0) -> SummaryTables:
+    """:class:`SummaryTables` of the successful result rows ``df`` (``ok_frame``), intervals seeded by ``seed``."""
+    return SummaryTables(
+        main=summary_table(df, seed=seed) if not df.empty else pd.DataFrame(),
+        beats=summary_table(df, BEAT_METRICS, seed=seed) if "ibi_mae_ms" in df else None,
+        confidence=summary_table(df, CONFIDENCE_METRICS, seed=seed) if "hr_confidence" in df else None)
 
 
 def fmt(value: float, lo: float | None = None, hi: float | None = None, digits: int = 2) -> str:

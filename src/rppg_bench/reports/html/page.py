@@ -15,10 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from ...metrics.table import CONFIDENCE_METRICS, summary_table
+from ...metrics.table import CONFIDENCE_METRICS
 from ..plot_names import cd_plot_name
 from ..summary import READING_NOTE, header_lines
-from ..tables import comparison_section, confidence_note, has_confidence, ok_frame
+from ..tables import (
+    SummaryTables,
+    comparison_section,
+    confidence_note,
+    has_confidence,
+    ok_frame,
+    summary_tables,
+)
 from .assets import SCRIPT, STYLE
 from .panel import MAX_PLOTTED_VIDEOS, MAX_WAVEFORM_VIDEOS, method_colours, video_panel
 from .tables import filter_controls, pairs_html, results_html, summary_html
@@ -50,19 +57,20 @@ def video_index(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
     return ids
 
 
-def dataset_html(dataset: str, rows: list[dict[str, Any]], df: pd.DataFrame, summary: pd.DataFrame,
+def dataset_html(dataset: str, rows: list[dict[str, Any]], df: pd.DataFrame, tables: SummaryTables,
                  compared: dict[str, Any] | None, panels: dict[tuple[str, str], str], plots: Path,
                  record: dict[str, Any] | None = None) -> str:
     """One dataset's ``<div class="dataset">``: metric table, HR at the confidence threshold (when the
-    estimator gives one), paired tests, CD diagram and results."""
+    estimator gives one), paired tests, CD diagram and results; ``tables``: the rows' ``summary_tables``."""
     parts = [f'<div class="dataset" id="ds-{escape(dataset)}"><h2>{escape(dataset)}</h2>']
+    summary = tables.main
     if not summary.empty and (summary["dataset"] == dataset).any():
         parts.append(summary_html(summary, dataset))
-    if has_confidence(df, dataset):
+    if has_confidence(df, dataset) and tables.confidence is not None:
         protocol = (record or {}).get("protocol", {})
-        kept = summary_table(df[df["dataset"] == dataset], CONFIDENCE_METRICS, seed=(record or {}).get("seed", 0))
         parts += [f"<h3>HR at confidence &ge; {escape(str(protocol.get('hr_min_confidence', '?')))}</h3>",
-                  summary_html(kept, dataset, CONFIDENCE_METRICS), f"<p>{escape(confidence_note(protocol))}</p>"]
+                  summary_html(tables.confidence, dataset, CONFIDENCE_METRICS),
+                  f"<p>{escape(confidence_note(protocol))}</p>"]
     if compared:
         text = [ln for ln in comparison_section(df, dataset, result=compared) if ln and not ln.startswith(("#", "|"))]
         parts += ["<h3>Paired comparison of |HR error|</h3>", *[f"<p>{escape(t)}</p>" for t in text[:1]],
@@ -92,23 +100,25 @@ def panels_html(rows: list[dict[str, Any]], panels: dict[tuple[str, str], str]) 
 
 
 def index_html(rows: list[dict[str, Any]], record: dict[str, Any], compared: dict[str, Any],
-               plots: Path) -> str:
+               plots: Path, tables: SummaryTables | None = None) -> str:
     """The whole page of result ``rows`` and run ``record``; ``compared``: ``compare_datasets`` of the
-    rows; ``plots``: the report's plot folder (CD diagrams are inlined from it)."""
+    rows; ``plots``: the report's plot folder (CD diagrams are inlined from it); ``tables``: the rows'
+    ``summary_tables``, when already computed."""
     df = ok_frame(rows)
-    summary = summary_table(df, seed=record.get("seed", 0)) if not df.empty else pd.DataFrame()
+    tables = tables or summary_tables(df, record.get("seed", 0))
     panels = video_index(rows)
     datasets = sorted({str(r.get("dataset", "")) for r in rows})
     body = [f"<h1>rppg-bench report</h1>{header_html(record)}<p>{escape(READING_NOTE)}</p>"]
-    body += [dataset_html(d, [r for r in rows if str(r.get("dataset", "")) == d], df, summary,
+    body += [dataset_html(d, [r for r in rows if str(r.get("dataset", "")) == d], df, tables,
                           compared.get(d), panels, plots, record) for d in datasets]
     body.append(panels_html(rows, panels))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rppg-bench report</title>"
             f"<style>{STYLE}</style></head><body>{''.join(body)}<script>{SCRIPT}</script></body></html>\n")
 
 
-def write_index(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], compared: dict[str, Any]) -> Path:
+def write_index(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], compared: dict[str, Any],
+                tables: SummaryTables | None = None) -> Path:
     """Write ``out/index.html`` (:func:`index_html`) and return its path."""
     path = Path(out) / INDEX_FILE
-    path.write_text(index_html(rows, record, compared, Path(out) / "plots"), encoding="utf-8")
+    path.write_text(index_html(rows, record, compared, Path(out) / "plots", tables), encoding="utf-8")
     return path
