@@ -215,14 +215,17 @@ def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim
     """Mean rate (Hz) of ``narrow`` (N,) at ``fs`` Hz band-passed to ``hz`` +- ``half_width`` Hz
     (2nd-order Butterworth, zero-phase): the unwrapped phase advance of its analytic signal
     (``scipy.signal.hilbert``) per 2 pi s, ``trim_s`` s left out at each end (the filter's
-    transients). None when fewer than ``min_span_s`` s remain: on a 5 s clip the transients
-    are most of the signal (errors up to 3 bpm on clean pulses, against 0.2 bpm at 8 s).
+    transients). None when fewer than ``min_span_s`` s remain (on a 5 s clip the transients
+    are most of the signal: errors up to 3 bpm on clean pulses, against 0.2 bpm at 8 s) or when
+    ``hz`` is too close to the Nyquist frequency for the band.
 
     Where the rate stepped, the phase advanced at each rate for its time: the mean rate. Where a
     weaker component shares the band, the phase of the sum advances at the stronger one's rate
     (the weaker adds a bounded wobble, no whole cycles), so a disturbance near the pulse's rate
     does not pull the estimate toward it as a spectral centroid does."""
-    lo, hi = max(0.5 * hz, hz - half_width), min(hz + half_width, 0.45 * fs)
+    lo, hi = max(0.5 * hz, hz - half_width), hz + half_width
+    if hi > 0.45 * fs:  # a rate near the Nyquist frequency of a low frame rate: no room for the band
+        return None
     y = sps.sosfiltfilt(sps.butter(2, [lo, hi], "bandpass", fs=fs, output="sos"), narrow)
     phase = np.unwrap(np.angle(sps.hilbert(y)))
     k = round(trim_s * fs)
