@@ -84,6 +84,26 @@ def test_other_settings_or_code_compute_the_rows_again(ubfc, tmp_path, monkeypat
     assert run(ubfc, tmp_path / "d", cache)["rows_from_cache"] == 0
 
 
+def test_code_digest_ignores_the_presentation_files_only(tmp_path):
+    """Editing the report's pages or the live view keeps the cached rows; editing anything that
+    computes or writes a row (a method, a metric, reports/results.py) recomputes them."""
+    from rppg_bench.row_cache import PRESENTATION_FILES, code_digest
+
+    files = {"methods/pos.py": "a", "metrics/evaluate.py": "b", "reports/results.py": "c",
+             "reports/summary.py": "d", "reports/html/page.py": "e", "live/window.py": "f", "data.json": "g"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    before = code_digest(tmp_path, PRESENTATION_FILES)
+    for rel in files:
+        (tmp_path / rel).write_text(files[rel] + " edited")
+        changed = code_digest(tmp_path, PRESENTATION_FILES) != before
+        (tmp_path / rel).write_text(files[rel])
+        presentation = rel.startswith(("reports/html/", "live/")) or rel == "reports/summary.py"
+        assert changed is not presentation, rel
+    assert code_digest(tmp_path) != before  # without exclusions every file counts
+
+
 @dataclass
 class FlakyGreen(ClassicalMethod):
     """Fails on its first call in a process, then works (a transient failure)."""

@@ -9,7 +9,9 @@ A successful row is a pure function of its inputs:
 - the protocol, the face-detection confidence, whether the row keeps the report's
   waveforms, and the fields a run adds to it;
 - the code that computes it: every ``.py`` file of the package (and its ``.json``
-  records, e.g. the shipped weights' hash), the file that defines the method's
+  records, e.g. the shipped weights' hash) but those that only present finished
+  rows (:data:`PRESENTATION_FILES`: the report's pages and plots, the live view,
+  so that a change there keeps the rows), the file that defines the method's
   class (a plugin's; other modules a plugin imports are not covered), the Python
   and package versions.
 
@@ -49,16 +51,31 @@ CODE_SUFFIXES = (".py", ".json")
 EXTRA_VERSIONED = ("open-rppg", "jax", "jaxlib", "onnxruntime")
 
 
-@lru_cache(maxsize=1)
-def package_code_digest() -> str:
-    """sha256 (hex) of the ``rppg_bench`` package's files with a suffix in :data:`CODE_SUFFIXES`,
-    by relative path."""
-    root = Path(__file__).resolve().parent
+#: package files (paths relative to the package, ``/``-separated; a trailing ``/`` names a folder) that
+#: only present finished rows (the report's tables, pages and plots, the console table, the live view):
+#: a row never depends on them, so editing them keeps the cached rows. ``reports/results.py`` is not
+#: among them: it writes the rows (``_jsonable``).
+PRESENTATION_FILES = ("reports/html/", "reports/console.py", "reports/plot_names.py", "reports/plots.py",
+                      "reports/render.py", "reports/summary.py", "reports/tables.py", "live/")
+
+
+def code_digest(root: Path, excluded: tuple[str, ...] = ()) -> str:
+    """sha256 (hex) of the files under ``root`` with a suffix in :data:`CODE_SUFFIXES`, by relative
+    path, less those ``excluded`` (relative paths, ``/``-separated; a trailing ``/`` names a folder)."""
     h = hashlib.sha256()
-    for f in sorted(p for p in root.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file()):
-        h.update(str(f.relative_to(root)).encode())
+    for f in sorted(p for p in Path(root).rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file()):
+        rel = f.relative_to(root).as_posix()
+        if any(rel == e or (e.endswith("/") and rel.startswith(e)) for e in excluded):
+            continue
+        h.update(rel.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def package_code_digest() -> str:
+    """:func:`code_digest` of the ``rppg_bench`` package less its :data:`PRESENTATION_FILES`."""
+    return code_digest(Path(__file__).resolve().parent, PRESENTATION_FILES)
 
 
 @lru_cache(maxsize=64)
