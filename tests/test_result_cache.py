@@ -95,10 +95,10 @@ def test_code_digest_ignores_the_presentation_files_only(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     before = code_digest(tmp_path, PRESENTATION_FILES)
-    for rel in files:
-        (tmp_path / rel).write_text(files[rel] + " edited")
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text + " edited")
         changed = code_digest(tmp_path, PRESENTATION_FILES) != before
-        (tmp_path / rel).write_text(files[rel])
+        (tmp_path / rel).write_text(text)
         presentation = rel.startswith(("reports/html/", "live/")) or rel == "reports/summary.py"
         assert changed is not presentation, rel
     assert code_digest(tmp_path) != before  # without exclusions every file counts
