@@ -40,7 +40,8 @@ from rppg_bench.metrics.hr_structured import (
 
 SWEEP = {"floor_factor": [0.5, 1.0, 1.5, 2.0], "odd_ratio": [0.12, 0.25, 0.4], "harmonic_gain": [1.0, 1.5, 2.0, 3.0],
          "tooth_bins": [0.5, 1.0], "fundamental_hz": [0.0, 0.1, 0.15, 0.2], "max_harmonic_ratio": [1.0, 1.5, 3.0],
-         "hole_ratio": [0.0, 0.05, 0.15], "centroid_hz": [0.0, 0.2, 0.25, 0.3], "n_harmonics": [4, 5, 6],
+         "hole_ratio": [0.0, 0.05, 0.15], "centroid_hz": [0.0, 0.2, 0.25, 0.3], "rate_hz": [0.2, 0.25, 0.3],
+         "rate_trim_s": [0.5, 1.0, 1.5, 2.0], "rate_min_span_s": [6.0, float("inf")], "n_harmonics": [4, 5, 6],
          "min_prominence": [0.02, 0.05, 0.1]}
 
 
