@@ -46,6 +46,7 @@ gross-error rate worse (a sinusoidal disturbance is as periodic as the pulse). T
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal as sps
@@ -226,12 +227,20 @@ def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim
     lo, hi = max(0.5 * hz, hz - half_width), hz + half_width
     if hi > 0.45 * fs:  # a rate near the Nyquist frequency of a low frame rate: no room for the band
         return None
-    y = sps.sosfiltfilt(sps.butter(2, [lo, hi], "bandpass", fs=fs, output="sos"), narrow)
+    y = sps.sosfiltfilt(butter_bandpass_sos(2, lo, hi, fs), narrow)
     phase = np.unwrap(np.angle(sps.hilbert(y)))
     k = round(trim_s * fs)
     if phase.size - 1 - 2 * k < min_span_s * fs:
         return None
     return float((phase[phase.size - 1 - k] - phase[k]) * fs / (2.0 * np.pi * (phase.size - 1 - 2 * k)))
+
+
+@lru_cache(maxsize=256)
+def butter_bandpass_sos(order: int, lo: float, hi: float, fs: float) -> np.ndarray:
+    """``scipy.signal.butter(order, [lo, hi], "bandpass", fs=fs, output="sos")`` (Hz), memoised: the
+    windows of one video mostly share their winner's spectral bin, hence the band (shared: do not
+    modify; scipy's ``sosfilt`` needs it writable)."""
+    return sps.butter(order, [lo, hi], "bandpass", fs=fs, output="sos")
 
 
 def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
