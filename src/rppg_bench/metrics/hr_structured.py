@@ -204,7 +204,8 @@ def winner_rate(f: np.ndarray, pc: np.ndarray, narrow: np.ndarray, fs: float, i:
                 params: StructuredParams = DEFAULT_PARAMS) -> float:
     """The rate (Hz) of the winner whose peak is bin ``i`` of ``pc`` (F,) over ``f`` (F,) Hz: the
     :func:`phase_rate` of ``narrow`` (N,) at ``fs`` Hz within ``rate_hz`` of ``f[i]``, or the
-    :func:`centroid` within ``centroid_hz`` should the phase rate fall more than ``centroid_hz`` away."""
+    :func:`centroid` within ``centroid_hz`` should the phase rate fall more than ``centroid_hz`` away
+    or be unavailable (a short signal, a rate near the Nyquist frequency)."""
     rate = phase_rate(narrow, fs, float(f[i]), params.rate_hz, params.rate_trim_s, params.rate_min_span_s)
     if rate is not None and abs(rate - f[i]) <= params.centroid_hz:
         return rate
@@ -225,14 +226,13 @@ def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim
     (the weaker adds a bounded wobble, no whole cycles), so a disturbance near the pulse's rate
     does not pull the estimate toward it as a spectral centroid does."""
     lo, hi = max(0.5 * hz, hz - half_width), hz + half_width
-    if hi > 0.45 * fs:  # a rate near the Nyquist frequency of a low frame rate: no room for the band
+    k = round(trim_s * fs)
+    span = narrow.size - 1 - 2 * k  # samples between the first and the last phase read
+    if hi > 0.45 * fs or span < min_span_s * fs:  # no room for the band below Nyquist, or too short
         return None
     y = sps.sosfiltfilt(butter_bandpass_sos(2, lo, hi, fs), narrow)
     phase = np.unwrap(np.angle(sps.hilbert(y)))
-    k = round(trim_s * fs)
-    if phase.size - 1 - 2 * k < min_span_s * fs:
-        return None
-    return float((phase[phase.size - 1 - k] - phase[k]) * fs / (2.0 * np.pi * (phase.size - 1 - 2 * k)))
+    return float((phase[k + span] - phase[k]) * fs / (2.0 * np.pi * span))
 
 
 @lru_cache(maxsize=256)
