@@ -44,18 +44,26 @@ def run_once(face: list[str], out: Path, datasets: list[str], methods: list[str]
     return pd.read_csv(out / "results.csv"), wall
 
 
-def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per method (rows) and run (column groups, labelled by the keys of ``results``, the first the
-    baseline): mean HR error, windowed HR error (bpm), SNR (dB) over the videos every run finished,
-    and the number of videos whose windowed error exceeds the baseline's."""
+def finished_everywhere(results: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[tuple[str, pd.Index]]]:
+    """The successful rows of each run of ``results``, indexed by (dataset, video, method), and per
+    method (sorted) the index keys of the videos every run finished."""
     labels = list(results)
     ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
     common = ok[labels[0]].index
     for k in labels[1:]:
         common = common.intersection(ok[k].index)
+    methods = sorted(common.get_level_values("method").unique())
+    return ok, [(m, common[common.get_level_values("method") == m]) for m in methods]
+
+
+def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per method (rows) and run (column groups, labelled by the keys of ``results``, the first the
+    baseline): mean HR error, windowed HR error (bpm), SNR (dB) over the videos every run finished,
+    and the number of videos whose windowed error exceeds the baseline's."""
+    labels = list(results)
+    ok, by_method = finished_everywhere(results)
     rows = []
-    for method in sorted(common.get_level_values("method").unique()):
-        keys = common[common.get_level_values("method") == method]
+    for method, keys in by_method:
         row = {"method": method, "videos": len(keys)}
         first = ok[labels[0]].loc[keys]
         for k in labels:
@@ -78,13 +86,9 @@ def paired_table(results: dict[str, pd.DataFrame], n_boot: int = 2000) -> pd.Dat
     from rppg_bench.metrics.stats import bootstrap_ci
 
     labels = list(results)
-    ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
-    common = ok[labels[0]].index
-    for k in labels[1:]:
-        common = common.intersection(ok[k].index)
+    ok, by_method = finished_everywhere(results)
     rows = []
-    for method in sorted(common.get_level_values("method").unique()):
-        keys = common[common.get_level_values("method") == method]
+    for method, keys in by_method:
         for k in labels[1:]:
             row = {"method": method, "run": k, "videos": len(keys)}
             for column, name in (("win_hr_mae", "win MAE"), ("snr_db", "SNR")):
@@ -130,7 +134,7 @@ def main() -> None:
     print()
     print(table.to_markdown(index=False, floatfmt=".2f"))
     print()
-    print(f"Paired over the videos, each run minus {list(results)[0]} (mean [95 % bootstrap interval], Wilcoxon p):")
+    print(f"Paired over the videos, each run minus {next(iter(results))} (mean [95 % bootstrap interval], Wilcoxon p):")
     print(paired_table(results).to_markdown(index=False, floatfmt=".2f"))
 
 

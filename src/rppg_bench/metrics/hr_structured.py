@@ -46,13 +46,12 @@ gross-error rate worse (a sinusoidal disturbance is as periodic as the pulse). T
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from scipy import signal as sps
 
 from .hr_estimators import _acf, _preprocess, parabolic_offset
-from .signal import signal_bandpass
+from .signal import butter_bandpass_sos, signal_bandpass
 from .spectra import hann_periodogram, nfft
 
 
@@ -230,17 +229,9 @@ def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim
     span = narrow.size - 1 - 2 * k  # samples between the first and the last phase read
     if hi > 0.45 * fs or span < min_span_s * fs:  # no room for the band below Nyquist, or too short
         return None
-    y = sps.sosfiltfilt(butter_bandpass_sos(2, lo, hi, fs), narrow)
+    y = sps.sosfiltfilt(butter_bandpass_sos(2, 2.0 * lo / fs, 2.0 * hi / fs), narrow)  # as butter(..., fs=fs)
     phase = np.unwrap(np.angle(sps.hilbert(y)))
     return float((phase[k + span] - phase[k]) * fs / (2.0 * np.pi * span))
-
-
-@lru_cache(maxsize=256)
-def butter_bandpass_sos(order: int, lo: float, hi: float, fs: float) -> np.ndarray:
-    """``scipy.signal.butter(order, [lo, hi], "bandpass", fs=fs, output="sos")`` (Hz), memoised: the
-    windows of one video mostly share their winner's spectral bin, hence the band (shared: do not
-    modify; scipy's ``sosfilt`` needs it writable)."""
-    return sps.butter(order, [lo, hi], "bandpass", fs=fs, output="sos")
 
 
 def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:

@@ -55,16 +55,25 @@ def _detrend_factor(n: int, lam: float) -> np.ndarray:
     return factor
 
 
-@lru_cache(maxsize=64)
-def _bandpass_sos(order: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Butterworth band-pass second-order sections for normalised edges ``lo``, ``hi`` and their
-    steady-state initial conditions ``sosfilt_zi`` (shared: do not modify)."""
+@lru_cache(maxsize=256)
+def butter_bandpass_sos(order: int, lo: float, hi: float) -> np.ndarray:
+    """Butterworth band-pass second-order sections for normalised edges ``lo``, ``hi`` (fractions of
+    the Nyquist frequency), memoised (shared: do not modify)."""
     from scipy import (
         signal as sps,  # on first use: the CLI starts without it (about 0.8 s)
     )
 
-    sos = sps.butter(order, [lo, hi], btype="bandpass", output="sos")
-    return sos, sps.sosfilt_zi(sos)
+    return sps.butter(order, [lo, hi], btype="bandpass", output="sos")
+
+
+@lru_cache(maxsize=64)
+def _bandpass_sos(order: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`butter_bandpass_sos` and its steady-state initial conditions ``sosfilt_zi`` (shared: do
+    not modify)."""
+    from scipy.signal import sosfilt_zi
+
+    sos = butter_bandpass_sos(order, lo, hi)
+    return sos, sosfilt_zi(sos)
 
 
 def _sosfiltfilt(sos: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
