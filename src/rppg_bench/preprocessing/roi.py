@@ -23,9 +23,14 @@ LEFT_EYE_BROW = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386
 LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 HULL_EXCLUDED = (RIGHT_EYE_BROW, LEFT_EYE_BROW, LIPS)
 
+def polygon_slices(lengths: list[int]) -> list[slice]:
+    """The slice of each polygon, of ``lengths`` vertices each, in the concatenation of their vertices."""
+    ends = np.cumsum(lengths).tolist()
+    return [slice(end - n, end) for n, end in zip(lengths, ends)]
+
+
 _POLY_INDEX = np.concatenate([np.asarray(p) for p in ROI_POLYGONS])
-_POLY_SLICES = tuple(slice(a, b) for a, b in zip(np.cumsum([0, *map(len, ROI_POLYGONS)])[:-1],
-                                                   np.cumsum([len(p) for p in ROI_POLYGONS])))
+_POLY_SLICES = polygon_slices([len(p) for p in ROI_POLYGONS])
 _ROI_POINT_INDEX = np.asarray(ROI_POINTS)
 
 

@@ -23,7 +23,7 @@ import math
 import cv2
 import numpy as np
 
-from .roi import hull_outlines, roi_outlines
+from .roi import hull_outlines, polygon_slices, roi_outlines
 
 #: fractional bits of the vertices given to ``cv2.fillPoly`` (1/16 px)
 SUBPIXEL_BITS = 4
@@ -47,8 +47,7 @@ def coverage_mean_rgb(frame: np.ndarray, keep: list[np.ndarray], drop: tuple[np.
         array operation and split back into polygons."""
         joined = np.concatenate(polys) if joined is None else joined
         ints = np.round((joined.astype(np.float32, copy=False) - origin) * scale).astype(np.int32)
-        ends = np.cumsum([len(p) for p in polys])
-        return [ints[end - len(p):end] for p, end in zip(polys, ends)]
+        return [ints[part] for part in polygon_slices([len(p) for p in polys])]
 
     weight = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(weight, fixed(keep, verts), 255, lineType=cv2.LINE_AA, shift=SUBPIXEL_BITS)
