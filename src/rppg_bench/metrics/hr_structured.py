@@ -51,7 +51,7 @@ import numpy as np
 from scipy import signal as sps
 
 from .hr_estimators import _acf, _preprocess, parabolic_offset
-from .signal import butter_bandpass_sos, signal_bandpass
+from .signal import bandpass_design, signal_bandpass, sosfiltfilt_zi
 from .spectra import hann_periodogram, nfft
 
 
@@ -229,7 +229,7 @@ def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim
     span = narrow.size - 1 - 2 * k  # samples between the first and the last phase read
     if hi > 0.45 * fs or span < min_span_s * fs:  # no room for the band below Nyquist, or too short
         return None
-    y = sps.sosfiltfilt(butter_bandpass_sos(2, 2.0 * lo / fs, 2.0 * hi / fs), narrow)  # as butter(..., fs=fs)
+    y = sosfiltfilt_zi(*bandpass_design(2, 2.0 * lo / fs, 2.0 * hi / fs), narrow)  # as sosfiltfilt(butter(.., fs=fs))
     phase = np.unwrap(np.angle(sps.hilbert(y)))
     return float((phase[k + span] - phase[k]) * fs / (2.0 * np.pi * span))
 
