@@ -251,9 +251,9 @@ def run_ours(rec, methods: list[str], truth: VideoTruth, protocol, roi: str = "m
     """Wall and CPU seconds, and {method: (times, signal, video HR, window HRs)}: products memo cleared
     first, then one face pass with the ``roi`` kind (decoding and face tracking), which every method
     reuses (as the runner)."""
+    from rppg_bench.methods.registry import create_method
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
-    from rppg_bench.methods.registry import create_method
 
     def work() -> dict:
         rgb_trace(rec, FaceParams(roi=roi))
@@ -281,9 +281,9 @@ def cross_accuracy(pv, videos: list, truths: dict[str, VideoTruth], methods: lis
     polygons), to tell whether an accuracy difference comes from the ROI or from the processing."""
     from dataclasses import replace
 
+    from rppg_bench.methods.registry import create_method
     from rppg_bench.preprocessing.products import VideoProducts
     from rppg_bench.preprocessing.store import rgb_trace
-    from rppg_bench.methods.registry import create_method
 
     errs: dict[tuple[str, str, str], list[float]] = {}
     for rec in videos:

@@ -152,9 +152,9 @@ def toolbox_method_hr(tb: Toolbox, method: str, data: np.ndarray, labels: np.nda
 def evaluate_ours(rec, method: str, protocol) -> dict:
     """The runner's metrics of ``method`` (with the ``protocol``'s method parameters) on ``rec``'s
     memoised products."""
-    from rppg_bench.runner import protocol_method_params
     from rppg_bench.methods.registry import create_method
     from rppg_bench.metrics.evaluate import evaluate_prediction
+    from rppg_bench.runner import protocol_method_params
 
     times, signal = create_method(method, **protocol_method_params(method, protocol, {}, 0)).extract(rec)
     return evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, protocol, rec.hr, rec.hr_times)
@@ -189,10 +189,10 @@ def check_preset(tb: Toolbox, videos: list, methods: list[str]) -> str:
     """Untimed: the harness's ``toolbox`` protocol beside the toolbox's own code on each video. The
     face trace (mean RGB of the 72x72 crops, grey levels) and, per method, the whole-video HR of both
     (and of the ground truth) in units of the toolbox's FFT bin, ``60 fs / nfft`` bpm."""
+    from rppg_bench.metrics.protocol import TOOLBOX
+    from rppg_bench.metrics.spectra import next_power_of_2
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
-    from rppg_bench.metrics.spectra import next_power_of_2
-    from rppg_bench.metrics.protocol import TOOLBOX
 
     lines = ["| video | frames toolbox / ours | trace max abs diff (grey levels) | label HR toolbox / harness "
              "| " + " | ".join(f"{m} HR toolbox / preset" for m in methods) + " |",

@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from machine import header
-from rppg_bench.methods.registry import CLASSICAL_DEFAULT
 from sidebyside import run_harness
+
+from rppg_bench.methods.registry import CLASSICAL_DEFAULT
 
 DEFAULT_SET = ["synthetic.seed=1", "synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
 

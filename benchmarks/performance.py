@@ -44,10 +44,10 @@ import time
 from pathlib import Path
 
 import cv2
-
 from machine import header
-from rppg_bench.methods.registry import CLASSICAL_DEFAULT
 from sidebyside import alternating, run_harness
+
+from rppg_bench.methods.registry import CLASSICAL_DEFAULT
 
 CLASSICAL = list(CLASSICAL_DEFAULT)
 
@@ -176,6 +176,7 @@ def resnet_speed(seconds: float, size: int = 128, chunk: int = 300) -> dict[str,
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from resnet_speed import face_crops, timed, write_face_video
+
     from rppg_bench.methods.resnet.infer import predict_crops
     from rppg_bench.methods.resnet.model import ResNetTCN
 

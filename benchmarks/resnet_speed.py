@@ -28,13 +28,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+
+from rppg_bench.methods.resnet.infer import TRUNK_FRAMES, load_checkpoint, predict_crops
+from rppg_bench.methods.resnet.loss import rppg_loss
+from rppg_bench.methods.resnet.model import ResNetTCN
 from rppg_bench.preprocessing.decode import recording_from_video
 from rppg_bench.preprocessing.kinds import compute_products
 from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.preprocessing.roi import crop_square
-from rppg_bench.methods.resnet.infer import TRUNK_FRAMES, load_checkpoint, predict_crops
-from rppg_bench.methods.resnet.loss import rppg_loss
-from rppg_bench.methods.resnet.model import ResNetTCN
 
 
 def write_face_video(path: Path, n_frames: int, fps: float = 30.0, size: tuple[int, int] = (640, 480)) -> Path:

@@ -30,6 +30,7 @@ import h5py
 import numpy as np
 from fixtures_formats import pattern_frame
 from fixtures_pulse import Clip, pulse_at
+
 from rppg_bench.datasets import writers
 
 VIDEO_FPS = 20.0

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+
 from rppg_bench.datasets import writers
 from rppg_bench.datasets.writers import (  # noqa: F401  (re-exported for the tests)
     FOURCC_BY_SUFFIX,

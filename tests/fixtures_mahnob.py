@@ -23,8 +23,9 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 from fixtures_pulse import Clip, pulse_at
-from rppg_bench.datasets import writers
 from scipy.signal import find_peaks
+
+from rppg_bench.datasets import writers
 
 BDF_RATE_HZ = 256
 EEG_NAMES = ("Fp1", "AF3", "F3", "F7", "FC5", "FC1", "C3", "T7", "CP5", "CP1", "P3", "P7", "PO3", "O1",

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from fixtures_formats import pattern_frame
 from fixtures_pulse import Clip, pulse_at
+
 from rppg_bench.datasets import writers
 
 VIDEO_FPS = 35.0

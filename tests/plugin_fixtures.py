@@ -98,8 +98,9 @@ def write_face_clip(root: Path, stem: str = "subject1_still", *, hr_bpm: float =
     pulse at the frame times (s) and a constant HR line.
     """
     import cv2
-    from rppg_bench.datasets.writers import write_folder_ground_truth, write_video
     from skimage import data
+
+    from rppg_bench.datasets.writers import write_folder_ground_truth, write_video
 
     root = Path(root)
     base = cv2.resize(data.astronaut(), size, interpolation=cv2.INTER_AREA).astype(np.float64)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from rppg_bench.datasets.ppg_model import HeartRateVariability, raw_beat, simulate_pulse
 from rppg_bench.metrics.beats import beat_times, ibi_errors, match_beats
 from rppg_bench.metrics.hrv import (

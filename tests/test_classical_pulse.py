@@ -13,6 +13,7 @@ from dataclasses import fields, is_dataclass
 
 import numpy as np
 import pytest
+
 from rppg_bench.methods.base import ClassicalMethod
 from rppg_bench.methods.chrom import CHROM
 from rppg_bench.methods.green import Green

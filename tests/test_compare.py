@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from rppg_bench.metrics.compare import (
     average_ranks,
     cd_groups,
@@ -21,7 +23,6 @@ from rppg_bench.metrics.compare import (
     q_alpha,
     wilcoxon_signed_rank,
 )
-from scipy import stats
 
 # fixed per-video absolute errors (bpm), 8 videos x 4 methods, no ties within a video
 ERRORS = pd.DataFrame({

@@ -6,11 +6,11 @@ import re
 
 import pandas as pd
 import pytest
-
 from fixtures_mmpd import mmpd_variables, write_mmpd_file
 from fixtures_pulse import known_pulse_clip
 from fixtures_ubfc_phys import write_info, write_take_from_clip
 from fixtures_vipl_hr import write_vipl_clip
+
 from rppg_bench import cli
 
 pytestmark = pytest.mark.slow  # deselect with -m 'not slow' (docs/running.md)
@@ -35,7 +35,7 @@ def roots(tmp_path_factory):
 def condition_section(summary: str, dataset: str) -> str:
     """The "HR MAE (bpm) by condition" table of ``dataset``'s section of summary.md."""
     section = summary.split(f"## {dataset}\n", 1)[1].split("\n## ", 1)[0]
-    match = re.search(r"### HR MAE \(bpm\) by condition\n\n(.*?)\n\n", section, re.S)
+    match = re.search(r"### HR MAE \(bpm\) by condition\n\n(.*?)\n\n", section, re.DOTALL)
     assert match, f"no condition table for {dataset}"
     return match.group(1)
 

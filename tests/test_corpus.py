@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rppg_bench.datasets.synthetic.corpus import CorpusParams, corpus_main, draw_factors, generate_corpus
+from rppg_bench.datasets.synthetic.corpus import (
+    CorpusParams,
+    corpus_main,
+    draw_factors,
+    generate_corpus,
+)
 from rppg_bench.datasets.synthetic.identities import IDENTITIES, identity_photo
 from rppg_bench.datasets.ubfc import load_ubfc
 from rppg_bench.testing.dataset_checks import check_recording_contract
@@ -88,7 +93,10 @@ def test_command_line(tmp_path, capsys):
 
 
 def test_training_corpora_never_draw_held_out_faces():
-    from rppg_bench.datasets.synthetic.identities import HELD_OUT_IDENTITIES, TRAINING_IDENTITIES
+    from rppg_bench.datasets.synthetic.identities import (
+        HELD_OUT_IDENTITIES,
+        TRAINING_IDENTITIES,
+    )
     assert not set(HELD_OUT_IDENTITIES) & set(TRAINING_IDENTITIES)
     assert set(HELD_OUT_IDENTITIES) | set(TRAINING_IDENTITIES) == set(IDENTITIES)
     drawn = {draw_factors(CorpusParams(seed=3), i)["identity"] for i in range(60)}

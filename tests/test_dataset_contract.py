@@ -25,6 +25,7 @@ from fixtures_formats import (
     write_ubfc2_recording,
 )
 from plugin_fixtures import write_face_clip, write_plugin_package
+
 from rppg_bench.datasets.registry import DATASETS, ROOTLESS, load_dataset
 from rppg_bench.testing import check_recording_contract
 

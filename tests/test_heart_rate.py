@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from rppg_bench.metrics.heart_rate import (
     HR_METHODS,
     hr_estimate,

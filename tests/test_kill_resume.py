@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from robustness_corpus import write_good_folder_video
+
 from rppg_bench.reports.results import KEY, latest_rows, read_rows
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]

@@ -16,10 +16,11 @@ from fixtures_bp4dplus import (
     write_subject_zip,
 )
 from fixtures_pulse import known_pulse_clip, pos_rows
+
 from rppg_bench.datasets.bp4dplus import ZipJpegFrames, load_bp4dplus
 from rppg_bench.datasets.errors import DatasetError, RecordingError
-from rppg_bench.datasets.registry import DATASETS, load_dataset
 from rppg_bench.datasets.recording import source_fingerprint
+from rppg_bench.datasets.registry import DATASETS, load_dataset
 from rppg_bench.testing import check_recording_contract
 
 

@@ -7,8 +7,15 @@ import sys
 import h5py
 import numpy as np
 import pytest
-from fixtures_cohface import pulse_series, sensor_attributes, write_sensors, write_session, write_session_from_clip
+from fixtures_cohface import (
+    pulse_series,
+    sensor_attributes,
+    write_sensors,
+    write_session,
+    write_session_from_clip,
+)
 from fixtures_pulse import known_pulse_clip, pos_rows
+
 from rppg_bench.datasets.cohface import load_cohface
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.recording import Recording

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from fixtures_ibvp import IBVP_HEADER, bvp_columns, write_bvp_csv, write_ibvp_recording
 from fixtures_pulse import known_pulse_clip, pos_rows
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.ibvp import load_ibvp
 from rppg_bench.datasets.registry import load_dataset

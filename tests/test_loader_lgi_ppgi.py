@@ -6,8 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from fixtures_formats import pattern_frame
-from fixtures_lgi_ppgi import write_cms50_xml, write_lgi_clip, write_lgi_recording, write_timer_xml
+from fixtures_lgi_ppgi import (
+    write_cms50_xml,
+    write_lgi_clip,
+    write_lgi_recording,
+    write_timer_xml,
+)
 from fixtures_pulse import known_pulse_clip, pos_rows
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.lgi_ppgi import load_lgi_ppgi
 from rppg_bench.datasets.recording import Recording, VideoFile

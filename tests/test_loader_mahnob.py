@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from fixtures_mahnob import BDF_RATE_HZ, pulse_beats, write_mahnob_session
 from fixtures_pulse import known_pulse_clip, pos_rows
+
 from rppg_bench.datasets.ecg import beat_phase_pulse, detect_r_peaks, rr_heart_rate
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.mahnob import load_mahnob

@@ -9,6 +9,7 @@ import pytest
 import scipy.io as sio
 from fixtures_mmpd import LABELS, MMPD_FPS, mmpd_variables, write_mmpd_file
 from fixtures_pulse import known_pulse_clip, pos_rows
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.matfile import MAT_V5, MatFile, mat_version
 from rppg_bench.datasets.mmpd import load_mmpd

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from fixtures_pulse import known_pulse_clip, pos_rows
 from fixtures_scamps import SCAMPS_FPS, scamps_variables, write_mat73, write_scamps_file
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.matfile import MAT_V73, MatFile, mat_version
 from rppg_bench.datasets.scamps import load_scamps

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from fixtures_pulse import known_pulse_clip, pos_rows
 from fixtures_ubfc_phys import write_info, write_lines, write_take, write_take_from_clip
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.recording import Recording
 from rppg_bench.datasets.registry import load_dataset

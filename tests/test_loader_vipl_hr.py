@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from fixtures_formats import pattern_frame
 from fixtures_pulse import known_pulse_clip, pos_rows
-from fixtures_vipl_hr import write_column_csv, write_time_txt, write_vipl_clip, write_vipl_recording
+from fixtures_vipl_hr import (
+    write_column_csv,
+    write_time_txt,
+    write_vipl_clip,
+    write_vipl_recording,
+)
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.recording import Recording, VideoFile
 from rppg_bench.datasets.registry import load_dataset

@@ -19,6 +19,7 @@ from fixtures_formats import (
     write_ubfc2_recording,
     write_video,
 )
+
 from rppg_bench.datasets.errors import DatasetError, RecordingError
 from rppg_bench.datasets.folder import load_folder
 from rppg_bench.datasets.parsing import natural_key, resample_to_frames

@@ -14,9 +14,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rppg_bench.methods.registry import METHODS, create_method, get_method_class, list_methods
+from rppg_bench.methods.registry import (
+    METHODS,
+    create_method,
+    get_method_class,
+    list_methods,
+)
 from rppg_bench.preprocessing.store import video_products
-from rppg_bench.testing import check_extract_output, check_method_contract, synthetic_contract_clips
+from rppg_bench.testing import (
+    check_extract_output,
+    check_method_contract,
+    synthetic_contract_clips,
+)
 
 #: where open-rppg's models are registered from; tests/test_open_rppg.py runs two of them through the contract
 OPEN_RPPG_SOURCE = "rppg_bench.methods.open_rppg:"
@@ -32,6 +41,7 @@ def clips(tmp_path_factory):
 def resnet_params(tmp_path_factory, torch_one_thread):
     """``resnet``'s parameters for a checkpoint (64 px, 16-frame clips) trained one step on a 1-s face clip."""
     from plugin_fixtures import write_face_clip
+
     from rppg_bench.datasets.registry import load_dataset
     from rppg_bench.methods.resnet import train
 
@@ -108,7 +118,10 @@ def test_extract_accepts_a_video_path(clips):
 
 
 def test_drop_in_functions_match_the_methods(clips):
-    from rppg_bench.methods.api import extract_rppg_signal_chrom, extract_rppg_signal_ica
+    from rppg_bench.methods.api import (
+        extract_rppg_signal_chrom,
+        extract_rppg_signal_ica,
+    )
 
     rec = clips[0]
     for fn, name in ((extract_rppg_signal_chrom, "chrom"), (extract_rppg_signal_ica, "ica")):
@@ -119,8 +132,9 @@ def test_drop_in_functions_match_the_methods(clips):
 
 
 def test_video_without_face_is_a_clear_error(tmp_path):
-    from rppg_bench.datasets.errors import RecordingError
     from robustness_corpus import write_faceless_video
+
+    from rppg_bench.datasets.errors import RecordingError
 
     path = write_faceless_video(tmp_path / "wall.avi", 30)
     with pytest.raises(RecordingError, match=r"wall\.avi.*no face found in any of its 30 frames"):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from rppg_bench.metrics.align import (
     align_to_reference,
     align_with_lag,

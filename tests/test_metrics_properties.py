@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
 from rppg_bench.metrics.align import align_to_reference, best_lag
 from rppg_bench.metrics.errors import (
     hr_errors,

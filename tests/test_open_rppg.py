@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from rppg_bench.datasets.errors import RecordingError
 from rppg_bench.datasets.registry import load_dataset
 from rppg_bench.methods import open_rppg

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-
 from fixtures_pulse import known_pulse_clip
 from fixtures_vipl_hr import write_time_txt, write_vipl_clip
+
 from rppg_bench.datasets.vipl_hr import load_vipl_hr
 from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.preprocessing.store import products_cache_file, video_products

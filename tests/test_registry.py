@@ -6,9 +6,14 @@ import subprocess
 import sys
 
 import pytest
-
 from plugin_fixtures import write_plugin_package
-from rppg_bench.methods.registry import METHODS, create_method, list_methods, method_info
+
+from rppg_bench.methods.registry import (
+    METHODS,
+    create_method,
+    list_methods,
+    method_info,
+)
 from rppg_bench.registry import DuplicateNameError, Registry, UnknownNameError
 
 CLASSICAL = ["chrom", "green", "ica", "lgi", "omit", "pbv", "pos"]

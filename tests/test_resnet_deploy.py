@@ -22,9 +22,9 @@ ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxscript")
 
+from test_resnet import FPS, SIZE, face_video
+
 from rppg_bench.datasets.errors import RecordingError
-from rppg_bench.preprocessing.decode import as_recording
-from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint
 from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
 from rppg_bench.methods.resnet.export import (
@@ -38,8 +38,14 @@ from rppg_bench.methods.resnet.export import (
     zscore_last,
 )
 from rppg_bench.methods.resnet.infer import extract_with_model, predict_crops
-from rppg_bench.methods.resnet.stream import FaceCropper, RingBuffer, StreamScorer, stream
-from test_resnet import FPS, SIZE, face_video
+from rppg_bench.methods.resnet.stream import (
+    FaceCropper,
+    RingBuffer,
+    StreamScorer,
+    stream,
+)
+from rppg_bench.preprocessing.decode import as_recording
+from rppg_bench.preprocessing.params import FaceParams
 
 FRAMES = 16
 N_FRAMES = 60
@@ -244,7 +250,7 @@ class FakeCamera:
         self._fps, self._next, self._t0 = fps, 0, None
         self.released = False
 
-    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+    def isOpened(self) -> bool:
         return True
 
     def read(self):
@@ -266,7 +272,9 @@ class FakeCamera:
 def test_camera_stream_times_frames_by_arrival_and_releases_the_camera(sessions, video, monkeypatch):
     """A camera index (int or digits) reads the camera until it stops: times are seconds since the
     first frame, the rate is the measured one, every frame gets a value, and the camera is released."""
-    from rppg_bench.preprocessing import streaming as stream_module  # the camera source stream() reads
+    from rppg_bench.preprocessing import (
+        streaming as stream_module,  # the camera source stream() reads
+    )
 
     frames = list(as_recording(video).frames())  # decoded before cv2.VideoCapture is replaced
     opened: list[FakeCamera] = []

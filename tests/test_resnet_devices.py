@@ -15,14 +15,20 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
+from test_resnet import FPS, SIZE, pulse_clips
+
 from rppg_bench.datasets.recording import ImageSequence, Recording
+from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint, train
+from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
+from rppg_bench.methods.resnet.infer import (
+    TRUNK_FRAMES,
+    default_trunk_frames,
+    extract_with_model,
+    predict_crops,
+)
 from rppg_bench.preprocessing.params import FaceParams
 from rppg_bench.preprocessing.products import VideoProducts
 from rppg_bench.preprocessing.store import memoise_products, video_products
-from rppg_bench.methods.resnet import ResNetTCN, load_checkpoint, train
-from rppg_bench.methods.resnet.checkpoint import make_config, save_checkpoint
-from rppg_bench.methods.resnet.infer import TRUNK_FRAMES, default_trunk_frames, extract_with_model, predict_crops
-from test_resnet import FPS, SIZE, pulse_clips
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

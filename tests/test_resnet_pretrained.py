@@ -12,13 +12,14 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
+import test_resnet
+from test_resnet import SIZE
+
 from rppg_bench.datasets.folder import load_folder
 from rppg_bench.methods.registry import create_method
 from rppg_bench.methods.resnet import extract_rppg_signal_resnet, load_checkpoint, train
 from rppg_bench.methods.resnet import pretrained as shipped
 from rppg_bench.methods.resnet.config import TrainConfig, scheduled_lr
-import test_resnet
-from test_resnet import SIZE
 
 video_dir = test_resnet.video_dir  # the two-video fixture
 

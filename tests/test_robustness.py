@@ -34,6 +34,7 @@ from robustness_corpus import (
     build_corpus,
     write_good_videos,
 )
+
 from rppg_bench import cli as benchmark
 from rppg_bench.datasets.errors import RecordingError
 from rppg_bench.datasets.folder import read_folder_txt

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from rppg_bench.datasets import recording
 from rppg_bench.datasets.recording import ImageSequence, VideoFile, source_fingerprint
 

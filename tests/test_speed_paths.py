@@ -13,10 +13,11 @@ import time
 
 import numpy as np
 import pytest
-from rppg_bench.metrics.stats import bootstrap_ci
 from scipy import signal as sps
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
+
+from rppg_bench.metrics.stats import bootstrap_ci
 
 
 # ---------------------------------------------------------------- bootstrap
@@ -115,10 +116,11 @@ def test_memoised_reference_side_gives_the_fresh_metrics():
 
 # ---------------------------------------------------------------- the report
 def test_report_is_kept_when_its_inputs_are_unchanged(tmp_path, monkeypatch):
+    from test_compare import fake_rows
+
     from rppg_bench.reports import plots, render
     from rppg_bench.reports import summary as summary_module
     from rppg_bench.reports.results import ResultStore
-    from test_compare import fake_rows
 
     rows = fake_rows(5, ["pos", "chrom", "green"])
     record = {"protocol": {"name": "default"}, "seed": 0, "date_utc": "2026-01-01T00:00:00", "wall_time_s": 3.0}
@@ -227,6 +229,7 @@ def test_decoded_ahead_keeps_order_errors_and_stops_the_thread():
 
 def test_opencv_runs_on_one_thread_during_the_face_pass_and_is_restored_after():
     import cv2
+
     from rppg_bench.preprocessing.decode import opencv_threads
 
     before = cv2.getNumThreads()

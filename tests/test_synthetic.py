@@ -18,8 +18,12 @@ from rppg_bench.datasets import synthetic
 from rppg_bench.datasets.ppg_model import ppg_waveform, simulate_pulse
 from rppg_bench.datasets.recording import Recording
 from rppg_bench.datasets.registry import load_dataset
-from rppg_bench.datasets.synthetic import (SyntheticParams, generate_synthetic, load_synthetic,
-                                           read_scene_truth)
+from rppg_bench.datasets.synthetic import (
+    SyntheticParams,
+    generate_synthetic,
+    load_synthetic,
+    read_scene_truth,
+)
 from rppg_bench.methods.pos import pos_pulse
 from rppg_bench.metrics.heart_rate import hr_estimate
 from rppg_bench.metrics.signal import signal_bandpass, signal_detrend

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from scipy import signal as sps
+
 from rppg_bench.metrics.heart_rate import COMPAT_HR_METHODS, HR_METHODS, hr_estimate
+from rppg_bench.metrics.hr_stats import toolbox_errors
 from rppg_bench.metrics.protocol import PROTOCOLS, get_protocol
 from rppg_bench.metrics.spectra import next_power_of_2
-from rppg_bench.metrics.hr_stats import toolbox_errors
-from scipy import signal as sps
 
 TOOLBOX = get_protocol("toolbox")
 FS = 30.0
@@ -181,6 +182,7 @@ class ArraySource:
 def test_haar_products_use_the_first_frame_box_for_every_frame():
     import cv2
     import skimage.data
+
     from rppg_bench.datasets.recording import Recording
     from rppg_bench.preprocessing.haar import crop_box, detect_face_box
     from rppg_bench.preprocessing.kinds import compute_products
@@ -228,6 +230,7 @@ def test_toolbox_protocol_end_to_end(tmp_path):
     import json
 
     import pandas as pd
+
     from rppg_bench import cli as benchmark
     from rppg_bench.datasets.synthetic import generate_synthetic
 

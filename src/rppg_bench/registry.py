@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
-from typing import Any, Callable, Iterable
+from typing import Any
 
 
 class UnknownNameError(KeyError):

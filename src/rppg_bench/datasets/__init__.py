@@ -3,4 +3,4 @@
 from .errors import DatasetError, RecordingError
 from .recording import ImageSequence, Recording, VideoFile
 
-__all__ = ["DatasetError", "RecordingError", "ImageSequence", "Recording", "VideoFile"]
+__all__ = ["DatasetError", "ImageSequence", "Recording", "RecordingError", "VideoFile"]

@@ -47,7 +47,13 @@ import numpy as np
 
 from .errors import DatasetError, RecordingError
 from .optional import require_reader
-from .parsing import check_covers_video, check_root, load_each, optional_series, walk_files
+from .parsing import (
+    check_covers_video,
+    check_root,
+    load_each,
+    optional_series,
+    walk_files,
+)
 from .recording import Recording, VideoFile, check_series
 
 __all__ = ["COHFACE_LIGHTING", "load_cohface", "load_cohface_session", "read_cohface_hdf5"]

@@ -25,10 +25,10 @@ from .errors import DatasetError, RecordingError
 from .parsing import (
     check_coverage,
     check_root,
+    load_each,
     optional_series,
     parse_float_line,
     read_text,
-    load_each,
     text_lines,
     walk_files,
 )

@@ -42,11 +42,18 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DatasetError, RecordingError
-from .parsing import COVER_TOLERANCE_S, check_covers_video, check_root, load_each, parse_floats, walk_files
+from .parsing import (
+    COVER_TOLERANCE_S,
+    check_covers_video,
+    check_root,
+    load_each,
+    parse_floats,
+    walk_files,
+)
 from .recording import Recording, check_series
 from .timed_video import video_source
 
-__all__ = ["LGI_TASKS", "load_lgi_ppgi", "load_lgi_folder"]
+__all__ = ["LGI_TASKS", "load_lgi_folder", "load_lgi_ppgi"]
 
 #: the on-disk layout, in one line (``--list``)
 LAYOUT = "LGI-PPGI: <name>/<name>_<task>/cv_camera_sensor_stream_handler.avi + its timer XML (frame times, ms) + cms50_stream_handler.xml (oximeter, 60 Hz)"

@@ -41,9 +41,9 @@ from .errors import DatasetError, RecordingError
 from .parsing import (
     check_coverage,
     check_root,
+    load_each,
     read_text,
     resample_to_frames,
-    load_each,
 )
 from .recording import ImageSequence, Recording, check_series
 

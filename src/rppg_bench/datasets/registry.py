@@ -12,9 +12,10 @@ from __future__ import annotations
 import inspect
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..registry import Registry
 from .errors import DatasetError, RecordingError

@@ -34,7 +34,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from .errors import DatasetError, RecordingError
 from .matfile import MatFile, MatVideo, check_video_shape, read_frame_series
 from .parsing import check_coverage, check_root, load_each, walk_files

@@ -34,11 +34,11 @@ from .errors import DatasetError, RecordingError
 from .parsing import (
     check_coverage,
     check_root,
+    load_each,
     optional_series,
     parse_csv_rows,
     parse_float_line,
     read_text,
-    load_each,
     text_lines,
     walk_files,
 )

@@ -42,7 +42,14 @@ from types import MappingProxyType
 import numpy as np
 
 from .errors import DatasetError, RecordingError
-from .parsing import check_covers_video, check_root, load_each, parse_csv_rows, read_text, walk_files
+from .parsing import (
+    check_covers_video,
+    check_root,
+    load_each,
+    parse_csv_rows,
+    read_text,
+    walk_files,
+)
 from .recording import Recording, VideoFile, check_series
 
 __all__ = ["UBFC_PHYS_TASKS", "load_ubfc_phys", "load_ubfc_phys_take"]

@@ -58,7 +58,7 @@ from .parsing import (
 from .recording import Recording, check_series
 from .timed_video import video_source
 
-__all__ = ["VIPL_SCENARIOS", "VIPL_SOURCES", "load_vipl_hr", "load_vipl_folder"]
+__all__ = ["VIPL_SCENARIOS", "VIPL_SOURCES", "load_vipl_folder", "load_vipl_hr"]
 
 #: the on-disk layout, in one line (``--list``)
 LAYOUT = "VIPL-HR: p<N>/v<M>/source<K>/video.avi + wave.csv (BVP, 60 Hz), gt_HR.csv, time.txt (frame times in ms, where present)"

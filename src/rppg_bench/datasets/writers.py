@@ -37,9 +37,17 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "FOURCC_BY_SUFFIX", "write_video", "format_ubfc_line", "write_ubfc_ground_truth",
-    "write_ubfc_subject", "write_gtdump", "pure_package", "write_pure_json",
-    "write_pure_frames", "write_pure_session", "write_folder_ground_truth",
+    "FOURCC_BY_SUFFIX",
+    "format_ubfc_line",
+    "pure_package",
+    "write_folder_ground_truth",
+    "write_gtdump",
+    "write_pure_frames",
+    "write_pure_json",
+    "write_pure_session",
+    "write_ubfc_ground_truth",
+    "write_ubfc_subject",
+    "write_video",
 ]
 
 #: the codec OpenCV writes for each video suffix

@@ -9,8 +9,9 @@ imports no method, and never torch); plugins register with
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, Callable
+from typing import Any
 
 from ..registry import Registry
 

@@ -145,7 +145,7 @@ def ibi_errors(ref_times: np.ndarray, est_times: np.ndarray,
         "matched_share": float(len(pairs) / ref.size) if ref.size else float("nan"),
         "n_ref": int(ref.size),
         "n_est": int(est.size),
-        "n_matched": int(len(pairs)),
+        "n_matched": len(pairs),
         "missed": int(missed.size),
         "extra": int(extra.size),
     }

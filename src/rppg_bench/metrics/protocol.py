@@ -140,7 +140,7 @@ class Protocol:
         return {**asdict(self), "hr_track": self.tracks_windows,
                 "beats": None if self.beats is None else self.beats.as_dict()}
 
-    def with_overrides(self, **changes: Any) -> "Protocol":
+    def with_overrides(self, **changes: Any) -> Protocol:
         """A copy with the non-None ``changes`` applied."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

@@ -15,10 +15,11 @@ import platform
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -30,5 +30,13 @@ from .method_checks import (
 )
 from .time_checks import FRAME_INTERVAL_RANGE_S, frame_times_problem
 
-__all__ = ["FRAME_INTERVAL_RANGE_S", "HR_TOLERANCE_BPM", "check_extract_output", "check_heart_rate", "frame_times_problem",
-           "check_method_contract", "check_recording_contract", "synthetic_contract_clips"]
+__all__ = [
+    "FRAME_INTERVAL_RANGE_S",
+    "HR_TOLERANCE_BPM",
+    "check_extract_output",
+    "check_heart_rate",
+    "check_method_contract",
+    "check_recording_contract",
+    "frame_times_problem",
+    "synthetic_contract_clips",
+]

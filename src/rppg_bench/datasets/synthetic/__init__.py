@@ -97,15 +97,22 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from ...cache import default_cache_dir
 from ..errors import DatasetError, RecordingError
 from ..recording import Recording
-from .params import BVP_SIGNATURE, DIFFICULTIES, GENERATOR_VERSION, HARD_SCENARIOS, Difficulty, SyntheticParams
+from .params import (
+    BVP_SIGNATURE,
+    DIFFICULTIES,
+    GENERATOR_VERSION,
+    HARD_SCENARIOS,
+    Difficulty,
+    SyntheticParams,
+)
 from .render import SceneTruth, read_scene_truth
 from .write import MANIFEST, generate_synthetic, read_manifest
 
@@ -114,9 +121,18 @@ LAYOUT = ("synthetic: generated on first use into the cache (UBFC-rPPG and PURE 
           "those loaders); no root needed")
 
 __all__ = [
-    "GENERATOR_VERSION", "BVP_SIGNATURE", "DIFFICULTIES", "HARD_SCENARIOS", "Difficulty", "SyntheticParams",
-    "SceneTruth", "ensure_generated", "generate_synthetic", "load_synthetic",
-    "synthetic_dir", "read_scene_truth",
+    "BVP_SIGNATURE",
+    "DIFFICULTIES",
+    "GENERATOR_VERSION",
+    "HARD_SCENARIOS",
+    "Difficulty",
+    "SceneTruth",
+    "SyntheticParams",
+    "ensure_generated",
+    "generate_synthetic",
+    "load_synthetic",
+    "read_scene_truth",
+    "synthetic_dir",
 ]
 
 

@@ -31,17 +31,36 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..ppg_model import HeartRateVariability, PulseMorphology, Respiration, blend_morphology, random_morphology
+from ..ppg_model import (
+    HeartRateVariability,
+    PulseMorphology,
+    Respiration,
+    blend_morphology,
+    random_morphology,
+)
 from .face import Appearance, skin_tone_gain
-from .identities import HELD_OUT_IDENTITIES, IDENTITIES, TRAINING_IDENTITIES, identity_photo, warp_photo
-from .params import GENERATOR_VERSION, Difficulty, PulseSpec, RecordingPlan, SyntheticParams
+from .identities import (
+    HELD_OUT_IDENTITIES,
+    IDENTITIES,
+    TRAINING_IDENTITIES,
+    identity_photo,
+    warp_photo,
+)
+from .params import (
+    GENERATOR_VERSION,
+    Difficulty,
+    PulseSpec,
+    RecordingPlan,
+    SyntheticParams,
+)
 from .scene import Scene
 from .write import MANIFEST, write_recording
 

@@ -9,8 +9,20 @@ from typing import Any
 import numpy as np
 
 from ..ppg_model import HeartRateVariability, PulseModel, simulate_pulse
-from .face import Appearance, face_box, landmark_groups, random_appearance, smooth_gain_field
-from .motion import head_turns, motion_affines, motion_episodes, placement_affine, smooth_random_walk
+from .face import (
+    Appearance,
+    face_box,
+    landmark_groups,
+    random_appearance,
+    smooth_gain_field,
+)
+from .motion import (
+    head_turns,
+    motion_affines,
+    motion_episodes,
+    placement_affine,
+    smooth_random_walk,
+)
 from .params import Difficulty, PulseSpec, RecordingPlan, SyntheticParams
 from .render import SceneTruth
 from .scene import Lighting, Scene, gain_hunting, light_gains, random_lighting

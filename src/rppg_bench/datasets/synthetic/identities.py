@@ -9,8 +9,8 @@ scored on a face it never saw. Each corpus recording also warps its photo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import MappingProxyType
-from typing import Callable
 
 import numpy as np
 

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .face import face_landmarks, head_mask_from_landmarks, skin_mask_from_landmarks, tone_mask_from_landmarks
+from .face import (
+    face_landmarks,
+    head_mask_from_landmarks,
+    skin_mask_from_landmarks,
+    tone_mask_from_landmarks,
+)
 from .motion import smooth_random_walk
 
 
@@ -21,7 +26,7 @@ class Scene:
     head_mask: np.ndarray    # (H0, W0) float32 [0, 1]
 
     @classmethod
-    def from_photo(cls, image: np.ndarray) -> "Scene":
+    def from_photo(cls, image: np.ndarray) -> Scene:
         lm = face_landmarks(image)
         return cls(image, lm, skin_mask_from_landmarks(image, lm), tone_mask_from_landmarks(image, lm),
                    head_mask_from_landmarks(image, lm))

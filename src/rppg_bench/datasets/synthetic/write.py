@@ -15,7 +15,13 @@ from ..errors import DatasetError
 from ..writers import write_pure_session, write_ubfc_subject
 from .draw import draw_recording, scene_truth
 from .face import base_face_image, subject_image
-from .params import BVP_SIGNATURE, GENERATOR_VERSION, RecordingPlan, SyntheticParams, plan_recordings
+from .params import (
+    BVP_SIGNATURE,
+    GENERATOR_VERSION,
+    RecordingPlan,
+    SyntheticParams,
+    plan_recordings,
+)
 from .render import jpeg_round_trip, render_frames
 from .scene import Scene
 

@@ -21,8 +21,8 @@ prints throughput and latency (:mod:`.export`, :mod:`.stream`).
 from __future__ import annotations
 
 import argparse
-import json
 import ast
+import json
 import sys
 from collections.abc import Sequence
 from typing import Any

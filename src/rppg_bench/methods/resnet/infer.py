@@ -39,9 +39,9 @@ from ...preprocessing.kinds import iter_face_crops
 from ...preprocessing.params import FaceParams
 from ...preprocessing.store import cached_products
 from .checkpoint import not_ours, read_checkpoint
-from .pretrained import resolve_checkpoint
 from .device import pick_device
 from .model import ResNetTCN
+from .pretrained import resolve_checkpoint
 
 RULE = "-" * 62
 #: frames normalised and run through the ResNet trunk at once during inference (bounds peak memory:
