@@ -15,7 +15,14 @@ from rppg_bench.datasets.synthetic.corpus import (
     draw_factors,
     generate_corpus,
 )
-from rppg_bench.datasets.synthetic.identities import IDENTITIES, identity_photo
+from rppg_bench.datasets.synthetic.identities import (
+    IDENTITIES,
+    LFW_IDENTITIES,
+    identity_photo,
+)
+
+#: the portraits, and three of the small LFW faces (all of those: test_every_lfw_face_is_found)
+SAMPLE_IDENTITIES = [name for name in IDENTITIES if name not in LFW_IDENTITIES] + list(LFW_IDENTITIES[:3])
 from rppg_bench.datasets.ubfc import load_ubfc
 from rppg_bench.testing.dataset_checks import check_recording_contract
 
@@ -79,7 +86,7 @@ def test_every_factor_varies():
     assert all(25 <= p["fps"] <= 60 for p in plans)
 
 
-@pytest.mark.parametrize("name", list(IDENTITIES))
+@pytest.mark.parametrize("name", SAMPLE_IDENTITIES)
 def test_identity_loads_and_has_a_face(name):
     from rppg_bench.datasets.synthetic.scene import Scene
     scene = Scene.from_photo(identity_photo(name))
@@ -98,14 +105,15 @@ def test_training_corpora_never_draw_held_out_faces():
         TRAINING_IDENTITIES,
     )
     assert not set(HELD_OUT_IDENTITIES) & set(TRAINING_IDENTITIES)
-    assert set(HELD_OUT_IDENTITIES) | set(TRAINING_IDENTITIES) == set(IDENTITIES)
+    assert not set(LFW_IDENTITIES) & (set(HELD_OUT_IDENTITIES) | set(TRAINING_IDENTITIES))
+    assert set(HELD_OUT_IDENTITIES) | set(TRAINING_IDENTITIES) | set(LFW_IDENTITIES) == set(IDENTITIES)
     drawn = {draw_factors(CorpusParams(seed=3), i)["identity"] for i in range(60)}
     assert drawn == set(TRAINING_IDENTITIES)
     held = {draw_factors(CorpusParams(seed=3, identities=HELD_OUT_IDENTITIES), i)["identity"] for i in range(10)}
     assert held == set(HELD_OUT_IDENTITIES)
 
 
-@pytest.mark.parametrize("name", list(IDENTITIES))
+@pytest.mark.parametrize("name", SAMPLE_IDENTITIES)
 def test_warped_photo_is_another_face_that_facemesh_still_finds(name):
     from rppg_bench.datasets.synthetic.corpus import recording_scene
     photo = identity_photo(name)
@@ -136,3 +144,34 @@ def test_a_warp_that_hides_the_face_is_weakened_and_recorded(monkeypatch):
     monkeypatch.setattr(corpus.Scene, "from_photo", staticmethod(picky))
     scene, used = corpus.recording_scene({"identity": "astronaut", "warp": 0.03, "warp_seed": 1}, {"astronaut": photo})
     assert used == 0.0 and np.array_equal(scene.image, photo)
+
+
+@pytest.mark.slow
+def test_every_lfw_face_is_found_and_the_others_are_not():
+    """The LFW identities are exactly the faces of ``lfw_subset`` FaceMesh finds once enlarged."""
+    from rppg_bench.datasets.synthetic.identities import (
+        LFW_NO_FACE,
+        LFW_SUBSET_FACES,
+        lfw_face,
+    )
+    from rppg_bench.datasets.synthetic.scene import Scene
+
+    assert len(LFW_IDENTITIES) == LFW_SUBSET_FACES - len(LFW_NO_FACE) == 97
+    for name in LFW_IDENTITIES:
+        photo = identity_photo(name)
+        assert photo.shape == (400, 400, 3) and photo.dtype == np.uint8
+        assert Scene.from_photo(photo).skin_mask.mean() > 0.005, name
+    for index in LFW_NO_FACE:
+        with pytest.raises(RuntimeError, match="no face"):
+            Scene.from_photo(lfw_face(index))
+    with pytest.raises(ValueError, match="lfw_subset holds faces 0-99"):
+        lfw_face(100)
+
+
+def test_command_line_draws_the_chosen_face_set(tmp_path):
+    root = corpus_main(["--out", str(tmp_path / "lfw"), "--n", "2", "--seed", "3", "--duration", "1",
+                        "--faces", "lfw"])
+    drawn = [r["factors"]["identity"] for r in json.loads((root / "manifest.json").read_text())["recordings"]]
+    assert drawn and set(drawn) <= set(LFW_IDENTITIES)
+    with pytest.raises(SystemExit):
+        corpus_main(["--out", str(tmp_path / "no"), "--held-out", "--faces", "lfw"])

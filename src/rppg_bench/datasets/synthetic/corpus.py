@@ -3,7 +3,8 @@
 Each recording draws every factor from its range in :class:`CorpusParams`,
 with a generator seeded by (seed, index) (:func:`draw_factors`, no rendering):
 identity (:data:`.identities.TRAINING_IDENTITIES` by default; ``--held-out`` draws
-from :data:`.identities.HELD_OUT_IDENTITIES`), a smooth warp of its photo
+from :data:`.identities.HELD_OUT_IDENTITIES`, ``--faces`` from another of
+:data:`.identities.FACE_SETS`, e.g. the 97 small LFW faces), a smooth warp of its photo
 (:func:`.identities.warp_photo`, so no two recordings share a face), mirroring, crop / scale (face width
 and position, tilt), skin tone (the tone mask's gain, :func:`.face.skin_tone_gain`),
 white balance and brightness, heart rate, pulse morphology (sharp finger-PPG-like
@@ -48,6 +49,7 @@ from ..ppg_model import (
 )
 from .face import Appearance, skin_tone_gain
 from .identities import (
+    FACE_SETS,
     HELD_OUT_IDENTITIES,
     IDENTITIES,
     TRAINING_IDENTITIES,
@@ -262,12 +264,16 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per recording")
     parser.add_argument("--jobs", type=int, default=None, help="render threads (default: up to 2)")
+    parser.add_argument("--faces", choices=list(FACE_SETS), default="training",
+                        help=f"the identities drawn from (default: training, {', '.join(TRAINING_IDENTITIES)}; "
+                             f"lfw: {len(FACE_SETS['lfw'])} small faces of Labeled Faces in the Wild)")
     parser.add_argument("--held-out", action="store_true",
-                        help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}) instead of "
-                             f"the training faces ({', '.join(TRAINING_IDENTITIES)})")
+                        help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}): --faces held-out")
     args = parser.parse_args(argv)
+    if args.held_out and args.faces not in ("training", "held-out"):
+        parser.error(f"--held-out and --faces {args.faces} contradict each other")
     start = time.perf_counter()
-    faces = HELD_OUT_IDENTITIES if args.held_out else TRAINING_IDENTITIES
+    faces = FACE_SETS["held-out" if args.held_out else args.faces]
     root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration,
                                                   identities=faces), jobs=args.jobs)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
