@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--root", default=None)
         p.add_argument("--folds", type=int, default=3)
         p.add_argument("--compare", default="pos", help="comma-separated classical methods")
-        p.add_argument("--out-dir", default="cv")
+        p.add_argument("--out-dir", default="cv", help="where each fold's checkpoints go (foldK/ckpt_ep{N}.pth; default: ./cv)")
         _train_options(p, epochs=30, lr=1e-3, batch=4, frames=150, size=64)
         a = p.parse_args(argv)
         from .crossval import cross_validate, summarize
