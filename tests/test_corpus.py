@@ -18,6 +18,7 @@ from rppg_bench.datasets.synthetic.corpus import (
 from rppg_bench.datasets.synthetic.identities import (
     IDENTITIES,
     LFW_IDENTITIES,
+    TRAINING_IDENTITIES,
     identity_photo,
 )
 
@@ -175,3 +176,33 @@ def test_command_line_draws_the_chosen_face_set(tmp_path):
     assert drawn and set(drawn) <= set(LFW_IDENTITIES)
     with pytest.raises(SystemExit):
         corpus_main(["--out", str(tmp_path / "no"), "--held-out", "--faces", "lfw"])
+
+
+def test_a_corpus_can_leave_out_the_faces_another_drew(tmp_path):
+    from rppg_bench.datasets.synthetic.corpus import identities_drawn, recorded_params
+
+    train = corpus_main(["--out", str(tmp_path / "train"), "--n", "3", "--seed", "4", "--duration", "0.5",
+                         "--faces", "lfw"])
+    recorded = [r["factors"]["identity"] for r in json.loads((train / "manifest.json").read_text())["recordings"]]
+    params = recorded_params(train)
+    assert identities_drawn(params) == set(recorded)  # from the parameters alone, as rendered
+    assert recorded_params(train / "manifest.json") == params
+    unseen = corpus_main(["--out", str(tmp_path / "test"), "--n", "2", "--seed", "5", "--duration", "0.5",
+                          "--faces", "lfw", "--exclude-drawn-by", str(train)])
+    drawn = {r["factors"]["identity"] for r in json.loads((unseen / "manifest.json").read_text())["recordings"]}
+    assert drawn and not drawn & set(recorded) and drawn <= set(LFW_IDENTITIES)
+    with pytest.raises(SystemExit):  # every training face was drawn by a corpus of them
+        corpus_main(["--out", str(tmp_path / "none"), "--faces", "training", "--exclude-drawn-by",
+                     str(_write_params(tmp_path, identities=list(TRAINING_IDENTITIES), n=40))])
+    with pytest.raises(ValueError, match="not a corpus manifest"):
+        recorded_params(tmp_path / "test" / "truth")
+
+
+def _write_params(tmp_path, *, identities, n):
+    """A manifest holding only corpus parameters (what ``--exclude-drawn-by`` reads)."""
+    from rppg_bench.datasets.synthetic.corpus import CorpusParams
+
+    params = CorpusParams(seed=0, n_recordings=n, identities=tuple(identities)).as_dict()
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps({"params": params}))
+    return path

@@ -181,6 +181,24 @@ def draw_factors(params: CorpusParams, index: int) -> dict[str, Any]:
     return out
 
 
+def identities_drawn(params: CorpusParams) -> set[str]:
+    """The identities the corpus of ``params`` draws (:func:`draw_factors` of each recording), without
+    rendering it."""
+    return {draw_factors(params, i)["identity"] for i in range(params.n_recordings)}
+
+
+def recorded_params(manifest: str | Path) -> CorpusParams:
+    """The :class:`CorpusParams` recorded in a corpus's ``manifest.json`` (the file, or its folder);
+    ``ValueError`` naming the file when it holds none."""
+    path = Path(manifest)
+    path = path / MANIFEST if path.is_dir() else path
+    try:
+        recorded = json.loads(path.read_text())["params"]
+        return CorpusParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a corpus manifest with its parameters ({exc})") from exc
+
+
 def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> tuple[Scene, float]:
     """The scene of one recording: its identity's photo (from ``photos``) warped by its factors,
     and the warp strength used. When FaceMesh finds no face in the warped photo (a strong warp
@@ -269,11 +287,23 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
                              f"lfw: {len(FACE_SETS['lfw'])} small faces of Labeled Faces in the Wild)")
     parser.add_argument("--held-out", action="store_true",
                         help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}): --faces held-out")
+    parser.add_argument("--exclude-drawn-by", type=Path, default=None, metavar="MANIFEST",
+                        help="leave out the faces another corpus drew (its manifest.json or folder; only its "
+                             "parameters are read): a validation or test corpus of faces a model trained "
+                             "on that corpus never saw")
     args = parser.parse_args(argv)
     if args.held_out and args.faces not in ("training", "held-out"):
         parser.error(f"--held-out and --faces {args.faces} contradict each other")
     start = time.perf_counter()
     faces = FACE_SETS["held-out" if args.held_out else args.faces]
+    if args.exclude_drawn_by is not None:
+        try:
+            seen = identities_drawn(recorded_params(args.exclude_drawn_by))
+        except ValueError as exc:
+            parser.error(str(exc))
+        faces = tuple(name for name in faces if name not in seen)
+        if not faces:
+            parser.error(f"every face of --faces {args.faces} was drawn by {args.exclude_drawn_by}")
     root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration,
                                                   identities=faces), jobs=args.jobs)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
