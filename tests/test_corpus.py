@@ -179,23 +179,23 @@ def test_command_line_draws_the_chosen_face_set(tmp_path):
 
 
 def test_a_corpus_can_leave_out_the_faces_another_drew(tmp_path):
-    from rppg_bench.datasets.synthetic.corpus import identities_drawn, recorded_params
+    from rppg_bench.datasets.synthetic.corpus import faces_drawn_by, identities_drawn, read_manifest, recorded_params
 
     train = corpus_main(["--out", str(tmp_path / "train"), "--n", "3", "--seed", "4", "--duration", "0.5",
                          "--faces", "lfw"])
     recorded = [r["factors"]["identity"] for r in json.loads((train / "manifest.json").read_text())["recordings"]]
-    params = recorded_params(train)
-    assert identities_drawn(params) == set(recorded)  # from the parameters alone, as rendered
-    assert recorded_params(train / "manifest.json") == params
+    assert faces_drawn_by(train) == faces_drawn_by(train / "manifest.json") == set(recorded)
+    assert identities_drawn(recorded_params(read_manifest(train))) == set(recorded)  # the parameters alone
     unseen = corpus_main(["--out", str(tmp_path / "test"), "--n", "2", "--seed", "5", "--duration", "0.5",
                           "--faces", "lfw", "--exclude-drawn-by", str(train)])
     drawn = {r["factors"]["identity"] for r in json.loads((unseen / "manifest.json").read_text())["recordings"]}
     assert drawn and not drawn & set(recorded) and drawn <= set(LFW_IDENTITIES)
+    params_only = _write_params(tmp_path, identities=list(TRAINING_IDENTITIES), n=40)
+    assert faces_drawn_by(params_only) == set(TRAINING_IDENTITIES)  # recomputed from the parameters
     with pytest.raises(SystemExit):  # every training face was drawn by a corpus of them
-        corpus_main(["--out", str(tmp_path / "none"), "--faces", "training", "--exclude-drawn-by",
-                     str(_write_params(tmp_path, identities=list(TRAINING_IDENTITIES), n=40))])
+        corpus_main(["--out", str(tmp_path / "none"), "--faces", "training", "--exclude-drawn-by", str(params_only)])
     with pytest.raises(ValueError, match="not a corpus manifest"):
-        recorded_params(tmp_path / "test" / "truth")
+        faces_drawn_by(tmp_path / "test" / "truth")
 
 
 def _write_params(tmp_path, *, identities, n):

@@ -187,16 +187,32 @@ def identities_drawn(params: CorpusParams) -> set[str]:
     return {draw_factors(params, i)["identity"] for i in range(params.n_recordings)}
 
 
-def recorded_params(manifest: str | Path) -> CorpusParams:
-    """The :class:`CorpusParams` recorded in a corpus's ``manifest.json`` (the file, or its folder);
-    ``ValueError`` naming the file when it holds none."""
+def read_manifest(manifest: str | Path) -> dict[str, Any]:
+    """A corpus's ``manifest.json`` (the file, or its folder) holding at least its ``params``;
+    ``ValueError`` naming the file otherwise."""
     path = Path(manifest)
     path = path / MANIFEST if path.is_dir() else path
     try:
-        recorded = json.loads(path.read_text())["params"]
-        return CorpusParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()})
+        data = json.loads(path.read_text())
+        recorded_params(data)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a corpus manifest with its parameters ({exc})") from exc
+    return data
+
+
+def recorded_params(manifest: dict[str, Any]) -> CorpusParams:
+    """The :class:`CorpusParams` of a read ``manifest.json`` (its ``params``)."""
+    return CorpusParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
+
+
+def faces_drawn_by(manifest: str | Path) -> set[str]:
+    """The identities the corpus of ``manifest`` (``manifest.json`` or its folder) drew: those its
+    recordings record, or, in a manifest holding only ``params``, :func:`identities_drawn` of them."""
+    data = read_manifest(manifest)
+    recordings = data.get("recordings")
+    if recordings:
+        return {r["factors"]["identity"] for r in recordings}
+    return identities_drawn(recorded_params(data))
 
 
 def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> tuple[Scene, float]:
@@ -288,8 +304,8 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--held-out", action="store_true",
                         help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}): --faces held-out")
     parser.add_argument("--exclude-drawn-by", type=Path, default=None, metavar="MANIFEST",
-                        help="leave out the faces another corpus drew (its manifest.json or folder; only its "
-                             "parameters are read): a validation or test corpus of faces a model trained "
+                        help="leave out the faces another corpus drew (as its manifest.json records; the "
+                             "file or its folder): a validation or test corpus of faces a model trained "
                              "on that corpus never saw")
     args = parser.parse_args(argv)
     if args.held_out and args.faces not in ("training", "held-out"):
@@ -298,7 +314,7 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     faces = FACE_SETS["held-out" if args.held_out else args.faces]
     if args.exclude_drawn_by is not None:
         try:
-            seen = identities_drawn(recorded_params(args.exclude_drawn_by))
+            seen = faces_drawn_by(args.exclude_drawn_by)
         except ValueError as exc:
             parser.error(str(exc))
         faces = tuple(name for name in faces if name not in seen)
