@@ -179,7 +179,12 @@ def test_command_line_draws_the_chosen_face_set(tmp_path):
 
 
 def test_a_corpus_can_leave_out_the_faces_another_drew(tmp_path):
-    from rppg_bench.datasets.synthetic.corpus import faces_drawn_by, identities_drawn, read_manifest, recorded_params
+    from rppg_bench.datasets.synthetic.corpus import (
+        faces_drawn_by,
+        identities_drawn,
+        recorded_params,
+    )
+    from rppg_bench.datasets.synthetic.write import read_manifest
 
     train = corpus_main(["--out", str(tmp_path / "train"), "--n", "3", "--seed", "4", "--duration", "0.5",
                          "--faces", "lfw"])
@@ -203,6 +208,7 @@ def _write_params(tmp_path, *, identities, n):
     from rppg_bench.datasets.synthetic.corpus import CorpusParams
 
     params = CorpusParams(seed=0, n_recordings=n, identities=tuple(identities)).as_dict()
-    path = tmp_path / "params.json"
+    path = tmp_path / "params" / "manifest.json"
+    path.parent.mkdir()
     path.write_text(json.dumps({"params": params}))
     return path

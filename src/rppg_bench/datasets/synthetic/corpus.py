@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DatasetError
 from ..ppg_model import (
     HeartRateVariability,
     PulseMorphology,
@@ -64,7 +65,7 @@ from .params import (
     SyntheticParams,
 )
 from .scene import Scene
-from .write import MANIFEST, write_recording
+from .write import MANIFEST, read_manifest, write_recording
 
 Range = tuple[float, float]
 
@@ -187,32 +188,25 @@ def identities_drawn(params: CorpusParams) -> set[str]:
     return {draw_factors(params, i)["identity"] for i in range(params.n_recordings)}
 
 
-def read_manifest(manifest: str | Path) -> dict[str, Any]:
-    """A corpus's ``manifest.json`` (the file, or its folder) holding at least its ``params``;
-    ``ValueError`` naming the file otherwise."""
-    path = Path(manifest)
-    path = path / MANIFEST if path.is_dir() else path
-    try:
-        data = json.loads(path.read_text())
-        recorded_params(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a corpus manifest with its parameters ({exc})") from exc
-    return data
-
-
 def recorded_params(manifest: dict[str, Any]) -> CorpusParams:
     """The :class:`CorpusParams` of a read ``manifest.json`` (its ``params``)."""
     return CorpusParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
 
 
-def faces_drawn_by(manifest: str | Path) -> set[str]:
-    """The identities the corpus of ``manifest`` (``manifest.json`` or its folder) drew: those its
-    recordings record, or, in a manifest holding only ``params``, :func:`identities_drawn` of them."""
-    data = read_manifest(manifest)
-    recordings = data.get("recordings")
-    if recordings:
-        return {r["factors"]["identity"] for r in recordings}
-    return identities_drawn(recorded_params(data))
+def faces_drawn_by(corpus: str | Path) -> set[str]:
+    """The identities the corpus in folder ``corpus`` (or of its ``manifest.json``) drew: those its
+    recordings record, or, in a manifest holding only ``params``, :func:`identities_drawn` of them.
+    ``ValueError`` naming the manifest when it cannot be read or names neither."""
+    path = Path(corpus)
+    root = path.parent if path.name == MANIFEST else path
+    try:
+        manifest = read_manifest(root)
+        recordings = manifest.get("recordings")
+        if recordings:
+            return {r["factors"]["identity"] for r in recordings}
+        return identities_drawn(recorded_params(manifest))
+    except (DatasetError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{root / MANIFEST}: not a corpus manifest with its faces or parameters ({exc})") from exc
 
 
 def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> tuple[Scene, float]:
