@@ -195,6 +195,10 @@ def test_a_corpus_can_leave_out_the_faces_another_drew(tmp_path):
                           "--faces", "lfw", "--exclude-drawn-by", str(train)])
     drawn = {r["factors"]["identity"] for r in json.loads((unseen / "manifest.json").read_text())["recordings"]}
     assert drawn and not drawn & set(recorded) and drawn <= set(LFW_IDENTITIES)
+    third = corpus_main(["--out", str(tmp_path / "val"), "--n", "3", "--seed", "6", "--duration", "0.5",
+                         "--faces", "lfw", "--exclude-drawn-by", str(train), str(unseen / "manifest.json")])
+    kept = {r["factors"]["identity"] for r in json.loads((third / "manifest.json").read_text())["recordings"]}
+    assert kept and not kept & (set(recorded) | drawn)  # several manifests: the union is left out
     params_only = _write_params(tmp_path, identities=list(TRAINING_IDENTITIES), n=40)
     assert faces_drawn_by(params_only) == set(TRAINING_IDENTITIES)  # recomputed from the parameters
     with pytest.raises(SystemExit):  # every training face was drawn by a corpus of them

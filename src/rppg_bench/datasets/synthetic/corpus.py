@@ -297,23 +297,26 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
                              f"lfw: {len(FACE_SETS['lfw'])} small faces of Labeled Faces in the Wild)")
     parser.add_argument("--held-out", action="store_true",
                         help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}): --faces held-out")
-    parser.add_argument("--exclude-drawn-by", type=Path, default=None, metavar="MANIFEST",
-                        help="leave out the faces another corpus drew (as its manifest.json records; the "
-                             "file or its folder): a validation or test corpus of faces a model trained "
-                             "on that corpus never saw")
+    parser.add_argument("--exclude-drawn-by", type=Path, nargs="+", default=[], metavar="MANIFEST",
+                        help="leave out the faces other corpora drew (as their manifest.json records; the "
+                             "file or its folder; one or more): a validation or test corpus of faces a "
+                             "model trained on those corpora never saw, or a training corpus that keeps "
+                             "them unseen")
     args = parser.parse_args(argv)
     if args.held_out and args.faces not in ("training", "held-out"):
         parser.error(f"--held-out and --faces {args.faces} contradict each other")
     start = time.perf_counter()
     faces = FACE_SETS["held-out" if args.held_out else args.faces]
-    if args.exclude_drawn_by is not None:
+    seen: set[str] = set()
+    for manifest in args.exclude_drawn_by:
         try:
-            seen = faces_drawn_by(args.exclude_drawn_by)
+            seen |= set(faces_drawn_by(manifest))
         except ValueError as exc:
             parser.error(str(exc))
-        faces = tuple(name for name in faces if name not in seen)
-        if not faces:
-            parser.error(f"every face of --faces {args.faces} was drawn by {args.exclude_drawn_by}")
+    faces = tuple(name for name in faces if name not in seen)
+    if not faces:
+        named = " ".join(str(m) for m in args.exclude_drawn_by)
+        parser.error(f"every face of --faces {args.faces} was drawn by {named}")
     root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration,
                                                   identities=faces), jobs=args.jobs)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
