@@ -112,6 +112,14 @@ def test_fine_tuning_starts_from_the_given_weights_and_records_them(trained, vid
     resumed = train(None, epochs=2, lr=1e-9, batch=4, frames=16, size=SIZE, recordings=recs,
                     out_dir=tmp_path / "a", progress=False, device="cpu", resume=tuned)
     assert torch.load(resumed, weights_only=True)["meta"]["init"] == meta["init"]  # resuming keeps the start
+    # shipped in turn, the fine-tuned weights carry the whole record of the weights they started from
+    first = shipped.pretrained_record()
+    shipped.ship_checkpoint(tuned, tmp_path / "next", provenance={"train_command": "fine-tune"})
+    chain = json.loads((tmp_path / "next" / shipped.RECORD_FILE).read_text())["provenance"]
+    assert chain["train_command"] == "fine-tune"
+    assert {k: chain["init_provenance"][k] for k in ("sha256", "training")} == {
+        "sha256": first["sha256"], "training": first["training"]}
+    assert shipped.init_provenance({"weights": "x.pth", "sha256": "0" * 64}, first, None) is None  # another start
     start = torch.load(shipped.pretrained_path(), weights_only=True)["state_dict"]
     after = torch.load(tuned, weights_only=True)["state_dict"]
     conv = "trunk.0.weight"

@@ -99,15 +99,36 @@ def half_precision_state(state: dict[str, Any]) -> dict[str, Any]:
     return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
 
 
+def init_provenance(init: dict[str, Any] | None, shipped: dict[str, Any] | None,
+                    revision: str | None) -> dict[str, Any] | None:
+    """The record of the weights a fine-tuning run started from, to keep beside its own: the shipped
+    ``shipped`` record (``pretrained.json``, its file in git at ``revision``) when the run's ``init``
+    (checkpoint meta ``{"weights", "sha256"}``) names those weights by their hash; else None."""
+    if not init or not shipped or init.get("sha256") != shipped.get("sha256"):
+        return None
+    kept = {k: shipped[k] for k in ("sha256", "bytes", "training", "provenance") if k in shipped}
+    return {**kept, "code_revision_of_file": revision}
+
+
 def ship_checkpoint(checkpoint: str | Path, out_dir: str | Path, *, provenance: dict[str, Any]) -> Path:
     """Write ``checkpoint`` as shipped weights: ``out_dir/pretrained.pth`` (float16 weights, same
     config, meta plus ``provenance``) and ``out_dir/pretrained.json`` (``provenance``, the
-    checkpoint's training meta, file size and SHA-256). Returns the weights' path."""
+    checkpoint's training meta, file size and SHA-256). Returns the weights' path.
+
+    A checkpoint fine-tuned from the weights shipped now gets their whole record under
+    ``provenance["init_provenance"]`` (:func:`init_provenance`), so the chain can be retrained."""
     from .checkpoint import plain, read_checkpoint, write_checkpoint
 
     ckpt = read_checkpoint(checkpoint)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        previous = pretrained_record()
+    except FileNotFoundError:
+        previous = None
+    chained = init_provenance(ckpt["meta"].get("init"), previous, git_revision(weights_dir()))
+    if chained is not None and "init_provenance" not in provenance:
+        provenance = {**provenance, "init_provenance": chained}
     meta = {**ckpt["meta"], "provenance": provenance, "shipped_from": Path(checkpoint).name}
     target = write_checkpoint(out / WEIGHTS_FILE, half_precision_state(ckpt["state_dict"]), ckpt["config"], meta)
     keep = ("epoch", "seed", "loss_history", "lr", "batch", "epochs", "schedule", "warmup", "final_lr_share",
