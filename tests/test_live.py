@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -193,6 +194,19 @@ def free_xvfb() -> tuple[subprocess.Popen, str]:
     return xvfb, f":{number}"
 
 
+def grab_drawn_screen(grab: str, screen: Path, env: dict[str, str], view: subprocess.Popen) -> None:
+    """Screenshot the X screen with ImageMagick's ``grab`` every second while ``view`` runs, keeping
+    in ``screen`` the last grab that shows something drawn (the view near the end of the clip, heart
+    rates shown); no fixed wait, since MediaPipe's start takes one to several seconds on a loaded machine."""
+    attempt = screen.with_name(f"attempt-{screen.name}")
+    while view.poll() is None:
+        time.sleep(1.0)
+        subprocess.run([grab, "-window", "root", str(attempt)], env=env, check=False, timeout=30)
+        picture = cv2.imread(str(attempt)) if attempt.is_file() else None
+        if picture is not None and picture.std() > 5:
+            os.replace(attempt, screen)
+
+
 @pytest.mark.skipif(shutil.which("Xvfb") is None,
                     reason="Xvfb is not installed (Debian: apt-get install xvfb; .ci/run installs it)")
 def test_live_view_under_xvfb_shows_the_heart_rate_and_saves_a_screenshot(clip, tmp_path):
@@ -208,9 +222,8 @@ def test_live_view_under_xvfb_shows_the_heart_rate_and_saves_a_screenshot(clip, 
                                  "--methods", "pos", "chrom", "--screenshot", str(shot)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         grab = shutil.which("import")
-        if grab:  # the X screen while the view is up, after 11 s of the clip
-            time.sleep(CLIP_S - 0.5)  # MediaPipe's start takes a second or two
-            subprocess.run([grab, "-window", "root", str(screen)], env=env, check=False, timeout=30)
+        if grab:  # the X screen while the view is up, once its window is drawn
+            grab_drawn_screen(grab, screen, env, view)
         out, _ = view.communicate(timeout=90)
     finally:
         xvfb.kill()
