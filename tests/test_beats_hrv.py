@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rppg_bench.datasets.ppg_model import HeartRateVariability, raw_beat, simulate_pulse
@@ -62,6 +62,11 @@ RMSSD_TOLERANCE_MS = 10.0
 
 @settings(max_examples=30, deadline=None)
 @given(hr=st.floats(40, 180), fs=st.floats(25, 60), seed=st.integers(0, 2 ** 16))
+@example(hr=40.0, fs=25.0, seed=10723).xfail(
+    raises=AssertionError,
+    reason="known defect (found 2026-12-07): at 40 bpm and 25 Hz a dicrotic wave of 0.57 of the systolic "
+           "height passes the first pass on most beats, so the median interval that sets the second pass's "
+           "distance is about half a beat and one dicrotic wave (17.13 s) is taken for a beat")
 def test_beats_of_a_known_pulse_are_recovered(hr, fs, seed):
     """Clean model pulse with a known, variable IBI series: every beat found (away from the first
     and last 0.75 s, half a beat at 40 bpm, where the filter and the cut beat move or hide a peak),
