@@ -199,7 +199,8 @@ def grab_drawn_screen(grab: str, screen: Path, env: dict[str, str], view: subpro
     in ``screen`` the last grab that shows something drawn (the view near the end of the clip, heart
     rates shown); no fixed wait, since MediaPipe's start takes one to several seconds on a loaded machine."""
     attempt = screen.with_name(f"attempt-{screen.name}")
-    while view.poll() is None:
+    deadline = time.monotonic() + 90  # the view's own limit below; a hung view fails there
+    while view.poll() is None and time.monotonic() < deadline:
         time.sleep(1.0)
         subprocess.run([grab, "-window", "root", str(attempt)], env=env, check=False, timeout=30)
         picture = cv2.imread(str(attempt)) if attempt.is_file() else None
