@@ -310,7 +310,7 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     seen: set[str] = set()
     for manifest in args.exclude_drawn_by:
         try:
-            seen |= set(faces_drawn_by(manifest))
+            seen |= faces_drawn_by(manifest)
         except ValueError as exc:
             parser.error(str(exc))
     faces = tuple(name for name in faces if name not in seen)

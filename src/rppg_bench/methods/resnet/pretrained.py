@@ -122,13 +122,15 @@ def ship_checkpoint(checkpoint: str | Path, out_dir: str | Path, *, provenance: 
     ckpt = read_checkpoint(checkpoint)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        previous = pretrained_record()
-    except FileNotFoundError:
-        previous = None
-    chained = init_provenance(ckpt["meta"].get("init"), previous, git_revision(weights_dir()))
-    if chained is not None and "init_provenance" not in provenance:
-        provenance = {**provenance, "init_provenance": chained}
+    init = ckpt["meta"].get("init")
+    if init and "init_provenance" not in provenance:  # fine-tuned: look up the start's record (and git) only then
+        try:
+            previous = pretrained_record()
+        except FileNotFoundError:
+            previous = None
+        chained = init_provenance(init, previous, git_revision(weights_dir()))
+        if chained is not None:
+            provenance = {**provenance, "init_provenance": chained}
     meta = {**ckpt["meta"], "provenance": provenance, "shipped_from": Path(checkpoint).name}
     target = write_checkpoint(out / WEIGHTS_FILE, half_precision_state(ckpt["state_dict"]), ckpt["config"], meta)
     keep = ("epoch", "seed", "loss_history", "lr", "batch", "epochs", "schedule", "warmup", "final_lr_share",
