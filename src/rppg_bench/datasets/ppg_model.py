@@ -18,6 +18,7 @@ seconds, rates in Hz or bpm as named.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,13 +121,21 @@ class PulseModel:
         beats are tallest and the heart rate fastest (respiratory sinus arrhythmia)."""
         return np.sin(2 * np.pi * self.respiration.rate_hz * np.asarray(t, dtype=float) + self.respiration_phase)
 
+    def beats(self, t: np.ndarray) -> np.ndarray:
+        """The beats alone at ``t`` (s): zero-mean, unit peak-to-peak, before gain and baseline."""
+        return beat_template(self.phase(t), self.morphology)
+
+    def description(self) -> dict[str, object]:
+        """What a manifest records of the pulse's shape."""
+        return {"morphology": dataclasses.asdict(self.morphology)}
+
     def ppg(self, t: np.ndarray) -> np.ndarray:
         """The PPG (a.u., zero-mean unit-amplitude pulse plus slight baseline) at ``t`` (s)."""
         t = np.asarray(t, dtype=float)
         breath = 2 * np.pi * self.respiration.rate_hz * t + self.respiration_phase
         gain = np.interp(t, self.onsets, self.beat_gain)
         gain = gain * (1.0 + self.respiration.amplitude_modulation * np.sin(breath))
-        pulse = gain * beat_template(self.phase(t), self.morphology)
+        pulse = gain * self.beats(t)
         baseline = self.respiration.baseline * np.sin(breath + 0.5 * np.pi)
         for amplitude, freq, phi in self.drift_terms:
             baseline = baseline + amplitude * np.sin(2 * np.pi * freq * t + phi)

@@ -48,6 +48,12 @@ from ..ppg_model import (
     blend_morphology,
     random_morphology,
 )
+from ..ppg_recordings import (
+    CleanStretch,
+    clean_stretches,
+    heartpy_data,
+    heartpy_recordings,
+)
 from .face import Appearance, skin_tone_gain
 from .identities import (
     FACE_SETS,
@@ -61,6 +67,7 @@ from .params import (
     GENERATOR_VERSION,
     Difficulty,
     PulseSpec,
+    RecordedSource,
     RecordingPlan,
     SyntheticParams,
 )
@@ -86,7 +93,10 @@ class CorpusParams:
     (:class:`..ppg_model.Respiration`), ``pulse_amplitude`` (green, peak to peak,
     relative). Motion and light: the :class:`.params.Difficulty` fields of the
     same names. Camera: ``noise_sd`` (levels), ``mjpg_quality``, ``fps`` (Hz,
-    integers), ``width`` (px, multiples of 16; height 3/4 of it).
+    integers), ``width`` (px, multiples of 16; height 3/4 of it). ``recorded_pulse_share``: the
+    chance that a recording's beats are an excerpt of a real finger-PPG recording
+    (:mod:`..ppg_recordings`, needs heartpy) instead of the parametric model's, played at its
+    drawn ``hr_bpm`` (its HRV, beat shape and amplitude jitter are then the recording's own).
     """
 
     seed: int = 0
@@ -133,6 +143,7 @@ class CorpusParams:
     mjpg_quality: Range = (20, 90)
     fps: Range = (25, 60)
     width: Range = (320, 640)
+    recorded_pulse_share: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "identities", tuple(self.identities))
@@ -141,10 +152,16 @@ class CorpusParams:
             raise ValueError(f"identities must be some of {list(IDENTITIES)}, got {list(self.identities)}")
         if self.n_recordings < 1 or self.duration * self.fps[0] < 2:
             raise ValueError(f"need at least one recording of at least 2 frames, got {self}")
+        if not 0.0 <= self.recorded_pulse_share <= 1.0:
+            raise ValueError(f"recorded_pulse_share must be in [0, 1], got {self.recorded_pulse_share}")
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready parameters (as in the manifest)."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """JSON-ready parameters (as in the manifest); ``recorded_pulse_share`` only when not 0, so a
+        corpus without recorded pulses has the manifest it had before they existed."""
+        out = json.loads(json.dumps(dataclasses.asdict(self)))
+        if not self.recorded_pulse_share:
+            del out["recorded_pulse_share"]
+        return out
 
 
 def draw_factors(params: CorpusParams, index: int) -> dict[str, Any]:
@@ -179,6 +196,9 @@ def draw_factors(params: CorpusParams, index: int) -> dict[str, Any]:
     out["render_seed"] = int(rng.integers(2**32))
     out["warp"] = u(p.warp)
     out["warp_seed"] = int(rng.integers(2**32))
+    if p.recorded_pulse_share > 0:  # drawn last, so corpora without recorded pulses stay as they were
+        out["pulse_source"] = "recorded" if rng.random() < p.recorded_pulse_share else "model"
+        out["recording_draw"] = float(rng.random())
     return out
 
 
@@ -209,6 +229,11 @@ def faces_drawn_by(corpus: str | Path) -> set[str]:
         raise ValueError(f"{root / MANIFEST}: not a corpus manifest with its faces or parameters ({exc})") from exc
 
 
+def recorded_stretches() -> tuple[CleanStretch, ...]:
+    """The clean stretches of every recording heartpy ships (:mod:`..ppg_recordings`)."""
+    return tuple(s for recording in heartpy_recordings() for s in clean_stretches(recording))
+
+
 def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> tuple[Scene, float]:
     """The scene of one recording: its identity's photo (from ``photos``) warped by its factors,
     and the warp strength used. When FaceMesh finds no face in the warped photo (a strong warp
@@ -228,8 +253,10 @@ def _fixed(value: float) -> tuple[float, float]:
     return (float(value), float(value))
 
 
-def recording_plan(index: int, factors: dict[str, Any], duration: float) -> tuple[RecordingPlan, SyntheticParams]:
-    """The renderer's plan and (per-recording) parameters for ``factors`` of recording ``index``."""
+def recording_plan(index: int, factors: dict[str, Any], duration: float,
+                   stretches: Sequence[CleanStretch] = ()) -> tuple[RecordingPlan, SyntheticParams]:
+    """The renderer's plan and (per-recording) parameters for ``factors`` of recording ``index``;
+    a recorded pulse is played from ``stretches`` (:func:`..ppg_recordings.clean_stretches`)."""
     f = factors
     level = Difficulty(**{name: _fixed(f[name]) for name in (
         "pulse_amplitude", "noise_sd", "translation_px", "rotation_deg", "yaw_deg", "scale_range",
@@ -246,7 +273,11 @@ def recording_plan(index: int, factors: dict[str, Any], duration: float) -> tupl
                                          rr_jitter=f["rr_jitter"], amplitude_jitter=f["amplitude_jitter"]),
         morphology=PulseMorphology(**f["morphology"]),
         respiration=Respiration(rate_hz=f["respiration_hz"], amplitude_modulation=f["breathing_modulation"],
-                                baseline=f["breathing_baseline"]))
+                                baseline=f["breathing_baseline"]),
+        recorded=RecordedSource(f["recording_draw"], tuple(stretches))
+        if f.get("pulse_source") == "recorded" else None)
+    if pulse.recorded is not None and not stretches:
+        raise ValueError(f"recording {index + 1} has a recorded pulse but no recorded stretches were given")
     k = index + 1
     plan = RecordingPlan(name=f"corpus-subject{k}", condition="corpus", layout="ubfc", folder=f"subject{k}",
                          subject=f"{k:02d}", seed=f["render_seed"], level=level, look=look, pulse=pulse)
@@ -267,9 +298,10 @@ def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), 
     (root / "truth").mkdir(parents=True, exist_ok=True)
     factors = [draw_factors(params, i) for i in range(params.n_recordings)]
     photos = {name: identity_photo(name) for name in sorted({f["identity"] for f in factors})}
+    stretches = recorded_stretches() if any(f.get("pulse_source") == "recorded" for f in factors) else ()
 
     def write(index: int) -> dict[str, Any]:
-        plan, settings = recording_plan(index, factors[index], params.duration)
+        plan, settings = recording_plan(index, factors[index], params.duration, stretches)
         scene, warp = recording_scene(factors[index], photos)
         entry = write_recording(root, plan, settings, scene)
         return {"index": index, "factors": factors[index], "warp_applied": warp, **entry}
@@ -297,6 +329,10 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
                              f"lfw: {len(FACE_SETS['lfw'])} small faces of Labeled Faces in the Wild)")
     parser.add_argument("--held-out", action="store_true",
                         help=f"faces held out of training ({', '.join(HELD_OUT_IDENTITIES)}): --faces held-out")
+    parser.add_argument("--recorded-pulses", type=float, default=0.0, metavar="SHARE",
+                        help="share of recordings (0-1) whose beats are excerpts of the real finger-PPG "
+                             "recordings heartpy ships, played at the drawn heart rate (default 0: "
+                             "every pulse from the parametric model); needs heartpy")
     parser.add_argument("--exclude-drawn-by", type=Path, nargs="+", default=[], metavar="MANIFEST",
                         help="leave out the faces other corpora drew (as their manifest.json records; the "
                              "file or its folder; one or more): a validation or test corpus of faces a "
@@ -317,8 +353,13 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     if not faces:
         named = " ".join(str(m) for m in args.exclude_drawn_by)
         parser.error(f"every face of --faces {args.faces} was drawn by {named}")
+    if not 0.0 <= args.recorded_pulses <= 1.0:
+        parser.error(f"--recorded-pulses must be in [0, 1], got {args.recorded_pulses}")
+    if args.recorded_pulses > 0 and heartpy_data() is None:
+        parser.error("--recorded-pulses needs heartpy, which ships the recordings: pip install 'heartpy>=1.2.7,<2'")
     root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration,
-                                                  identities=faces), jobs=args.jobs)
+                                                  identities=faces, recorded_pulse_share=args.recorded_pulses),
+                           jobs=args.jobs)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"{root}: {args.n} recordings, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
     return root

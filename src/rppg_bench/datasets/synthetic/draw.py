@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..ppg_model import HeartRateVariability, PulseModel, simulate_pulse
+from ..ppg_model import HeartRateVariability, PulseModel, Respiration, simulate_pulse
+from ..ppg_recordings import recorded_pulse
 from .face import (
     Appearance,
     face_box,
@@ -118,6 +119,21 @@ def random_pulse_spec(rng: np.random.Generator) -> PulseSpec:
                      breathing_hz=BREATHING_HZ, breathing_modulation=BREATHING_MODULATION)
 
 
+def draw_pulse(spec: PulseSpec, span: tuple[float, float], rng: np.random.Generator,
+               variability: HeartRateVariability) -> PulseModel:
+    """The pulse of ``spec`` on ``span`` (s): the parametric model's
+    (:func:`..ppg_model.simulate_pulse`), or with ``spec.recorded`` a recording's excerpt
+    (:func:`..ppg_recordings.recorded_pulse`, breathing drawn as the model draws it when not given)."""
+    if spec.recorded is None:
+        return simulate_pulse(span[0], span[1], spec.hr_bpm, rng, variability=variability,
+                              morphology=spec.morphology, respiration=spec.respiration,
+                              breathing_hz=spec.breathing_hz, breathing_modulation=spec.breathing_modulation)
+    respiration = spec.respiration or Respiration(rate_hz=rng.uniform(*spec.breathing_hz),
+                                                  amplitude_modulation=spec.breathing_modulation)
+    return recorded_pulse(spec.recorded.draw, span[0], span[1], spec.hr_bpm, rng, respiration=respiration,
+                          stretches=list(spec.recorded.stretches))
+
+
 def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Difficulty, *,
                   width: int, face_width_px: float, reference: tuple[float, float],
                   corner_hz: float) -> dict[str, Any]:
@@ -188,9 +204,7 @@ def draw_recording(plan: RecordingPlan, params: SyntheticParams, scene: Scene) -
     variability, hr_target = spec.variability, float(spec.hr_bpm)
     if params.rsa_bpm is not None:
         variability = dataclasses.replace(variability, rsa_bpm=params.rsa_bpm)
-    pulse = simulate_pulse(span[0], span[1], hr_target, rng_pulse, variability=variability,
-                           morphology=spec.morphology, respiration=spec.respiration,
-                           breathing_hz=spec.breathing_hz, breathing_modulation=spec.breathing_modulation)
+    pulse = draw_pulse(spec, span, rng_pulse, variability)
     if params.breathing_modulation is not None:  # after the draws: the rest of the recording stays as it was
         pulse = dataclasses.replace(pulse, respiration=dataclasses.replace(
             pulse.respiration, amplitude_modulation=params.breathing_modulation))

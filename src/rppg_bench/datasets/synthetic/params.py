@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..ppg_model import BREATHING_HZ, HeartRateVariability, PulseMorphology, Respiration
+from ..ppg_recordings import CleanStretch
 
 if TYPE_CHECKING:
     from .face import Appearance
@@ -168,12 +169,23 @@ HARD_SCENARIOS = MappingProxyType({
 })
 
 
+@dataclass(frozen=True, eq=False)
+class RecordedSource:
+    """A pulse taken from real recordings: ``draw`` in [0, 1) picks the excerpt among the clean
+    ``stretches`` (:func:`..ppg_recordings.recorded_pulse`)."""
+
+    draw: float
+    stretches: tuple[CleanStretch, ...]
+
+
 @dataclass(frozen=True)
 class PulseSpec:
     """A recording's pulse, fixed instead of drawn: mean heart rate ``hr_bpm`` (bpm), its
     ``variability``, and beat ``morphology`` / ``respiration`` (None: drawn by
     :func:`..ppg_model.simulate_pulse`, the breathing rate in ``breathing_hz`` (Hz) with
-    ``breathing_modulation`` of the beat height)."""
+    ``breathing_modulation`` of the beat height). With ``recorded`` the beats are a real
+    recording's excerpt played at ``hr_bpm`` on average; ``variability`` and ``morphology``
+    are then not used."""
 
     hr_bpm: float
     variability: HeartRateVariability
@@ -181,6 +193,7 @@ class PulseSpec:
     respiration: Respiration | None = None
     breathing_hz: tuple[float, float] = BREATHING_HZ
     breathing_modulation: float = Respiration.amplitude_modulation
+    recorded: RecordedSource | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,143 @@
+"""Real PPG recordings as pulses of known timing: heartpy's files, clean stretches, playback, corpus."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from rppg_bench.datasets.ppg_model import Respiration, simulate_pulse
+from rppg_bench.datasets.ppg_recordings import (
+    PPGRecording,
+    beat_shapes,
+    clean_stretches,
+    heartpy_data,
+    heartpy_recordings,
+    recorded_pulse,
+)
+from rppg_bench.datasets.synthetic.corpus import (
+    CorpusParams,
+    draw_factors,
+    generate_corpus,
+    recorded_params,
+)
+
+needs_heartpy = pytest.mark.skipif(heartpy_data() is None, reason="heartpy (datasets extra) not installed")
+
+
+def modelled_recording(duration: float = 60.0, fs: float = 100.0, hr_bpm: float = 75.0, seed: int = 1):
+    """A recording of the parametric model's PPG, and the model (its beats are the truth)."""
+    model = simulate_pulse(0.0, duration, hr_bpm, np.random.default_rng(seed))
+    t = np.arange(int(duration * fs)) / fs
+    return PPGRecording("model", fs, 500 + 200 * model.ppg(t)), model
+
+
+@needs_heartpy
+def test_heartpys_recordings_are_read_at_their_rates():
+    first, second, third = heartpy_recordings()
+    assert [r.name for r in (first, second, third)] == ["heartpy:data", "heartpy:data2", "heartpy:data3"]
+    assert [r.samples.size for r in (first, second, third)] == [2483, 15000, 68476]
+    assert first.fs == 100.0 and first.samples[:5].tolist() == [530, 518, 506, 494, 483]  # heartpy's docstring
+    assert second.fs == pytest.approx(1000 / 8.5479, rel=1e-4)   # its timer: 8.548 ms a sample
+    assert third.fs == pytest.approx(100.42, abs=0.01)           # 68476 stamps over 681.9 s
+
+
+@needs_heartpy
+def test_clean_stretches_agree_with_heartpys_own_heart_rate():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # heartpy imports pkg_resources
+        import heartpy
+    stretches = [s for r in heartpy_recordings() for s in clean_stretches(r)]
+    assert sum(s.marks[-1] for s in stretches) > 400  # of 835 s recorded
+    assert {s.recording for s in stretches} == {"heartpy:data", "heartpy:data2", "heartpy:data3"}
+    for s in stretches:
+        assert s.marks[-1] >= 10.0
+        assert np.median(np.ptp(beat_shapes(s.pulse, s.marks * s.fs), axis=1)) == pytest.approx(1.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, measures = heartpy.process(s.pulse, s.fs)
+        assert measures["bpm"] == pytest.approx(s.native_hr_bpm, abs=1.5), (s.recording, s.start_s)
+
+
+def test_a_modelled_pulse_is_marked_beat_for_beat():
+    recording, model = modelled_recording()
+    (stretch,) = clean_stretches(recording)
+    assert stretch.marks[-1] > 50.0
+    rr_marked = np.diff(stretch.marks)
+    rr_true = np.diff(model.onsets)
+    # the marks are one per true beat, at a steady place in it: the intervals agree beat by beat
+    first = int(np.argmin(np.abs(model.onsets - (stretch.start_s + stretch.marks[0]))))
+    assert np.abs(rr_marked - rr_true[first:first + rr_marked.size]).max() < 0.015
+    assert stretch.native_hr_bpm == pytest.approx(60 * rr_true.size / (model.onsets[-1] - model.onsets[0]), abs=1.5)
+
+
+def test_dropouts_and_odd_beats_are_left_out():
+    recording, _ = modelled_recording(duration=90.0)
+    samples = recording.samples.copy()
+    samples[3000:3200] = 0.0                      # a 2 s sensor dropout at 30 s
+    samples[6000:6080] += 900 * np.hanning(80)   # a beat three times too tall at 60 s
+    stretches = clean_stretches(PPGRecording("broken", 100.0, samples))
+    spans = [(s.start_s, s.start_s + s.marks[-1]) for s in stretches]
+    assert len(spans) >= 2
+    for lo, hi in spans:
+        assert hi <= 30.0 or lo >= 32.0
+        assert hi <= 60.0 or lo >= 60.8
+
+
+def test_a_recorded_pulse_plays_the_stretch_at_the_wanted_rate():
+    recording, _ = modelled_recording(duration=90.0, hr_bpm=70.0)
+    stretches = clean_stretches(recording)
+    rng = np.random.default_rng(0)
+    pulse = recorded_pulse(0.4, 0.0, 20.0, 150.0, rng, respiration=Respiration(baseline=0.0, drift=0.0,
+                                                                                 amplitude_modulation=0.0),
+                           stretches=stretches)
+    t = np.arange(0, 20.0, 1 / 30)
+    assert pulse.onsets[0] <= 0.0 and pulse.onsets[-1] > 20.0
+    assert np.mean(pulse.hr(t)) == pytest.approx(150.0, rel=0.05)
+    spectrum = np.abs(np.fft.rfft(pulse.ppg(t) * np.hanning(t.size), 8 * t.size))
+    peak_bpm = 60 * np.fft.rfftfreq(8 * t.size, 1 / 30)[np.argmax(spectrum)]
+    assert peak_bpm == pytest.approx(np.mean(pulse.hr(t)), abs=2.0)
+    # each beat mark of the model falls on the stretch's mark it plays
+    inside = (pulse.onsets >= 0) & (pulse.onsets < 20)
+    assert np.allclose(pulse.beats(pulse.onsets[inside]), pulse.stretch.at(pulse.marks[inside]))
+    assert pulse.description()["recorded_pulse"]["speed"] == pytest.approx(150.0 / stretches[0].native_hr_bpm,
+                                                                          rel=0.05)
+    with pytest.raises(ValueError, match="no clean recorded stretch covers 80.0 s at 180 bpm"):
+        recorded_pulse(0.4, 0.0, 80.0, 180.0, rng, respiration=Respiration(), stretches=stretches)
+
+
+def test_recorded_pulse_draws_leave_every_other_factor_as_it_was():
+    plain, mixed = CorpusParams(seed=4), CorpusParams(seed=4, recorded_pulse_share=0.5)
+    drawn = [draw_factors(mixed, i) for i in range(30)]
+    assert all("pulse_source" not in draw_factors(plain, i) for i in range(3))
+    for i, f in enumerate(drawn):
+        assert {k: v for k, v in f.items() if k not in ("pulse_source", "recording_draw")} == draw_factors(plain, i)
+    assert {f["pulse_source"] for f in drawn} == {"recorded", "model"}
+    with pytest.raises(ValueError, match="recorded_pulse_share"):
+        CorpusParams(recorded_pulse_share=1.5)
+    assert "recorded_pulse_share" not in plain.as_dict()  # manifests of older corpora stay as they were
+    assert recorded_params({"params": mixed.as_dict()}) == mixed
+
+
+@needs_heartpy
+def test_a_corpus_recording_with_a_recorded_pulse_gives_pos_its_heart_rate(tmp_path):
+    from rppg_bench.datasets.ubfc import load_ubfc
+    from rppg_bench.methods.registry import create_method
+    from rppg_bench.testing.method_checks import check_heart_rate
+
+    still = {name: (0.0, 0.0) for name in ("translation_px", "rotation_deg", "yaw_deg", "scale_range",
+                                           "episode_fraction", "head_turns_per_min", "brightness_range",
+                                           "colour_drift", "key_share", "gain_hunting", "warp")}
+    params = CorpusParams(seed=3, n_recordings=1, duration=8.0, width=(320, 320), fps=(30, 30),
+                          hr_bpm=(70.0, 110.0), noise_sd=(1.0, 1.0), pulse_amplitude=(0.015, 0.015),
+                          mjpg_quality=(90, 90), recorded_pulse_share=1.0, **still)
+    root = generate_corpus(tmp_path / "corpus", params)
+    (entry,) = json.loads((root / "manifest.json").read_text())["recordings"]
+    assert entry["factors"]["pulse_source"] == "recorded" and entry["morphology"] is None
+    assert entry["recorded_pulse"]["recording"].startswith("heartpy:")
+    assert entry["hr_mean_bpm"] == pytest.approx(entry["factors"]["hr_bpm"], rel=0.1)
+    (rec,) = load_ubfc(root)
+    times, signal = create_method("pos").extract(rec)
+    check_heart_rate(times, signal, rec, tolerance_bpm=3.0, where="POS on a recorded pulse")
