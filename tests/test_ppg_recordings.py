@@ -10,6 +10,7 @@ import pytest
 
 from rppg_bench.datasets.ppg_model import Respiration, simulate_pulse
 from rppg_bench.datasets.ppg_recordings import (
+    SYSTOLIC_SHARE,
     PPGRecording,
     beat_shapes,
     clean_stretches,
@@ -102,6 +103,11 @@ def test_a_recorded_pulse_plays_the_stretch_at_the_wanted_rate():
     # each beat mark of the model falls on the stretch's mark it plays
     inside = (pulse.onsets >= 0) & (pulse.onsets < 20)
     assert np.allclose(pulse.beats(pulse.onsets[inside]), pulse.stretch.at(pulse.marks[inside]))
+    # systole is played faster by the square root of the beat's change only; diastole takes the rest
+    d, r = np.diff(pulse.onsets), np.diff(pulse.marks)
+    systole_end = pulse.onsets[:-1] + np.minimum(SYSTOLIC_SHARE * r * np.sqrt(d / r), 0.8 * d)
+    assert np.allclose(pulse.recording_times(systole_end), pulse.marks[:-1] + SYSTOLIC_SHARE * r)
+    assert np.all(np.diff(pulse.recording_times(t)) > 0)
     assert pulse.description()["recorded_pulse"]["speed"] == pytest.approx(150.0 / stretches[0].native_hr_bpm,
                                                                           rel=0.05)
     with pytest.raises(ValueError, match="no clean recorded stretch covers 80.0 s at 180 bpm"):

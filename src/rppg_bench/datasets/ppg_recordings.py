@@ -209,11 +209,15 @@ def clean_stretches(recording: PPGRecording, *, band_hz: tuple[float, float] = (
     return out
 
 
+#: share of a recorded beat, from its mark, played as systole (:meth:`RecordedPulse.recording_times`)
+SYSTOLIC_SHARE = 0.6
+
+
 @dataclass(frozen=True, eq=False)
 class RecordedPulse(PulseModel):
     """A :class:`.ppg_model.PulseModel` whose beats are a recorded stretch's: beat ``k`` (from
     ``onsets[k]`` to ``onsets[k+1]``, s) plays the stretch from ``marks[k]`` to ``marks[k+1]`` (s
-    from its start), each beat time-scaled linearly. Beat height gain, breathing and baseline
+    from its start), its systole and diastole scaled apart (:meth:`recording_times`). Beat height gain, breathing and baseline
     are added as in the parametric model; ``morphology`` is not used."""
 
     stretch: CleanStretch | None = None
@@ -223,11 +227,28 @@ class RecordedPulse(PulseModel):
         if self.stretch is None or self.marks.shape != self.onsets.shape:
             raise ValueError("a RecordedPulse needs its stretch and one mark per onset")
 
+    def recording_times(self, t: np.ndarray) -> np.ndarray:
+        """Where in the stretch (s from its start) model times ``t`` (s) play, beat by beat.
+
+        A beat's first ``SYSTOLIC_SHARE`` of the recorded beat (the upstroke, the systolic peak
+        and the dicrotic wave) is scaled by the square root of the beat's change of length, as
+        systole shortens with the heart rate far less than the beat does (Bazett's rule for the
+        QT interval, Weissler's for ejection time); the rest of the beat (the diastolic run-off)
+        takes up what is left. Scaling the whole beat alike would, at half the recorded rate,
+        move the dicrotic wave toward mid-beat, where it reads as a second beat.
+        """
+        d, r = np.diff(self.onsets), np.diff(self.marks)
+        systole = np.minimum(SYSTOLIC_SHARE * r * np.sqrt(d / r), 0.8 * d)
+        model = np.append(np.column_stack([self.onsets[:-1], self.onsets[:-1] + systole]).ravel(), self.onsets[-1])
+        played = np.append(np.column_stack([self.marks[:-1], self.marks[:-1] + SYSTOLIC_SHARE * r]).ravel(),
+                           self.marks[-1])
+        return np.interp(t, model, played)
+
     def beats(self, t: np.ndarray) -> np.ndarray:
-        """The stretch's pulse at model times ``t`` (s), mapped beat by beat."""
+        """The stretch's pulse at model times ``t`` (s) (:meth:`recording_times`)."""
         self.beat_index(t)  # ValueError outside the span
         assert self.stretch is not None
-        return self.stretch.at(np.interp(t, self.onsets, self.marks))
+        return self.stretch.at(self.recording_times(t))
 
     def description(self) -> dict[str, object]:
         """What the manifest records of the pulse: its source instead of a beat shape."""

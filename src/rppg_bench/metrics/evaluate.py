@@ -127,6 +127,22 @@ def reference_hr(grid: np.ndarray, ref_on_grid: np.ndarray, fs: float, protocol:
                  lambda: hr_estimate(ref_on_grid, fs, band=protocol.band, method=protocol.hr_method))
 
 
+def reference_windowed_hr(centres: np.ndarray, from_ppg: np.ndarray, protocol: Protocol,
+                          dataset_hr: np.ndarray | None = None,
+                          dataset_hr_times: np.ndarray | None = None) -> np.ndarray:
+    """True HR (bpm) per window (W,): ``from_ppg`` (the reference PPG's), or with ``protocol.hr_source
+    == "dataset"`` the mean of the dataset's HR inside each window of ``protocol.window`` s centred at
+    ``centres`` (s, the dataset's clock), the PPG's where a window holds none of its samples."""
+    if protocol.hr_source != "dataset" or dataset_hr is None or dataset_hr_times is None:
+        return from_ppg
+    times, hr = np.asarray(dataset_hr_times, float), np.asarray(dataset_hr, float)
+    lo = np.searchsorted(times, centres - protocol.window / 2, side="left")
+    hi = np.searchsorted(times, centres + protocol.window / 2, side="right")
+    sums = np.concatenate([[0.0], np.cumsum(hr)])
+    counts = hi - lo
+    return np.where(counts > 0, (sums[hi] - sums[lo]) / np.maximum(counts, 1), from_ppg)
+
+
 def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                       protocol: Protocol = Protocol()) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Prediction and reference on the reference times over their common span, both in [0, 1].
@@ -157,12 +173,13 @@ def _uniform_pair(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, 
 
 
 def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
-                       protocol: Protocol = Protocol()) -> dict[str, list[float]]:
+                       protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
+                       dataset_hr_times: np.ndarray | None = None) -> dict[str, list[float]]:
     """Windowed HR of prediction and ground truth over time, as used by ``win_hr_mae``.
 
     Returns ``{"t": [...], "true": [...], "pred": [...], "conf": [...]}``: window
-    centre times (s, on the recording's clock), the HR (bpm) of the reference PPG
-    and of the prediction in each window (``protocol.window`` s every
+    centre times (s, on the recording's clock), the true HR (bpm; :func:`reference_windowed_hr`)
+    and that of the prediction in each window (``protocol.window`` s every
     ``protocol.step`` s) and the prediction's confidence there (NaN without one).
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
@@ -170,6 +187,7 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
     centres, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
     _, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
+    win_true = reference_windowed_hr(grid[0] + centres, win_true, protocol, dataset_hr, dataset_hr_times)
     return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist(),
             "conf": [float(c) if np.isfinite(c) else None for c in win_conf]}
 
@@ -261,7 +279,8 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
     with _blame("reference PPG"):
         hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
-        _, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
+        centres, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
+        win_true = reference_windowed_hr(grid[0] + centres, win_true, protocol, dataset_hr, dataset_hr_times)
     win_err = win_pred - win_true
     beats: dict[str, Any] = {}
     if protocol.beats is not None:

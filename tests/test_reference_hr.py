@@ -1,0 +1,32 @@
+"""Where the true heart rate comes from: the reference PPG, or the dataset's own HR (--hr-source)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rppg_bench.metrics.evaluate import evaluate_prediction, windowed_hr_series
+from rppg_bench.metrics.protocol import Protocol
+
+
+def test_dataset_hr_is_the_truth_of_the_whole_video_and_of_every_window():
+    """A reference PPG whose waveform reads twice the rate (as a pulse with a strong second harmonic
+    can) is overruled by the dataset's HR, per window too, with ``hr_source="dataset"``."""
+    t = np.arange(0, 30, 1 / 30)  # s, 30 Hz
+    prediction = 0.5 + 0.5 * np.sin(2 * np.pi * 1.0 * t)               # 60 bpm
+    reference = np.sin(2 * np.pi * 2.0 * t)                             # reads 120 bpm
+    hr, hr_times = np.full(t.size, 60.0), t                             # the dataset says 60 bpm
+    hr[t > 20] = 66.0                                                   # and 66 in the last 10 s
+    beats_off = Protocol(beats=None)
+    by_ppg = evaluate_prediction(t, prediction, t, reference, beats_off, hr, hr_times)
+    assert by_ppg["hr_true"] == pytest.approx(120, abs=1) and by_ppg["win_hr_mae"] > 50
+    dataset = Protocol(beats=None, hr_source="dataset")
+    by_dataset = evaluate_prediction(t, prediction, t, reference, dataset, hr, hr_times)
+    assert by_dataset["hr_true"] == pytest.approx(np.mean(hr), abs=0.05)  # over the scored span
+    series = windowed_hr_series(t, prediction, t, reference, dataset, hr, hr_times)
+    for centre, true in zip(series["t"], series["true"]):
+        inside = np.abs(t - centre) <= dataset.window / 2
+        assert true == pytest.approx(np.mean(hr[inside]), abs=1e-9)
+    assert by_dataset["win_hr_mae"] == pytest.approx(
+        np.mean(np.abs(np.array(series["pred"]) - series["true"])), abs=1e-9)
+    assert by_dataset["win_hr_mae"] < 4 < by_ppg["win_hr_mae"]
