@@ -10,6 +10,7 @@ import pytest
 
 from rppg_bench.datasets.ppg_model import Respiration, simulate_pulse
 from rppg_bench.datasets.ppg_recordings import (
+    SPEED_RANGE,
     SYSTOLIC_SHARE,
     PPGRecording,
     beat_shapes,
@@ -93,7 +94,7 @@ def test_a_recorded_pulse_plays_the_stretch_at_the_wanted_rate():
     rng = np.random.default_rng(0)
     pulse = recorded_pulse(0.4, 0.0, 20.0, 150.0, rng, respiration=Respiration(baseline=0.0, drift=0.0,
                                                                                  amplitude_modulation=0.0),
-                           stretches=stretches)
+                           stretches=stretches, speed_range=(0.5, 2.5))
     t = np.arange(0, 20.0, 1 / 30)
     assert pulse.onsets[0] <= 0.0 and pulse.onsets[-1] > 20.0
     assert np.mean(pulse.hr(t)) == pytest.approx(150.0, rel=0.05)
@@ -111,7 +112,11 @@ def test_a_recorded_pulse_plays_the_stretch_at_the_wanted_rate():
     assert pulse.description()["recorded_pulse"]["speed"] == pytest.approx(150.0 / stretches[0].native_hr_bpm,
                                                                           rel=0.05)
     with pytest.raises(ValueError, match="no clean recorded stretch covers 80.0 s at 180 bpm"):
-        recorded_pulse(0.4, 0.0, 80.0, 180.0, rng, respiration=Respiration(), stretches=stretches)
+        recorded_pulse(0.4, 0.0, 80.0, 180.0, rng, respiration=Respiration(), stretches=stretches,
+                       speed_range=(0.5, 2.5))
+    # by default a stretch is played at most 1.5 times faster than its own rate
+    bounded = recorded_pulse(0.4, 0.0, 20.0, 150.0, rng, respiration=Respiration(), stretches=stretches)
+    assert bounded.description()["recorded_pulse"]["speed"] == pytest.approx(SPEED_RANGE[1], rel=0.03)
 
 
 def test_recorded_pulse_draws_leave_every_other_factor_as_it_was():
@@ -143,7 +148,9 @@ def test_a_corpus_recording_with_a_recorded_pulse_gives_pos_its_heart_rate(tmp_p
     (entry,) = json.loads((root / "manifest.json").read_text())["recordings"]
     assert entry["factors"]["pulse_source"] == "recorded" and entry["morphology"] is None
     assert entry["recorded_pulse"]["recording"].startswith("heartpy:")
-    assert entry["hr_mean_bpm"] == pytest.approx(entry["factors"]["hr_bpm"], rel=0.1)
+    played = entry["recorded_pulse"]
+    assert entry["hr_mean_bpm"] == pytest.approx(played["native_hr_bpm"] * played["speed"], rel=0.03)
+    assert SPEED_RANGE[0] - 0.01 <= played["speed"] <= SPEED_RANGE[1] + 0.01
     (rec,) = load_ubfc(root)
     times, signal = create_method("pos").extract(rec)
     check_heart_rate(times, signal, rec, tolerance_bpm=3.0, where="POS on a recorded pulse")

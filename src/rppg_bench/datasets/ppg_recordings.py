@@ -262,18 +262,25 @@ class RecordedPulse(PulseModel):
             "speed": float(speed)}}
 
 
+#: how much faster (or slower) than its own rate a recording may be played (:func:`recorded_pulse`)
+SPEED_RANGE = (0.75, 1.5)
+
+
 def recorded_pulse(draw: float, t_start: float, t_end: float, hr_bpm: float, rng: np.random.Generator, *,
-                   respiration: Respiration, stretches: list[CleanStretch]) -> RecordedPulse:
+                   respiration: Respiration, stretches: list[CleanStretch],
+                   speed_range: tuple[float, float] = SPEED_RANGE) -> RecordedPulse:
     """A :class:`RecordedPulse` valid on [t_start, t_end] s at a mean rate near ``hr_bpm``.
 
-    Each stretch is played ``speed = hr_bpm / its native rate`` times faster; ``draw`` in [0, 1)
-    picks the starting beat among every beat of every stretch that leaves enough of it (each
-    equally likely). ``rng`` draws the phase of the first beat at ``t_start``, the breathing's
-    phase and the baseline drift. ``ValueError`` when no stretch is long enough.
+    Each stretch is played ``speed = hr_bpm / its native rate`` times faster, kept inside
+    ``speed_range``: slowed further, a recorded beat's late waves drift toward mid-beat and read as
+    a second beat even in the reference; so a rate beyond what a stretch can reach is played at the
+    bound. ``draw`` in [0, 1) picks the starting beat among every beat of every stretch that leaves
+    enough of it (each equally likely). ``rng`` draws the phase of the first beat at ``t_start``,
+    the breathing's phase and the baseline drift. ``ValueError`` when no stretch is long enough.
     """
     starts = []
     for s in stretches:
-        speed = hr_bpm / s.native_hr_bpm
+        speed = float(np.clip(hr_bpm / s.native_hr_bpm, *speed_range))
         need = speed * (t_end - t_start) + 2.0 * float(np.max(np.diff(s.marks)))
         starts += [(s, k, speed) for k in range(s.marks.size) if s.marks[-1] - s.marks[k] >= need]
     if not starts:
