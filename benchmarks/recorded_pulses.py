@@ -6,7 +6,7 @@ per estimator the share of excerpts more than 5 bpm off the exact rate; with ``-
 for excerpts time-scaled uniformly (the whole beat alike) instead of the square-root rule for
 systole, per heart rate. Needs heartpy (the ``datasets`` extra). About 10 s::
 
-    python benchmarks/recorded_pulses.py [--n 25] [--duration 20] [--linear]
+    python benchmarks/recorded_pulses.py [--n 25] [--duration 20] [--linear] [--smoothness S]
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class LinearPulse(RecordedPulse):
         return np.interp(t, self.onsets, self.marks)
 
 
-def excerpts(n: int, duration: float, seed: int, linear: bool) -> list[tuple[float, np.ndarray, float]]:
+def excerpts(n: int, duration: float, seed: int, linear: bool,
+             smoothness: float = 0.0) -> list[tuple[float, np.ndarray, float]]:
     """(drawn rate bpm, pulse (M,) at :data:`FS_HZ`, exact mean rate bpm) of ``n`` excerpts per rate."""
     stretches = [s for r in heartpy_recordings() for s in clean_stretches(r)]
     rng = np.random.default_rng(seed)
@@ -47,7 +48,7 @@ def excerpts(n: int, duration: float, seed: int, linear: bool) -> list[tuple[flo
     for rate in RATES_BPM:
         for draw in np.linspace(0.0, 0.99, n):
             pulse = recorded_pulse(float(draw), 0.0, duration, rate, rng, respiration=Respiration(),
-                                   stretches=stretches)
+                                   stretches=stretches, smoothness=smoothness)
             if linear:
                 pulse = LinearPulse(**{f: getattr(pulse, f) for f in pulse.__dataclass_fields__})
             out.append((rate, pulse.ppg(t), float(np.mean(pulse.hr(t)))))
@@ -70,14 +71,16 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="s per excerpt")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--linear", action="store_true", help="also the uniformly time-scaled excerpts")
+    parser.add_argument("--smoothness", type=float, default=0.0,
+                        help="0 as recorded (default), 1 low-passed at 1.5x the rate (a facial pulse's shape)")
     args = parser.parse_args()
     headers = ["estimator", "all %", *(f"{r} bpm %" for r in RATES_BPM)]
-    traces = excerpts(args.n, args.duration, args.seed, linear=False)
-    print(f"{len(traces)} excerpts of {args.duration:g} s at {FS_HZ:g} Hz, share more than {GROSS_BPM:g} bpm off "
-          "(systole scaled by the square root of the beat's change):")
+    traces = excerpts(args.n, args.duration, args.seed, linear=False, smoothness=args.smoothness)
+    print(f"{len(traces)} excerpts of {args.duration:g} s at {FS_HZ:g} Hz, smoothness {args.smoothness:g}, share more "
+          f"than {GROSS_BPM:g} bpm off (systole scaled by the square root of the beat's change):")
     print(tabulate(gross_table(traces, ESTIMATORS), headers=headers, floatfmt=".1f"))
     if args.linear:
-        linear = excerpts(args.n, args.duration, args.seed, linear=True)
+        linear = excerpts(args.n, args.duration, args.seed, linear=True, smoothness=args.smoothness)
         print("\nthe same excerpts scaled uniformly (whole beat alike):")
         print(tabulate(gross_table(linear, ("structured",)), headers=headers, floatfmt=".1f"))
 

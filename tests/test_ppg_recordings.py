@@ -154,3 +154,23 @@ def test_a_corpus_recording_with_a_recorded_pulse_gives_pos_its_heart_rate(tmp_p
     (rec,) = load_ubfc(root)
     times, signal = create_method("pos").extract(rec)
     check_heart_rate(times, signal, rec, tolerance_bpm=3.0, where="POS on a recorded pulse")
+
+
+def test_smoothing_weakens_the_harmonics_and_keeps_the_beats():
+    recording, _ = modelled_recording(hr_bpm=70.0)
+    (stretch,) = clean_stretches(recording)
+    f0 = stretch.native_hr_bpm / 60
+
+    def harmonic_ratio(x: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(x * np.hanning(x.size)))
+        f = np.fft.rfftfreq(x.size, 1 / stretch.fs)
+        return max(spectrum[np.abs(f - 2 * f0) < 0.1]) / max(spectrum[np.abs(f - f0) < 0.1])
+
+    smooth = stretch.smoothed(1.0)
+    assert stretch.smoothed(0.0) is stretch
+    assert harmonic_ratio(smooth.pulse) < 0.6 * harmonic_ratio(stretch.pulse)
+    assert np.array_equal(smooth.marks, stretch.marks)
+    pulse = recorded_pulse(0.2, 0.0, 10.0, 80.0, np.random.default_rng(1), respiration=Respiration(),
+                           stretches=[stretch], smoothness=1.0)
+    assert pulse.description()["recorded_pulse"]["lowpass_hz"] == pytest.approx(1.5 * f0)
+

@@ -19,6 +19,7 @@ it (bpm), as the parametric model's is.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import itertools
 from dataclasses import dataclass, field
@@ -69,6 +70,22 @@ class CleanStretch:
     def at(self, r: np.ndarray) -> np.ndarray:
         """The pulse at times ``r`` (s from ``start_s``), linearly interpolated."""
         return np.interp(r, np.arange(self.pulse.size) / self.fs, self.pulse)
+
+    def smoothed(self, smoothness: float) -> CleanStretch:
+        """This stretch low-passed toward a facial pulse's smooth shape: ``smoothness`` 0 keeps it
+        (sharp finger PPG), 1 low-passes it at 1.5 times its mean rate (Butterworth order 2, zero
+        phase, so the marks stay where they are); in between, the corner moves linearly from 6
+        times the mean rate (:func:`smoothing_corner_hz`)."""
+        if smoothness <= 0:
+            return self
+        sos = sps.butter(2, smoothing_corner_hz(self.native_hr_bpm, smoothness), fs=self.fs, output="sos")
+        return dataclasses.replace(self, pulse=sps.sosfiltfilt(sos, self.pulse))
+
+
+def smoothing_corner_hz(native_hr_bpm: float, smoothness: float) -> float:
+    """Low-pass corner (Hz) of :meth:`CleanStretch.smoothed`: from 6 (``smoothness`` 0) to 1.5
+    (``smoothness`` 1) times the heart rate ``native_hr_bpm`` (bpm) in Hz."""
+    return native_hr_bpm / 60.0 * (6.0 - 4.5 * float(np.clip(smoothness, 0.0, 1.0)))
 
 
 def heartpy_data() -> Path | None:
@@ -222,6 +239,7 @@ class RecordedPulse(PulseModel):
 
     stretch: CleanStretch | None = None
     marks: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    smoothness: float = 0.0
 
     def __post_init__(self) -> None:
         if self.stretch is None or self.marks.shape != self.onsets.shape:
@@ -259,7 +277,8 @@ class RecordedPulse(PulseModel):
             "recording": s.recording, "fs_hz": s.fs,
             "start_s": float(s.start_s + self.marks[0]), "end_s": float(s.start_s + self.marks[-1]),
             "native_hr_bpm": 60.0 * (self.marks.size - 1) / float(self.marks[-1] - self.marks[0]),
-            "speed": float(speed)}}
+            "speed": float(speed), "smoothness": self.smoothness,
+            "lowpass_hz": smoothing_corner_hz(s.native_hr_bpm, self.smoothness) if self.smoothness > 0 else None}}
 
 
 #: how much faster (or slower) than its own rate a recording may be played (:func:`recorded_pulse`)
@@ -268,14 +287,15 @@ SPEED_RANGE = (0.75, 1.5)
 
 def recorded_pulse(draw: float, t_start: float, t_end: float, hr_bpm: float, rng: np.random.Generator, *,
                    respiration: Respiration, stretches: list[CleanStretch],
-                   speed_range: tuple[float, float] = SPEED_RANGE) -> RecordedPulse:
+                   speed_range: tuple[float, float] = SPEED_RANGE, smoothness: float = 0.0) -> RecordedPulse:
     """A :class:`RecordedPulse` valid on [t_start, t_end] s at a mean rate near ``hr_bpm``.
 
     Each stretch is played ``speed = hr_bpm / its native rate`` times faster, kept inside
     ``speed_range``: slowed further, a recorded beat's late waves drift toward mid-beat and read as
     a second beat even in the reference; so a rate beyond what a stretch can reach is played at the
     bound. ``draw`` in [0, 1) picks the starting beat among every beat of every stretch that leaves
-    enough of it (each equally likely). ``rng`` draws the phase of the first beat at ``t_start``,
+    enough of it (each equally likely); the stretch is then smoothed by ``smoothness``
+    (:meth:`CleanStretch.smoothed`: 0 as recorded, 1 as smooth as a facial pulse). ``rng`` draws the phase of the first beat at ``t_start``,
     the breathing's phase and the baseline drift. ``ValueError`` when no stretch is long enough.
     """
     starts = []
@@ -288,6 +308,7 @@ def recorded_pulse(draw: float, t_start: float, t_end: float, hr_bpm: float, rng
         raise ValueError(f"no clean recorded stretch covers {t_end - t_start:.1f} s at {hr_bpm:.0f} bpm "
                          f"(the longest is {longest:.1f} s at its own rate)")
     stretch, k, speed = starts[min(int(draw * len(starts)), len(starts) - 1)]
+    stretch = stretch.smoothed(smoothness)
     lead = rng.uniform(0.0, 1.0) * (stretch.marks[k + 1] - stretch.marks[k]) / speed
     onsets = t_start - lead + (stretch.marks[k:] - stretch.marks[k]) / speed
     last = int(np.searchsorted(onsets, t_end, side="right"))  # the first onset after t_end
@@ -295,4 +316,5 @@ def recorded_pulse(draw: float, t_start: float, t_end: float, hr_bpm: float, rng
     resp_phase = rng.uniform(0, 2 * np.pi)
     drift = random_sinusoids(rng, respiration.drift, (0.01, 0.05), n=2)
     return RecordedPulse(onsets=onsets[:last + 1], beat_gain=np.ones(last + 1), respiration=respiration,
-                         respiration_phase=resp_phase, drift_terms=drift, stretch=stretch, marks=marks)
+                         respiration_phase=resp_phase, drift_terms=drift, stretch=stretch, marks=marks,
+                         smoothness=float(smoothness))

@@ -96,7 +96,8 @@ class CorpusParams:
     integers), ``width`` (px, multiples of 16; height 3/4 of it). ``recorded_pulse_share``: the
     chance that a recording's beats are an excerpt of a real finger-PPG recording
     (:mod:`..ppg_recordings`, needs heartpy) instead of the parametric model's, played at its
-    drawn ``hr_bpm`` (its HRV, beat shape and amplitude jitter are then the recording's own).
+    drawn ``hr_bpm`` (its HRV and amplitude jitter are then the recording's own, and
+    ``pulse_smoothness`` low-passes it from finger-sharp toward a facial pulse's smooth shape).
     """
 
     seed: int = 0
@@ -274,7 +275,7 @@ def recording_plan(index: int, factors: dict[str, Any], duration: float,
         morphology=PulseMorphology(**f["morphology"]),
         respiration=Respiration(rate_hz=f["respiration_hz"], amplitude_modulation=f["breathing_modulation"],
                                 baseline=f["breathing_baseline"]),
-        recorded=RecordedSource(f["recording_draw"], tuple(stretches))
+        recorded=RecordedSource(f["recording_draw"], tuple(stretches), f["pulse_smoothness"])
         if f.get("pulse_source") == "recorded" else None)
     if pulse.recorded is not None and not stretches:
         raise ValueError(f"recording {index + 1} has a recorded pulse but no recorded stretches were given")

@@ -131,7 +131,7 @@ def draw_pulse(spec: PulseSpec, span: tuple[float, float], rng: np.random.Genera
     respiration = spec.respiration or Respiration(rate_hz=rng.uniform(*spec.breathing_hz),
                                                   amplitude_modulation=spec.breathing_modulation)
     return recorded_pulse(spec.recorded.draw, span[0], span[1], spec.hr_bpm, rng, respiration=respiration,
-                          stretches=list(spec.recorded.stretches))
+                          stretches=list(spec.recorded.stretches), smoothness=spec.recorded.smoothness)
 
 
 def draw_dynamics(times: np.ndarray, seed: np.random.SeedSequence, level: Difficulty, *,

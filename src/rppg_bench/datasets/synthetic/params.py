@@ -172,10 +172,12 @@ HARD_SCENARIOS = MappingProxyType({
 @dataclass(frozen=True, eq=False)
 class RecordedSource:
     """A pulse taken from real recordings: ``draw`` in [0, 1) picks the excerpt among the clean
-    ``stretches`` (:func:`..ppg_recordings.recorded_pulse`)."""
+    ``stretches``, smoothed by ``smoothness`` (0 as recorded, 1 facial-pulse smooth;
+    :func:`..ppg_recordings.recorded_pulse`)."""
 
     draw: float
     stretches: tuple[CleanStretch, ...]
+    smoothness: float = 0.0
 
 
 @dataclass(frozen=True)
