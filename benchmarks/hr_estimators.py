@@ -1,7 +1,7 @@
 """Gross errors of every heart-rate estimator on the signal-level corpus, overall and per factor.
 
     python benchmarks/hr_estimators.py [--half report] [--n 2000] [--methods harmonic fft ...]
-        [--markdown] [--csv estimates.csv] [--windowed 100]
+        [--markdown] [--csv estimates.csv] [--windowed 100] [--recorded 1000]
 
 Draws ``--n`` traces of one half of :mod:`rppg_bench.metrics.hr_corpus` (the ``report`` half by
 default: the estimators were tuned on the ``design`` half), runs each estimator through
@@ -13,7 +13,9 @@ of doubled estimates (% of the traces) and the MAE (bpm). ``--markdown`` prints 
 K 60 s recordings (:func:`rppg_bench.metrics.hr_corpus.make_recording`, odd seeds for the report
 half): gross % and MAE per method (``structured+track`` is ``track=True``) over all windows, the
 windows touching a disturbance burst, the others, and those of the others not spanning the step.
-Not a test: pytest does not collect it.
+``--recorded R`` adds, apart, R traces whose pulses are excerpts of real finger-PPG recordings
+(:func:`rppg_bench.metrics.hr_corpus.recorded_half`, heartpy needed): overall, by condition and
+gross % by shape, disturbance, rate and SNR. Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from rppg_bench.datasets.ppg_recordings import clean_stretches, heartpy_recordings
 from rppg_bench.metrics.heart_rate import (
     COMPAT_HR_METHODS,
     CONFIDENCE_METHODS,
@@ -32,7 +35,13 @@ from rppg_bench.metrics.heart_rate import (
     hr_estimate_confidence,
     hr_windowed,
 )
-from rppg_bench.metrics.hr_corpus import corpus_half, error_summary, make_recording
+from rppg_bench.metrics.hr_corpus import (
+    Trace,
+    corpus_half,
+    error_summary,
+    make_recording,
+    recorded_half,
+)
 
 FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step", "hrv", "breathing", "hr_bin")
 METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
@@ -49,10 +58,11 @@ def estimate(signal: np.ndarray, fs: float, method: str) -> tuple[float, float]:
         return float("nan"), float("nan")
 
 
-def estimates_table(half: str, n: int, methods: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One row per trace: its factors, the binned ones and each method's estimate (bpm); and the
-    seconds each method took over all traces."""
-    traces = corpus_half(half, n)
+def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] | None = None
+                    ) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One row per trace (``traces``, or ``n`` of the corpus's ``half``): its factors, the binned ones and
+    each method's estimate (bpm); and the seconds each method took over all traces."""
+    traces = corpus_half(half, n) if traces is None else traces
     rows = pd.DataFrame([t.factors() for t in traces])
     rows["snr_bin"] = pd.cut(rows["snr_db"], [-3, 0, 3, 6, 10], include_lowest=True)
     rows["hr_bin"] = pd.cut(rows["hr_bpm"], [0, 60, 90, 120, 150, 200])
@@ -141,7 +151,7 @@ def show(frame: pd.DataFrame, markdown: bool, digits: int = 1) -> str:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--half", default="report", choices=["design", "report"])
-    p.add_argument("--n", type=int, default=2000, help="traces (default 2000)")
+    p.add_argument("--n", type=int, default=2000, help="traces (default 2000; 0: none, e.g. with --recorded)")
     p.add_argument("--methods", nargs="+", default=list(HR_METHODS + COMPAT_HR_METHODS))
     p.add_argument("--factors", nargs="+", default=list(FACTORS), choices=FACTORS)
     p.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS)
@@ -149,7 +159,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--csv", help="write the per-trace table here")
     p.add_argument("--windowed", type=int, default=0, metavar="K", help="also windowed HR on K 60 s recordings")
     p.add_argument("--windowed-methods", nargs="+", default=["harmonic", "welch", "structured", "structured+track"])
+    p.add_argument("--recorded", type=int, default=0, metavar="R",
+                   help="also R traces of real recorded pulses (hr_corpus.recorded_half; needs heartpy), apart")
     args = p.parse_args(argv)
+    if args.n > 0:
+        corpus_tables(args)
+    if args.recorded:
+        recorded_tables(args)
+    if args.windowed:
+        print(f"## windowed heart rate: {args.windowed} recordings of 60 s, 10 s windows every 1 s\n")
+        print(show(windowed_table(args.half, args.windowed, args.windowed_methods), args.markdown), "\n")
+
+
+def corpus_tables(args: argparse.Namespace) -> None:
+    """Print the tables of ``args.n`` traces of the corpus's half."""
     rows, seconds = estimates_table(args.half, args.n, args.methods)
     if args.csv:
         rows.to_csv(args.csv, index=False)
@@ -166,9 +189,19 @@ def main(argv: list[str] | None = None) -> None:
         for metric in args.metrics:
             print(f"### {metric} by {factor}\n")
             print(show(by_factor(rows, args.methods, factor, metric), args.markdown), "\n")
-    if args.windowed:
-        print(f"## windowed heart rate: {args.windowed} recordings of 60 s, 10 s windows every 1 s\n")
-        print(show(windowed_table(args.half, args.windowed, args.windowed_methods), args.markdown), "\n")
+
+
+def recorded_tables(args: argparse.Namespace) -> None:
+    """Print the tables of ``args.recorded`` traces of real recorded pulses."""
+    stretches = [st for r in heartpy_recordings() for st in clean_stretches(r)]
+    rows, _ = estimates_table(args.half, args.recorded, args.methods,
+                              recorded_half(args.half, args.recorded, stretches))
+    print(f"## recorded pulses, {args.half} half, {len(rows)} traces: gross error (%), MAE in bpm\n")
+    print(show(summary(rows, args.methods), args.markdown), "\n")
+    print(show(by_condition(rows, args.methods), args.markdown), "\n")
+    for factor in ("shape", "disturbance", "hr_bin", "snr_bin"):
+        print(f"### gross_pct by {factor} (recorded pulses)\n")
+        print(show(by_factor(rows, args.methods, factor, "gross_pct"), args.markdown), "\n")
 
 
 if __name__ == "__main__":

@@ -174,3 +174,18 @@ def test_smoothing_weakens_the_harmonics_and_keeps_the_beats():
                            stretches=[stretch], smoothness=1.0)
     assert pulse.description()["recorded_pulse"]["lowpass_hz"] == pytest.approx(1.5 * f0)
 
+
+def test_recorded_traces_of_the_signal_corpus_are_seeded_and_labelled():
+    from rppg_bench.metrics.hr_corpus import make_recorded_trace, recorded_half
+    recording, _ = modelled_recording(duration=90.0, hr_bpm=90.0)
+    stretches = clean_stretches(recording)
+    first = make_recorded_trace(3, stretches)
+    assert np.array_equal(first.signal, make_recorded_trace(3, stretches).signal)
+    traces = recorded_half("report", 12, stretches)
+    assert [t.seed for t in traces] == list(range(1, 24, 2))
+    for t in traces:
+        assert t.shape in ("recorded-sharp", "recorded-smooth") and t.hrv == "recorded" and t.step_bpm == 0
+        native = stretches[0].native_hr_bpm
+        assert SPEED_RANGE[0] * native - 3 <= t.hr_bpm <= SPEED_RANGE[1] * native + 3
+        assert t.signal.size == round(t.duration_s * t.fs)
+

@@ -22,6 +22,10 @@ breathing); the factors:
   the pulse's (half its peak-to-peak).
 - ``step_bpm``: in 30 % of the traces the rate steps by 5-15 bpm (up or down) at 25-75 % of it.
 - ``duration_s`` 10 or 30 s; ``fs`` 30 Hz (70 %), 25 or 60 Hz (15 % each).
+
+A second, separate set (:func:`recorded_half`) takes the pulse from the real finger-PPG
+recordings heartpy ships instead (:func:`make_recorded_trace`); it is not part of the halves above,
+so their figures stay as they were.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from ..datasets.ppg_model import (
     random_morphology,
     simulate_pulse,
 )
+from ..datasets.ppg_recordings import CleanStretch, recorded_pulse
 
 CORPUS_TAG = 24
 """Mixed into every trace's seed so the corpus does not share random streams with other tests."""
@@ -125,6 +130,48 @@ def make_trace_parts(seed: int) -> tuple[Trace, dict[str, np.ndarray]]:
                   disturbance_ratio=ratio if disturbed else 0.0, step_bpm=step,
                   signal=pulse + wave + noise)
     return trace, {"pulse": pulse, "disturbance": wave, "noise": noise}
+
+
+def make_recorded_trace(seed: int, stretches: list[CleanStretch]) -> Trace:
+    """A trace of ``seed`` whose pulse is a real recording's excerpt (:mod:`..datasets.ppg_recordings`,
+    the clean ``stretches``) instead of the PPG model: drawn from its own generator, with the factors of
+    :func:`make_trace` but no heart-rate step and the recording's own variability (``hrv`` "recorded");
+    ``smoothness`` 0-1 low-passes the excerpt toward a facial pulse (shape ``recorded-sharp`` below 0.5,
+    ``recorded-smooth`` above). The drawn rate is played within the recordings' speed bounds, so the
+    true rates are about 45-150 bpm."""
+    rng = np.random.default_rng([CORPUS_TAG, 2, int(seed)])
+    fs = float(rng.choice([30.0, 25.0, 60.0], p=[0.7, 0.15, 0.15]))
+    duration = float(rng.choice([10.0, 30.0]))
+    hr = float(rng.uniform(*HR_RANGE_BPM))
+    smoothness = float(rng.uniform(0.0, 1.0))
+    breathing = str(rng.choice(["weak", "strong"]))
+    t = np.arange(round(duration * fs)) / fs
+    model = recorded_pulse(float(rng.uniform()), 0.0, float(t[-1]), hr, rng, respiration=_respiration(rng, breathing),
+                           stretches=stretches, smoothness=smoothness)
+    pulse = model.ppg(t)
+    truth = float(np.mean(model.hr(t)))
+    disturbance = "none" if rng.uniform() < 0.5 else str(rng.choice(DISTURBANCES))
+    f_dist, ratio = _disturbance_frequency(rng, disturbance, truth), float(rng.uniform(0.3, 0.8))
+    disturbed = disturbance != "none"
+    wave = (0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi)) if disturbed
+            else np.zeros(t.size))
+    noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
+    noise = coloured_noise(rng, t.size, fs, noise_kind)
+    noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-snr_db / 10))
+    return Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
+                 shape="recorded-smooth" if smoothness >= 0.5 else "recorded-sharp", smoothness=smoothness,
+                 hrv="recorded", breathing=breathing, noise=noise_kind, snr_db=snr_db, disturbance=disturbance,
+                 disturbance_hz=f_dist if disturbed else float("nan"),
+                 disturbance_ratio=ratio if disturbed else 0.0, step_bpm=0.0, signal=pulse + wave + noise)
+
+
+def recorded_half(half: str, n: int, stretches: list[CleanStretch]) -> list[Trace]:
+    """``n`` recorded-pulse traces (:func:`make_recorded_trace`) of the ``"design"`` (even seeds) or
+    ``"report"`` (odd seeds) half."""
+    if half not in ("design", "report"):
+        raise ValueError(f"corpus half must be 'design' or 'report', got {half!r}")
+    first = 0 if half == "design" else 1
+    return [make_recorded_trace(first + 2 * i, stretches) for i in range(int(n))]
 
 
 def corpus_half(half: str, n: int, start: int = 0) -> list[Trace]:
