@@ -115,21 +115,29 @@ def make_trace_parts(seed: int) -> tuple[Trace, dict[str, np.ndarray]]:
     model = _pulse_model(rng, t[-1], hr, step, _HRV[hrv], morphology, respiration)
     pulse = model.ppg(t)
     truth = float(np.mean(model.hr(t)))
+    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth)
+    trace = Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
+                  shape=shape_label(smoothness), smoothness=smoothness, hrv=hrv, breathing=breathing,
+                  step_bpm=step, signal=pulse + wave + noise, **drawn)
+    return trace, {"pulse": pulse, "disturbance": wave, "noise": noise}
+
+
+def disturbance_and_noise(rng: np.random.Generator, pulse: np.ndarray, t: np.ndarray, fs: float,
+                          truth_bpm: float) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The disturbance (none in half the traces, else a sinusoid of :data:`DISTURBANCES`' kinds at
+    0.3-0.8 of the pulse's amplitude) and the white or pink noise at -3..10 dB SNR added to ``pulse``
+    (N,) at times ``t`` (N,) s, ``fs`` Hz: ``(wave (N,), noise (N,), the Trace fields they set)``."""
     disturbance = "none" if rng.uniform() < 0.5 else str(rng.choice(DISTURBANCES))
-    f_dist, ratio = _disturbance_frequency(rng, disturbance, truth), float(rng.uniform(0.3, 0.8))
+    f_dist, ratio = _disturbance_frequency(rng, disturbance, truth_bpm), float(rng.uniform(0.3, 0.8))
     disturbed = disturbance != "none"
     wave = (0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi)) if disturbed
             else np.zeros(t.size))
     noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
     noise = coloured_noise(rng, t.size, fs, noise_kind)
     noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-snr_db / 10))
-    trace = Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
-                  shape=shape_label(smoothness), smoothness=smoothness, hrv=hrv, breathing=breathing,
-                  noise=noise_kind, snr_db=snr_db, disturbance=disturbance,
-                  disturbance_hz=f_dist if disturbed else float("nan"),
-                  disturbance_ratio=ratio if disturbed else 0.0, step_bpm=step,
-                  signal=pulse + wave + noise)
-    return trace, {"pulse": pulse, "disturbance": wave, "noise": noise}
+    return wave, noise, {"noise": noise_kind, "snr_db": snr_db, "disturbance": disturbance,
+                         "disturbance_hz": f_dist if disturbed else float("nan"),
+                         "disturbance_ratio": ratio if disturbed else 0.0}
 
 
 def make_recorded_trace(seed: int, stretches: list[CleanStretch]) -> Trace:
@@ -150,19 +158,10 @@ def make_recorded_trace(seed: int, stretches: list[CleanStretch]) -> Trace:
                            stretches=stretches, smoothness=smoothness)
     pulse = model.ppg(t)
     truth = float(np.mean(model.hr(t)))
-    disturbance = "none" if rng.uniform() < 0.5 else str(rng.choice(DISTURBANCES))
-    f_dist, ratio = _disturbance_frequency(rng, disturbance, truth), float(rng.uniform(0.3, 0.8))
-    disturbed = disturbance != "none"
-    wave = (0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi)) if disturbed
-            else np.zeros(t.size))
-    noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
-    noise = coloured_noise(rng, t.size, fs, noise_kind)
-    noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-snr_db / 10))
+    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth)
     return Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
                  shape="recorded-smooth" if smoothness >= 0.5 else "recorded-sharp", smoothness=smoothness,
-                 hrv="recorded", breathing=breathing, noise=noise_kind, snr_db=snr_db, disturbance=disturbance,
-                 disturbance_hz=f_dist if disturbed else float("nan"),
-                 disturbance_ratio=ratio if disturbed else 0.0, step_bpm=0.0, signal=pulse + wave + noise)
+                 hrv="recorded", breathing=breathing, step_bpm=0.0, signal=pulse + wave + noise, **drawn)
 
 
 def recorded_half(half: str, n: int, stretches: list[CleanStretch]) -> list[Trace]:
