@@ -11,8 +11,8 @@ A recording becomes a known truth only where its beats are unambiguous:
 systolic upstroke, and keeps runs of beats whose interval stays within a tolerance of
 its neighbours', whose height and shape are the recording's usual ones and whose raw
 samples have no flat run (a sensor dropout or clipping). :func:`recorded_pulse` plays
-an excerpt of such a stretch as a :class:`RecordedPulse` (a :class:`.ppg_model.PulseModel` whose beats
-are the recording's), time-scaled beat by beat to a wanted mean heart rate; its
+an excerpt of such a stretch as a :class:`RecordedPulse` (a :class:`.ppg_model.PulseModel`
+whose beats are the recording's), time-scaled beat by beat to a wanted mean heart rate; its
 heart rate at any time is 60 / the interval between the two beat marks around
 it (bpm), as the parametric model's is.
 """
@@ -234,8 +234,9 @@ SYSTOLIC_SHARE = 0.6
 class RecordedPulse(PulseModel):
     """A :class:`.ppg_model.PulseModel` whose beats are a recorded stretch's: beat ``k`` (from
     ``onsets[k]`` to ``onsets[k+1]``, s) plays the stretch from ``marks[k]`` to ``marks[k+1]`` (s
-    from its start), its systole and diastole scaled apart (:meth:`recording_times`). Beat height gain, breathing and baseline
-    are added as in the parametric model; ``morphology`` is not used."""
+    from its start), its systole and diastole scaled apart (:meth:`recording_times`); ``smoothness``
+    says how the stretch was low-passed (:meth:`CleanStretch.smoothed`). Beat height gain,
+    breathing and baseline are added as in the parametric model; ``morphology`` is not used."""
 
     stretch: CleanStretch | None = None
     marks: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -249,7 +250,7 @@ class RecordedPulse(PulseModel):
         """Where in the stretch (s from its start) model times ``t`` (s) play, beat by beat.
 
         A beat's first ``SYSTOLIC_SHARE`` of the recorded beat (the upstroke, the systolic peak
-        and the dicrotic wave) is scaled by the square root of the beat's change of length, as
+        and the notch after it) is scaled by the square root of the beat's change of length, as
         systole shortens with the heart rate far less than the beat does (Bazett's rule for the
         QT interval, Weissler's for ejection time); the rest of the beat (the diastolic run-off)
         takes up what is left. Scaling the whole beat alike would, at half the recorded rate,
@@ -295,8 +296,9 @@ def recorded_pulse(draw: float, t_start: float, t_end: float, hr_bpm: float, rng
     a second beat even in the reference; so a rate beyond what a stretch can reach is played at the
     bound. ``draw`` in [0, 1) picks the starting beat among every beat of every stretch that leaves
     enough of it (each equally likely); the stretch is then smoothed by ``smoothness``
-    (:meth:`CleanStretch.smoothed`: 0 as recorded, 1 as smooth as a facial pulse). ``rng`` draws the phase of the first beat at ``t_start``,
-    the breathing's phase and the baseline drift. ``ValueError`` when no stretch is long enough.
+    (:meth:`CleanStretch.smoothed`: 0 as recorded, 1 as smooth as a facial pulse). ``rng`` draws
+    the phase of the first beat at ``t_start``, the breathing's phase and the baseline drift.
+    ``ValueError`` when no stretch is long enough.
     """
     starts = []
     for s in stretches:
