@@ -189,3 +189,16 @@ def test_recorded_traces_of_the_signal_corpus_are_seeded_and_labelled():
         assert SPEED_RANGE[0] * native - 3 <= t.hr_bpm <= SPEED_RANGE[1] * native + 3
         assert t.signal.size == round(t.duration_s * t.fs)
 
+
+def test_without_heartpy_the_corpus_says_what_to_install(monkeypatch, tmp_path, capsys):
+    import rppg_bench.datasets.ppg_recordings as recordings
+    import rppg_bench.datasets.synthetic.corpus as corpus
+    monkeypatch.setattr(recordings, "heartpy_data", lambda: None)
+    monkeypatch.setattr(corpus, "heartpy_data", lambda: None)
+    with pytest.raises(RuntimeError, match="pip install 'heartpy"):
+        recordings.heartpy_recordings()
+    with pytest.raises(SystemExit):
+        corpus.corpus_main(["--out", str(tmp_path / "c"), "--n", "1", "--recorded-pulses", "0.5"])
+    assert "--recorded-pulses needs heartpy" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
