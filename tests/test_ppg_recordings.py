@@ -192,7 +192,7 @@ def test_recorded_traces_of_the_signal_corpus_are_seeded_and_labelled():
 
 def test_without_heartpy_the_corpus_says_what_to_install(monkeypatch, tmp_path, capsys):
     import rppg_bench.datasets.ppg_recordings as recordings
-    import rppg_bench.datasets.synthetic.corpus as corpus
+    from rppg_bench.datasets.synthetic import corpus
     monkeypatch.setattr(recordings, "heartpy_data", lambda: None)
     monkeypatch.setattr(corpus, "heartpy_data", lambda: None)
     with pytest.raises(RuntimeError, match="pip install 'heartpy"):
