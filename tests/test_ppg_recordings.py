@@ -152,6 +152,8 @@ def test_a_corpus_recording_with_a_recorded_pulse_gives_pos_its_heart_rate(tmp_p
     assert entry["hr_mean_bpm"] == pytest.approx(played["native_hr_bpm"] * played["speed"], rel=0.03)
     assert SPEED_RANGE[0] - 0.01 <= played["speed"] <= SPEED_RANGE[1] + 0.01
     (rec,) = load_ubfc(root)
+    # the corpus writes its true beats beside the ground truth: 60 / their mean interval is the rate
+    assert 60 / np.mean(np.diff(rec.beat_times)) == pytest.approx(entry["hr_mean_bpm"], rel=0.05)
     times, signal = create_method("pos").extract(rec)
     check_heart_rate(times, signal, rec, tolerance_bpm=3.0, where="POS on a recorded pulse")
 

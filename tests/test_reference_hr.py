@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rppg_bench.datasets.errors import RecordingError
+from rppg_bench.datasets.ubfc import BEAT_TIMES, load_ubfc_folder
+from rppg_bench.datasets.writers import write_ubfc_subject
 from rppg_bench.metrics.evaluate import evaluate_prediction, windowed_hr_series
 from rppg_bench.metrics.protocol import Protocol
 
@@ -30,3 +33,33 @@ def test_dataset_hr_is_the_truth_of_the_whole_video_and_of_every_window():
     assert by_dataset["win_hr_mae"] == pytest.approx(
         np.mean(np.abs(np.array(series["pred"]) - series["true"])), abs=1e-9)
     assert by_dataset["win_hr_mae"] < 4 < by_ppg["win_hr_mae"]
+
+
+def test_dataset_beats_are_the_beat_reference_with_the_dataset_source():
+    """True beat times replace the beats found in a PPG that shows two humps per beat."""
+    t = np.arange(0, 30, 1 / 30)
+    prediction = 0.5 + 0.5 * np.sin(2 * np.pi * 1.0 * t)
+    reference = np.sin(2 * np.pi * 2.0 * t)              # its peaks come twice per true beat
+    beats = np.arange(0.25, 30, 1.0)                      # 60 bpm
+    by_ppg = evaluate_prediction(t, prediction, t, reference, Protocol(), beat_times=beats)
+    by_dataset = evaluate_prediction(t, prediction, t, reference, Protocol(hr_source="dataset"),
+                                     np.full(t.size, 60.0), t, beat_times=beats)
+    assert by_ppg["beats_ref"] > 50                       # the PPG's humps, beats ignored without the source
+    inside = beats[(beats >= 0) & (beats <= t[-1] - 1 / 30)]
+    assert by_dataset["beats_ref"] == pytest.approx(inside.size, abs=1)
+    assert by_dataset["beats_matched_share"] > 0.9
+
+
+def test_ubfc_loader_reads_a_beat_times_file_beside_the_ground_truth(tmp_path):
+    n, fps = 60, 30.0
+    times = np.arange(n) / fps
+    frames = [np.full((32, 32, 3), 100 + 10 * np.sin(i / 3), np.uint8) for i in range(n)]
+    folder = write_ubfc_subject(tmp_path / "subject1", frames, np.sin(2 * np.pi * times), np.full(n, 60.0), times,
+                                fps=fps)
+    assert load_ubfc_folder(folder).beat_times is None        # the real layout has none
+    (folder / BEAT_TIMES).write_text("0.100000 1.100000\n")
+    assert load_ubfc_folder(folder).beat_times.tolist() == [0.1, 1.1]
+    (folder / BEAT_TIMES).write_text("1.1 0.1\n")
+    with pytest.raises(RecordingError, match="beat_times.txt.*do not increase"):
+        load_ubfc_folder(folder)
+

@@ -118,7 +118,8 @@ def cached_row_keys(task: VideoTask, instances: dict[str, Any], fingerprint: str
     if task.cache_dir is None:
         return {}
     rec = task.recording
-    truth = arrays_digest(rec.frame_times, rec.hr, rec.hr_times, rec.respiration, rec.respiration_times)
+    truth = arrays_digest(rec.frame_times, rec.hr, rec.hr_times, rec.respiration, rec.respiration_times,
+                          rec.beat_times)
     protocol, base = task.protocol.as_dict(), task.recording_base()
     return {m: row_key(base=base, fingerprint=fingerprint, truth=truth, method=m, method_class=type(inst),
                        params=task.methods[m], protocol=protocol, face_confidence=task.face_confidence,
@@ -190,7 +191,8 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
             check_method_output(times, signal, n_frames)
             try:
                 row.update(evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr,
-                                               rec.hr_times, rec.respiration, rec.respiration_times))
+                                               rec.hr_times, rec.respiration, rec.respiration_times,
+                                               rec.beat_times))
             except ValueError as exc:  # name the ground truth the output could not be scored against
                 raise RecordingError(rec.meta.get("ground_truth", rec.path),
                                      f"cannot score {name}'s output against this ground truth: {exc}") from exc
@@ -205,7 +207,7 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
                                                      rec.hr, rec.hr_times)
                 if task.protocol.beats is not None:
                     row["_beats"] = beat_series(times, signal, rec.ppg_times, rec.ppg, task.protocol,
-                                                rec.respiration, rec.respiration_times)
+                                                rec.respiration, rec.respiration_times, rec.beat_times)
             row.update(status="ok", error="")
             if name in keys:
                 save_row(task.cache_dir, keys[name], row)

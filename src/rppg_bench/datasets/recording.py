@@ -143,7 +143,9 @@ class Recording:
     per-video data (RGB trace, face boxes, crops) so that every method shares
     one decoding pass. ``respiration`` (a.u., e.g. a respiratory belt), when the
     dataset records breathing, is sampled at its own ``respiration_times`` (s,
-    same clock); the breathing-rate reference of :mod:`..metrics.beat_metrics`.
+    same clock); the breathing-rate reference of :mod:`..metrics.beat_metrics`. ``beat_times``
+    (s, same clock), when the dataset knows its true beats (a generated corpus), replace the beats
+    found in the PPG as the beat reference under ``--hr-source dataset``.
     """
 
     name: str
@@ -160,6 +162,7 @@ class Recording:
     products: dict[Any, Any] = field(default_factory=dict, repr=False)
     respiration: np.ndarray | None = None
     respiration_times: np.ndarray | None = None
+    beat_times: np.ndarray | None = None
 
     @property
     def path(self) -> Path:

@@ -16,6 +16,11 @@ DATASET_1), each with ``vid.avi`` and one ground-truth file:
 A flat PPG (all values equal) is refused, and at least 2 ground-truth
 timestamps must fall inside the video's span.
 
+Not part of UBFC-rPPG: a ``beat_times.txt`` beside them (one line of increasing
+beat times, s, on the same clock), which the project's generated corpora write
+from their truth, becomes ``Recording.beat_times`` (the beat reference under
+``--hr-source dataset``).
+
 Timestamps are used as given (ms / 1000 for DATASET_1): the dataset's own
 reader (``ubfcrppg_data_processor.py``) and pyVHR's UBFC1 loader take them
 on the video clock without shifting them, so no offset is applied. A folder
@@ -47,6 +52,8 @@ from .recording import Recording, VideoFile, check_series
 VIDEO_NAME = "vid.avi"
 GT_DATASET_2 = "ground_truth.txt"
 GT_DATASET_1 = "gtdump.xmp"
+#: the true beat times a generated corpus writes beside the ground truth (not part of UBFC-rPPG)
+BEAT_TIMES = "beat_times.txt"
 MARKERS = (VIDEO_NAME, GT_DATASET_2, GT_DATASET_1)
 
 #: the on-disk layout, in one line (``--list``)
@@ -103,6 +110,19 @@ def read_gtdump(path: Path) -> dict:
     return {"ppg": ppg, "times": times, "hr": hr, "hr_dropped": reason, "spo2": spo2}
 
 
+def read_beat_times(path: Path) -> np.ndarray:
+    """``beat_times.txt``: one line of increasing beat times (s) -> (K,) array; ``RecordingError``
+    naming the file when it is not."""
+    (line,) = text_lines(path, read_text(path), n_lines=1, names=("beat times (s)",))
+    return check_series(path, "line 1 (beat times)", parse_float_line(path, line, where="line 1 (beat times)"),
+                        increasing=True)
+
+
+def optional_beat_times(path: Path) -> np.ndarray | None:
+    """:func:`read_beat_times` of ``path``, or None when there is no such file."""
+    return read_beat_times(path) if path.is_file() else None
+
+
 def load_ubfc_folder(folder: Path) -> Recording:
     """One UBFC-rPPG recording folder -> ``Recording``; ``RecordingError`` when broken."""
     if (folder / GT_DATASET_2).is_file():
@@ -125,7 +145,7 @@ def load_ubfc_folder(folder: Path) -> Recording:
         name=folder.name, dataset="ubfc", source=VideoFile(video),
         ppg=gt["ppg"], ppg_times=gt["times"], subject=ubfc_subject(folder.name),
         condition=condition, hr=gt["hr"], hr_times=None if gt["hr"] is None else gt["times"],
-        meta=meta)
+        meta=meta, beat_times=optional_beat_times(folder / BEAT_TIMES))
 
 
 def load_ubfc(root: str | Path) -> list[Recording | RecordingError]:

@@ -114,12 +114,18 @@ def _breathing_kwargs(settings: BeatProtocol) -> dict[str, Any]:
 
 def reference_side(ref_times: np.ndarray, ref_ppg: np.ndarray, t0: float, t1: float, settings: BeatProtocol,
                    respiration: np.ndarray | None = None,
-                   respiration_times: np.ndarray | None = None) -> ReferenceSide:
-    """The reference of the span ``t0``-``t1`` s: beats and HRV of the reference PPG; breathing
-    rate of the respiration signal (belt) when given, else derived from the PPG as from a
-    method's pulse. ValueError when the PPG has fewer than 2 samples in the span."""
+                   respiration_times: np.ndarray | None = None,
+                   beat_times: np.ndarray | None = None) -> ReferenceSide:
+    """The reference of the span ``t0``-``t1`` s: beats and HRV of the reference PPG, or the true
+    ``beat_times`` (s) inside the span when given; breathing rate of the respiration signal (belt)
+    when given, else derived from the PPG as from a method's pulse. ValueError when the PPG has
+    fewer than 2 samples in the span."""
     ppg, fs = uniform_series(ref_times, ref_ppg, t0, t1)
-    beats = method_beats(t0, ppg, fs, settings)
+    if beat_times is None:
+        beats = method_beats(t0, ppg, fs, settings)
+    else:
+        beats = np.asarray(beat_times, float)
+        beats = beats[(beats >= t0) & (beats <= t1)]
     quality = pulse_quality(ppg, fs)
     window = (settings.breathing_window, settings.breathing_step)
     if respiration is not None and respiration_times is not None:

@@ -194,25 +194,29 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
 
 def beat_reference(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, protocol: Protocol,
                    respiration: np.ndarray | None = None,
-                   respiration_times: np.ndarray | None = None) -> ReferenceSide:
+                   respiration_times: np.ndarray | None = None,
+                   beat_times: np.ndarray | None = None) -> ReferenceSide:
     """``beat_metrics.reference_side`` of the span of ``t`` (s), memoised (every method of a video
-    shares it); ``protocol.beats`` must not be None."""
-    return _memo("beat_reference", (ref_times, ref_ppg, respiration, respiration_times),
+    shares it); ``protocol.beats`` must not be None. The dataset's true ``beat_times`` (s) are the
+    reference beats only with ``protocol.hr_source == "dataset"``."""
+    beat_times = beat_times if protocol.hr_source == "dataset" else None
+    return _memo("beat_reference", (ref_times, ref_ppg, respiration, respiration_times, beat_times),
                  (float(t[0]), float(t[-1]), protocol.beats),
                  lambda: reference_side(ref_times, ref_ppg, float(t[0]), float(t[-1]), protocol.beats,
-                                        respiration, respiration_times))
+                                        respiration, respiration_times, beat_times))
 
 
 def beat_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                 protocol: Protocol = Protocol(), respiration: np.ndarray | None = None,
-                respiration_times: np.ndarray | None = None) -> dict[str, list[float]]:
+                respiration_times: np.ndarray | None = None,
+                beat_times: np.ndarray | None = None) -> dict[str, list[float]]:
     """Beat times (s) of the reference PPG and of the prediction over their common span, as the
     beat metrics find them: ``{"ref": [...], "est": [...]}`` (for the report's IBI tachogram;
     the respiration, as given to :func:`evaluate_prediction`, only finds its memoised reference)."""
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
     grid, fs, pred_u, _ = _uniform_pair(times, signal, ref_times, ref_ppg, t)
-    ref = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times)
+    ref = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times, beat_times)
     return {"ref": ref.beats.tolist(), "est": method_beats(grid[0], pred_u, fs, protocol.beats).tolist()}
 
 
@@ -253,7 +257,8 @@ def _blame(what: str) -> Iterator[None]:
 def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                         protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
                         dataset_hr_times: np.ndarray | None = None, respiration: np.ndarray | None = None,
-                        respiration_times: np.ndarray | None = None) -> dict[str, Any]:
+                        respiration_times: np.ndarray | None = None,
+                        beat_times: np.ndarray | None = None) -> dict[str, Any]:
     """All per-video metrics of one prediction.
 
     times, signal (N,): the method's output (s, [0, 1]); ref_times, ref_ppg (M,):
@@ -264,7 +269,8 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
     A ``ValueError`` (no overlap, a span too short or a constant signal) says
     which signal it concerns. Unless ``protocol.beats`` is None, the beat, HRV and
     breathing columns of ``beat_metrics`` follow, the breathing reference being
-    ``respiration`` at ``respiration_times`` (s) when given.
+    ``respiration`` at ``respiration_times`` (s) when given, and the reference beats the dataset's
+    ``beat_times`` (s) when given and ``protocol.hr_source == "dataset"``.
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, pred01, ref01, lag = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
@@ -285,7 +291,8 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
     beats: dict[str, Any] = {}
     if protocol.beats is not None:
         with _blame("reference PPG"):
-            reference = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times)
+            reference = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times,
+                                       beat_times)
         with _blame("prediction"):
             beats = method_columns(float(grid[0]), pred_u, fs, reference, protocol.beats)
     return {

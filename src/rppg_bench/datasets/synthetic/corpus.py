@@ -19,6 +19,7 @@ written by :func:`.write.write_recording` in the UBFC-rPPG DATASET_2 layout::
     manifest.json               parameters, and per recording its factors and truth (written last)
     subjectK/vid.avi            K = 1..n_recordings
     subjectK/ground_truth.txt
+    subjectK/beat_times.txt     the true beat onsets (s), which the UBFC loader reads beside the layout
     truth/corpus-subjectK.npz   SceneTruth (:func:`.render.read_scene_truth`)
 
 so :func:`..ubfc.load_ubfc` (and training on ``ubfc``) read it as is.
@@ -54,6 +55,7 @@ from ..ppg_recordings import (
     heartpy_data,
     heartpy_recordings,
 )
+from ..ubfc import BEAT_TIMES
 from .face import Appearance, skin_tone_gain
 from .identities import (
     FACE_SETS,
@@ -71,6 +73,7 @@ from .params import (
     RecordingPlan,
     SyntheticParams,
 )
+from .render import SceneTruth, read_scene_truth
 from .scene import Scene
 from .write import MANIFEST, read_manifest, write_recording
 
@@ -230,6 +233,17 @@ def faces_drawn_by(corpus: str | Path) -> set[str]:
         raise ValueError(f"{root / MANIFEST}: not a corpus manifest with its faces or parameters ({exc})") from exc
 
 
+def write_beat_times(folder: Path, truth: SceneTruth) -> Path:
+    """``folder/beat_times.txt`` (:data:`..ubfc.BEAT_TIMES`): the true beat onsets (s, ``%.6f``) within the
+    video's span, one line (the parametric pulse's beat feet, a recorded pulse's upstroke marks)."""
+    t = truth.frame_times
+    onsets = np.asarray(truth.beat_onsets, float)
+    inside = onsets[(onsets >= t[0]) & (onsets <= t[-1])]
+    path = folder / BEAT_TIMES
+    path.write_text(" ".join(f"{v:.6f}" for v in inside) + "\n")
+    return path
+
+
 def recorded_stretches() -> tuple[CleanStretch, ...]:
     """The clean stretches of every recording heartpy ships (:mod:`..ppg_recordings`)."""
     return tuple(s for recording in heartpy_recordings() for s in clean_stretches(recording))
@@ -305,6 +319,7 @@ def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), 
         plan, settings = recording_plan(index, factors[index], params.duration, stretches)
         scene, warp = recording_scene(factors[index], photos)
         entry = write_recording(root, plan, settings, scene)
+        write_beat_times(root / plan.folder, read_scene_truth(root / entry["truth"]))
         return {"index": index, "factors": factors[index], "warp_applied": warp, **entry}
 
     with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as pool:
