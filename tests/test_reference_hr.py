@@ -63,3 +63,12 @@ def test_ubfc_loader_reads_a_beat_times_file_beside_the_ground_truth(tmp_path):
     with pytest.raises(RecordingError, match="beat_times.txt.*do not increase"):
         load_ubfc_folder(folder)
 
+
+
+def test_synthetic_recordings_carry_their_true_beats(tmp_path):
+    from rppg_bench.datasets.synthetic import generate_synthetic, load_synthetic
+    root = generate_synthetic(tmp_path / "syn", seed=2, n_easy=1, n_hard=0, duration=6.0)
+    (rec,) = load_synthetic(root, seed=2, n_easy=1, n_hard=0, duration=6.0)
+    assert rec.beat_times is not None and np.all(np.diff(rec.beat_times) > 0)
+    inside = rec.beat_times[(rec.beat_times >= 0) & (rec.beat_times <= rec.ppg_times[-1])]
+    assert 60 / np.mean(np.diff(inside)) == pytest.approx(np.mean(rec.hr), rel=0.05)

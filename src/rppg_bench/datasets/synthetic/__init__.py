@@ -199,11 +199,22 @@ def truth_respiration(path: Path) -> tuple[np.ndarray | None, np.ndarray | None,
         return None, None, f"cannot read {path}: {exc}"
 
 
+def truth_beats(path: Path) -> np.ndarray | None:
+    """The true beat onsets (s, the recording's clock) of a truth file; None when it has none
+    (written before generator version 4) or cannot be read."""
+    try:
+        with np.load(path) as data:
+            return np.asarray(data["beat_onsets"], float) if "beat_onsets" in data.files else None
+    except (OSError, ValueError):  # truth_respiration names the unreadable file in meta
+        return None
+
+
 def as_synthetic(item: Recording | RecordingError, root: Path,
                  by_folder: Mapping[str, dict]) -> Recording | RecordingError:
     """A loaded UBFC/PURE recording renamed and annotated from its manifest entry, with the
     respiration of its truth file (:func:`truth_respiration`; the reason in
-    ``meta["respiration_dropped"]`` when there is none)."""
+    ``meta["respiration_dropped"]`` when there is none) and its true beats (:func:`truth_beats`,
+    the beat reference under ``--hr-source dataset``)."""
     if isinstance(item, RecordingError):
         return item
     try:
@@ -218,7 +229,7 @@ def as_synthetic(item: Recording | RecordingError, root: Path,
     extra = {"respiration_dropped": dropped} if dropped else {}
     return dataclasses.replace(item, name=entry["name"], dataset="synthetic",
                                condition=entry["condition"], subject=entry["subject"],
-                               respiration=respiration, respiration_times=times,
+                               respiration=respiration, respiration_times=times, beat_times=truth_beats(truth),
                                meta={**item.meta, **entry, "truth_path": str(truth), **extra})
 
 
