@@ -199,6 +199,9 @@ def recorded_tables(args: argparse.Namespace) -> None:
     print(f"## recorded pulses, {args.half} half, {len(rows)} traces: gross error (%), MAE in bpm\n")
     print(show(summary(rows, args.methods), args.markdown), "\n")
     print(show(by_condition(rows, args.methods), args.markdown), "\n")
+    for method in (m for m in args.methods if m in CONFIDENCE_METHODS):
+        print(f"### {method}: coverage, gross % and MAE (bpm) at a confidence threshold (recorded pulses)\n")
+        print(show(confidence_table(rows, method), args.markdown, digits=2), "\n")
     for factor in ("shape", "disturbance", "hr_bin", "snr_bin"):
         print(f"### gross_pct by {factor} (recorded pulses)\n")
         print(show(by_factor(rows, args.methods, factor, "gross_pct"), args.markdown), "\n")
