@@ -16,7 +16,7 @@ import argparse
 import numpy as np
 from tabulate import tabulate
 
-from rppg_bench.datasets.ppg_recordings import clean_stretches, heartpy_recordings
+from rppg_bench.datasets.ppg_recordings import heartpy_stretches
 from rppg_bench.metrics.heart_rate import hr_estimate
 from rppg_bench.metrics.hr_corpus import (
     Trace,
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="corpus traces (design half)")
     parser.add_argument("--recorded", type=int, default=1000, help="recorded-pulse traces (design half)")
     args = parser.parse_args()
-    stretches = [s for r in heartpy_recordings() for s in clean_stretches(r)]
+    stretches = list(heartpy_stretches())
     table = rows("corpus", corpus_half("design", args.n)) + rows("recorded", recorded_half("design", args.recorded,
                                                                                              stretches))
     print(tabulate(table, headers=["set", "estimate", "gross %", "undisturbed %", "0.5x %"], floatfmt=".1f"))

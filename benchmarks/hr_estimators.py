@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from rppg_bench.datasets.ppg_recordings import clean_stretches, heartpy_recordings
+from rppg_bench.datasets.ppg_recordings import heartpy_stretches
 from rppg_bench.metrics.heart_rate import (
     COMPAT_HR_METHODS,
     CONFIDENCE_METHODS,
@@ -193,7 +193,7 @@ def corpus_tables(args: argparse.Namespace) -> None:
 
 def recorded_tables(args: argparse.Namespace) -> None:
     """Print the tables of ``args.recorded`` traces of real recorded pulses."""
-    stretches = [st for r in heartpy_recordings() for st in clean_stretches(r)]
+    stretches = list(heartpy_stretches())
     rows, _ = estimates_table(args.half, args.recorded, args.methods,
                               recorded_half(args.half, args.recorded, stretches))
     print(f"## recorded pulses, {args.half} half, {len(rows)} traces: gross error (%), MAE in bpm\n")

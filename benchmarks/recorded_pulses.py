@@ -19,8 +19,7 @@ from tabulate import tabulate
 from rppg_bench.datasets.ppg_model import Respiration
 from rppg_bench.datasets.ppg_recordings import (
     RecordedPulse,
-    clean_stretches,
-    heartpy_recordings,
+    heartpy_stretches,
     recorded_pulse,
 )
 from rppg_bench.metrics.heart_rate import hr_estimate
@@ -41,7 +40,7 @@ class LinearPulse(RecordedPulse):
 def excerpts(n: int, duration: float, seed: int, linear: bool,
              smoothness: float = 0.0) -> list[tuple[float, np.ndarray, float]]:
     """(drawn rate bpm, pulse (M,) at :data:`FS_HZ`, exact mean rate bpm) of ``n`` excerpts per rate."""
-    stretches = [s for r in heartpy_recordings() for s in clean_stretches(r)]
+    stretches = list(heartpy_stretches())
     rng = np.random.default_rng(seed)
     t = np.arange(0.0, duration, 1.0 / FS_HZ)
     out = []

@@ -17,6 +17,7 @@ from rppg_bench.datasets.ppg_recordings import (
     clean_stretches,
     heartpy_data,
     heartpy_recordings,
+    heartpy_stretches,
     recorded_pulse,
 )
 from rppg_bench.datasets.synthetic.corpus import (
@@ -51,7 +52,7 @@ def test_clean_stretches_agree_with_heartpys_own_heart_rate():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # heartpy imports pkg_resources
         import heartpy
-    stretches = [s for r in heartpy_recordings() for s in clean_stretches(r)]
+    stretches = list(heartpy_stretches())
     assert sum(s.marks[-1] for s in stretches) > 400  # of 835 s recorded
     assert {s.recording for s in stretches} == {"heartpy:data", "heartpy:data2", "heartpy:data3"}
     for s in stretches:

@@ -64,8 +64,8 @@ class CleanStretch:
 
     @property
     def native_hr_bpm(self) -> float:
-        """Mean heart rate of the stretch (bpm): beats over the time from the first mark to the last."""
-        return 60.0 * (self.marks.size - 1) / float(self.marks[-1] - self.marks[0])
+        """Mean heart rate of the stretch (bpm) (:func:`mean_rate_bpm` of its marks)."""
+        return mean_rate_bpm(self.marks)
 
     def at(self, r: np.ndarray) -> np.ndarray:
         """The pulse at times ``r`` (s from ``start_s``), linearly interpolated."""
@@ -80,6 +80,11 @@ class CleanStretch:
             return self
         sos = sps.butter(2, smoothing_corner_hz(self.native_hr_bpm, smoothness), fs=self.fs, output="sos")
         return dataclasses.replace(self, pulse=sps.sosfiltfilt(sos, self.pulse))
+
+
+def mean_rate_bpm(marks: np.ndarray) -> float:
+    """Mean heart rate (bpm) of beat ``marks`` (K,) s: beats over the time from the first mark to the last."""
+    return 60.0 * (marks.size - 1) / float(marks[-1] - marks[0])
 
 
 def smoothing_corner_hz(native_hr_bpm: float, smoothness: float) -> float:
@@ -121,6 +126,11 @@ def heartpy_recordings() -> tuple[PPGRecording, ...]:
                      second["hr"].to_numpy(float)),
         PPGRecording("heartpy:data3", (len(third) - 1) / span_s, third["hr"].to_numpy(float)),
     )
+
+
+def heartpy_stretches() -> tuple[CleanStretch, ...]:
+    """The clean stretches (:func:`clean_stretches`) of every recording heartpy ships, in order."""
+    return tuple(s for recording in heartpy_recordings() for s in clean_stretches(recording))
 
 
 def flat_samples(samples: np.ndarray, fs: float, *, min_run_s: float = 0.05) -> np.ndarray:
@@ -175,9 +185,10 @@ def beat_shapes(y: np.ndarray, marks: np.ndarray, n: int = 64) -> np.ndarray:
                      for a, b in itertools.pairwise(marks)])
 
 
-def clean_beats(y: np.ndarray, marks: np.ndarray, flat: np.ndarray, fs: float, *,
+def clean_beats(shapes: np.ndarray, marks: np.ndarray, flat: np.ndarray, fs: float, *,
                 rr_tolerance: float, min_correlation: float, neighbours: int = 9) -> np.ndarray:
-    """Boolean (B-1,): whether the beat from ``marks[i]`` to ``marks[i+1]`` (samples) is clean.
+    """Boolean (B-1,): whether the beat from ``marks[i]`` to ``marks[i+1]`` (samples), resampled in
+    ``shapes[i]`` (:func:`beat_shapes`), is clean.
 
     Clean: its interval is 0.3-2 s and within ``rr_tolerance`` (relative) of the median of
     ``neighbours`` intervals around it; its peak-to-peak height is 0.5-2 times the median of its
@@ -185,7 +196,6 @@ def clean_beats(y: np.ndarray, marks: np.ndarray, flat: np.ndarray, fs: float, *
     beat; none of its raw samples is ``flat``.
     """
     rr = np.diff(marks) / fs
-    shapes = beat_shapes(y, marks)
     height = np.ptp(shapes, axis=1)
     roll = {"window": neighbours, "center": True, "min_periods": 3}
     rr_med = pd.Series(rr).rolling(**roll).median().to_numpy()
@@ -210,7 +220,8 @@ def clean_stretches(recording: PPGRecording, *, band_hz: tuple[float, float] = (
     marks = beat_marks(y, fs)
     if marks.size < 3:
         return []
-    ok = clean_beats(y, marks, flat_samples(recording.samples, fs), fs, rr_tolerance=rr_tolerance,
+    shapes = beat_shapes(y, marks)
+    ok = clean_beats(shapes, marks, flat_samples(recording.samples, fs), fs, rr_tolerance=rr_tolerance,
                      min_correlation=min_correlation)
     out = []
     edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
@@ -219,7 +230,7 @@ def clean_stretches(recording: PPGRecording, *, band_hz: tuple[float, float] = (
         if (run[-1] - run[0]) / fs < min_duration_s:
             continue
         lo, hi = int(np.floor(run[0])), int(np.ceil(run[-1])) + 1
-        height = float(np.median(np.ptp(beat_shapes(y, run), axis=1)))
+        height = float(np.median(np.ptp(shapes[first:stop], axis=1)))
         segment = y[lo:hi] - y[lo:hi].mean()
         out.append(CleanStretch(recording=recording.name, fs=fs, start_s=lo / fs, pulse=segment / height,
                                 marks=(run - lo) / fs))
@@ -277,7 +288,7 @@ class RecordedPulse(PulseModel):
         return {"morphology": None, "recorded_pulse": {
             "recording": s.recording, "fs_hz": s.fs,
             "start_s": float(s.start_s + self.marks[0]), "end_s": float(s.start_s + self.marks[-1]),
-            "native_hr_bpm": 60.0 * (self.marks.size - 1) / float(self.marks[-1] - self.marks[0]),
+            "native_hr_bpm": mean_rate_bpm(self.marks),
             "speed": float(speed), "smoothness": self.smoothness,
             "lowpass_hz": smoothing_corner_hz(s.native_hr_bpm, self.smoothness) if self.smoothness > 0 else None}}
 

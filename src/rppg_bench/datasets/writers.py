@@ -40,6 +40,7 @@ __all__ = [
     "FOURCC_BY_SUFFIX",
     "format_ubfc_line",
     "pure_package",
+    "write_beat_times",
     "write_folder_ground_truth",
     "write_gtdump",
     "write_pure_frames",
@@ -117,6 +118,14 @@ def write_ubfc_ground_truth(path: str | Path, ppg: Iterable[float], hr: Iterable
     """
     path = Path(path)
     path.write_text("".join(format_ubfc_line(series) + "\n" for series in (ppg, hr, times)))
+    return path
+
+
+def write_beat_times(path: str | Path, times: Iterable[float]) -> Path:
+    """``beat_times.txt`` beside a UBFC recording (not part of UBFC-rPPG; the project's corpora write it,
+    its UBFC loader reads it): one line of beat times (s, ``%.6f``); returns ``path``."""
+    path = Path(path)
+    path.write_text(" ".join(f"{v:.6f}" for v in times) + "\n")
     return path
 
 

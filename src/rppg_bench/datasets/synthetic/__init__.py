@@ -187,34 +187,25 @@ def ensure_generated(target: Path, params: SyntheticParams, *, jobs: int | None 
     return target
 
 
-def truth_respiration(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
-    """``(respiration, times s, None)`` from a truth file, or ``(None, None, reason)`` when it has
-    none (written before generator version 4) or cannot be read."""
+def truth_annotations(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, str | None]:
+    """``(respiration, its times s, beat onsets s, None)`` from a truth file (both written since
+    generator version 4), or ``(None, None, None, reason)`` when it has none or cannot be read."""
     try:
         with np.load(path) as data:
             if "respiration" not in data.files:
-                return None, None, f"{path.name} holds no respiration (generated before version 4)"
-            return np.asarray(data["respiration"], float), np.asarray(data["frame_times"], float), None
+                return None, None, None, f"{path.name} holds no respiration (generated before version 4)"
+            return (np.asarray(data["respiration"], float), np.asarray(data["frame_times"], float),
+                    np.asarray(data["beat_onsets"], float), None)
     except (OSError, ValueError, KeyError) as exc:
-        return None, None, f"cannot read {path}: {exc}"
-
-
-def truth_beats(path: Path) -> np.ndarray | None:
-    """The true beat onsets (s, the recording's clock) of a truth file; None when it has none
-    (written before generator version 4) or cannot be read."""
-    try:
-        with np.load(path) as data:
-            return np.asarray(data["beat_onsets"], float) if "beat_onsets" in data.files else None
-    except (OSError, ValueError):  # truth_respiration names the unreadable file in meta
-        return None
+        return None, None, None, f"cannot read {path}: {exc}"
 
 
 def as_synthetic(item: Recording | RecordingError, root: Path,
                  by_folder: Mapping[str, dict]) -> Recording | RecordingError:
     """A loaded UBFC/PURE recording renamed and annotated from its manifest entry, with the
-    respiration of its truth file (:func:`truth_respiration`; the reason in
-    ``meta["respiration_dropped"]`` when there is none) and its true beats (:func:`truth_beats`,
-    the beat reference under ``--hr-source dataset``)."""
+    respiration and true beats of its truth file (:func:`truth_annotations`; the beats are the beat
+    reference under ``--hr-source dataset``; the reason in ``meta["respiration_dropped"]`` when there
+    are none)."""
     if isinstance(item, RecordingError):
         return item
     try:
@@ -225,11 +216,11 @@ def as_synthetic(item: Recording | RecordingError, root: Path,
     if entry is None:
         return RecordingError(item.path, "not listed in the synthetic manifest")
     truth = root / entry["truth"]
-    respiration, times, dropped = truth_respiration(truth)
+    respiration, times, beats, dropped = truth_annotations(truth)
     extra = {"respiration_dropped": dropped} if dropped else {}
     return dataclasses.replace(item, name=entry["name"], dataset="synthetic",
                                condition=entry["condition"], subject=entry["subject"],
-                               respiration=respiration, respiration_times=times, beat_times=truth_beats(truth),
+                               respiration=respiration, respiration_times=times, beat_times=beats,
                                meta={**item.meta, **entry, "truth_path": str(truth), **extra})
 
 

@@ -51,11 +51,11 @@ from ..ppg_model import (
 )
 from ..ppg_recordings import (
     CleanStretch,
-    clean_stretches,
     heartpy_data,
-    heartpy_recordings,
+    heartpy_stretches,
 )
 from ..ubfc import BEAT_TIMES
+from ..writers import write_beat_times
 from .face import Appearance, skin_tone_gain
 from .identities import (
     FACE_SETS,
@@ -73,7 +73,6 @@ from .params import (
     RecordingPlan,
     SyntheticParams,
 )
-from .render import SceneTruth, read_scene_truth
 from .scene import Scene
 from .write import MANIFEST, read_manifest, write_recording
 
@@ -233,20 +232,12 @@ def faces_drawn_by(corpus: str | Path) -> set[str]:
         raise ValueError(f"{root / MANIFEST}: not a corpus manifest with its faces or parameters ({exc})") from exc
 
 
-def write_beat_times(folder: Path, truth: SceneTruth) -> Path:
-    """``folder/beat_times.txt`` (:data:`..ubfc.BEAT_TIMES`): the true beat onsets (s, ``%.6f``) within the
-    video's span, one line (the parametric pulse's beat feet, a recorded pulse's upstroke marks)."""
-    t = truth.frame_times
-    onsets = np.asarray(truth.beat_onsets, float)
-    inside = onsets[(onsets >= t[0]) & (onsets <= t[-1])]
-    path = folder / BEAT_TIMES
-    path.write_text(" ".join(f"{v:.6f}" for v in inside) + "\n")
-    return path
-
-
-def recorded_stretches() -> tuple[CleanStretch, ...]:
-    """The clean stretches of every recording heartpy ships (:mod:`..ppg_recordings`)."""
-    return tuple(s for recording in heartpy_recordings() for s in clean_stretches(recording))
+def beats_in_video(truth: Path) -> np.ndarray:
+    """The true beat onsets (s) of a truth file within its video's span (the parametric pulse's beat
+    feet, a recorded pulse's upstroke marks); only those two arrays of the file are read."""
+    with np.load(truth) as data:
+        onsets, frame_times = data["beat_onsets"], data["frame_times"]
+    return onsets[(onsets >= frame_times[0]) & (onsets <= frame_times[-1])]
 
 
 def recording_scene(factors: dict[str, Any], photos: dict[str, np.ndarray]) -> tuple[Scene, float]:
@@ -313,13 +304,13 @@ def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), 
     (root / "truth").mkdir(parents=True, exist_ok=True)
     factors = [draw_factors(params, i) for i in range(params.n_recordings)]
     photos = {name: identity_photo(name) for name in sorted({f["identity"] for f in factors})}
-    stretches = recorded_stretches() if any(f.get("pulse_source") == "recorded" for f in factors) else ()
+    stretches = heartpy_stretches() if any(f.get("pulse_source") == "recorded" for f in factors) else ()
 
     def write(index: int) -> dict[str, Any]:
         plan, settings = recording_plan(index, factors[index], params.duration, stretches)
         scene, warp = recording_scene(factors[index], photos)
         entry = write_recording(root, plan, settings, scene)
-        write_beat_times(root / plan.folder, read_scene_truth(root / entry["truth"]))
+        write_beat_times(root / plan.folder / BEAT_TIMES, beats_in_video(root / entry["truth"]))
         return {"index": index, "factors": factors[index], "warp_applied": warp, **entry}
 
     with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as pool:
