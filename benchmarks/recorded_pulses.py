@@ -37,20 +37,24 @@ class LinearPulse(RecordedPulse):
         return np.interp(t, self.onsets, self.marks)
 
 
+def excerpt_pulses(n: int, duration: float, seed: int, smoothness: float = 0.0) -> list[tuple[float, RecordedPulse]]:
+    """(drawn rate bpm, recorded pulse spanning 0-``duration`` s) of ``n`` excerpts per rate of :data:`RATES_BPM`."""
+    stretches = list(heartpy_stretches())
+    rng = np.random.default_rng(seed)
+    return [(rate, recorded_pulse(float(draw), 0.0, duration, rate, rng, respiration=Respiration(),
+                                  stretches=stretches, smoothness=smoothness))
+            for rate in RATES_BPM for draw in np.linspace(0.0, 0.99, n)]
+
+
 def excerpts(n: int, duration: float, seed: int, linear: bool,
              smoothness: float = 0.0) -> list[tuple[float, np.ndarray, float]]:
     """(drawn rate bpm, pulse (M,) at :data:`FS_HZ`, exact mean rate bpm) of ``n`` excerpts per rate."""
-    stretches = list(heartpy_stretches())
-    rng = np.random.default_rng(seed)
     t = np.arange(0.0, duration, 1.0 / FS_HZ)
     out = []
-    for rate in RATES_BPM:
-        for draw in np.linspace(0.0, 0.99, n):
-            pulse = recorded_pulse(float(draw), 0.0, duration, rate, rng, respiration=Respiration(),
-                                   stretches=stretches, smoothness=smoothness)
-            if linear:
-                pulse = LinearPulse(**{f: getattr(pulse, f) for f in pulse.__dataclass_fields__})
-            out.append((rate, pulse.ppg(t), float(np.mean(pulse.hr(t)))))
+    for rate, pulse in excerpt_pulses(n, duration, seed, smoothness):
+        if linear:
+            pulse = LinearPulse(**{f: getattr(pulse, f) for f in pulse.__dataclass_fields__})
+        out.append((rate, pulse.ppg(t), float(np.mean(pulse.hr(t)))))
     return out
 
 

@@ -26,6 +26,8 @@ from rppg_bench.datasets.synthetic.corpus import (
     generate_corpus,
     recorded_params,
 )
+from rppg_bench.metrics.beats import beat_times
+from rppg_bench.metrics.protocol import BEAT_BAND_HZ
 
 needs_heartpy = pytest.mark.skipif(heartpy_data() is None, reason="heartpy (datasets extra) not installed")
 
@@ -118,6 +120,23 @@ def test_a_recorded_pulse_plays_the_stretch_at_the_wanted_rate():
     # by default a stretch is played at most 1.5 times faster than its own rate
     bounded = recorded_pulse(0.4, 0.0, 20.0, 150.0, rng, respiration=Respiration(), stretches=stretches)
     assert bounded.description()["recorded_pulse"]["speed"] == pytest.approx(SPEED_RANGE[1], rel=0.03)
+
+
+@needs_heartpy
+def test_beat_times_find_one_beat_per_cycle_of_a_real_finger_pulse():
+    """Excerpts of the recordings at 45-75 bpm, as recorded: their late wave passes beat_times' first
+    pass on every beat; each cycle between the recording's beat marks holds one found beat (before
+    the secondary-wave rule, 2026-12-07: about a third of the cycles, the rate read twice)."""
+    stretches = list(heartpy_stretches())
+    t = np.arange(0, 20.0, 1 / 30)
+    for k, rate in enumerate((45.0, 60.0, 75.0)):
+        for draw in (0.1, 0.5, 0.9):
+            pulse = recorded_pulse(draw, 0.0, 20.0, rate, np.random.default_rng(k), respiration=Respiration(),
+                                   stretches=stretches)
+            found = beat_times(pulse.ppg(t), 30.0, band=BEAT_BAND_HZ)
+            cycles = pulse.onsets[(pulse.onsets >= 1.0) & (pulse.onsets <= 19.0)]
+            per_cycle = np.searchsorted(found, cycles[1:]) - np.searchsorted(found, cycles[:-1])
+            assert np.all(per_cycle == 1), (rate, draw, per_cycle)
 
 
 def test_recorded_pulse_draws_leave_every_other_factor_as_it_was():

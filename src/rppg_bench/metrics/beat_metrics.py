@@ -195,7 +195,8 @@ def _windowed_error(est: dict[str, np.ndarray], t0: float, ref: ReferenceSide,
 
 def method_beats(t0: float, pulse: np.ndarray, fs: float, settings: BeatProtocol) -> np.ndarray:
     """Beat times (s, recording clock) of a method's ``pulse`` (N,) sampled at ``fs`` Hz from ``t0`` s."""
-    return t0 + beat_times(pulse, fs, settings.band, settings.rel_prominence)
+    return t0 + beat_times(pulse, fs, settings.band, settings.rel_prominence,
+                           secondary_share=settings.secondary_share)
 
 
 def method_columns(t0: float, pulse: np.ndarray, fs: float, ref: ReferenceSide,

@@ -4,8 +4,9 @@
 below the sample interval: zero-phase band-pass, ``scipy.signal.find_peaks``
 with a refractory distance set by the band's highest rate and a relative
 prominence rule (drops dicrotic-wave and noise peaks; a beat cut by the
-signal's end keeps the prominence of its recorded side), then parabolic
-interpolation of each peak. :func:`match_beats` pairs reference and estimated
+signal's end keeps the prominence of its recorded side; a second pass spaces
+the beats by the median interval of the peaks that are not secondary waves),
+then parabolic interpolation of each peak. :func:`match_beats` pairs reference and estimated
 beats one-to-one in time and :func:`ibi_errors` scores the inter-beat
 intervals (IBI) of the matched beats. Times in s, intervals in ms as named.
 """
@@ -16,7 +17,7 @@ import numpy as np
 from scipy import signal as sps
 
 from .bands import DEFAULT_BAND_HZ
-from .defaults import DEFAULT_REL_PROMINENCE, DEFAULT_TOLERANCE_S
+from .defaults import DEFAULT_REL_PROMINENCE, DEFAULT_TOLERANCE_S, SECONDARY_WAVE_SHARE
 from .hr_estimators import parabolic_offset
 from .signal import signal_bandpass
 
@@ -26,7 +27,8 @@ MIN_BEAT_SHARE = 0.6
 
 
 def beat_times(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ,
-               rel_prominence: float = DEFAULT_REL_PROMINENCE, refractory: float = 0.75) -> np.ndarray:
+               rel_prominence: float = DEFAULT_REL_PROMINENCE, refractory: float = 0.75,
+               secondary_share: float = SECONDARY_WAVE_SHARE) -> np.ndarray:
     """Systolic peak times (K,) in s (sample 0 at 0 s) of a pulse ``signal`` (N,) at ``fs`` Hz.
 
     The signal is band-passed to ``band`` (Hz). Peaks are at least
@@ -34,15 +36,17 @@ def beat_times(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAUL
     band, so beats slightly faster than it are kept) and have a prominence of at
     least ``rel_prominence`` times the 90th percentile of all peak prominences
     (:func:`edge_prominences`); then again with peaks at least
-    :data:`MIN_BEAT_SHARE` of the first pass's median interval apart, which drops
-    the dicrotic waves of slow pulses.
+    :data:`MIN_BEAT_SHARE` of the median interval of the first pass's peaks that are
+    not secondary waves (:func:`secondary_waves` with ``secondary_share``; 0 counts every
+    peak, as before 2026-12-07) apart, which drops the dicrotic and late waves of slow pulses.
     Each peak is refined by the parabola through its sample and its neighbours.
     """
     y = signal_bandpass(np.asarray(signal, dtype=float), fs, band)
     distance = max(1, int(np.floor(refractory * fs / band[1])))
-    peaks = prominent_peaks(y, distance, rel_prominence)
-    if peaks.size > 2:
-        beat = int(np.floor(MIN_BEAT_SHARE * np.median(np.diff(peaks))))
+    peaks, prominences = prominent_peaks_and_prominences(y, distance, rel_prominence)
+    main = peaks[~secondary_waves(prominences, secondary_share)]
+    if main.size > 2:
+        beat = int(np.floor(MIN_BEAT_SHARE * np.median(np.diff(main))))
         peaks = prominent_peaks(y, max(distance, beat), rel_prominence)
     offsets = np.array([parabolic_offset(y, int(i)) for i in peaks], dtype=float)
     return (peaks + offsets) / fs
@@ -51,11 +55,31 @@ def beat_times(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAUL
 def prominent_peaks(y: np.ndarray, distance: int, rel_prominence: float) -> np.ndarray:
     """Indices of the peaks of ``y`` (N,) at least ``distance`` samples apart whose prominence
     (:func:`edge_prominences`) is at least ``rel_prominence`` times the 90th percentile of theirs."""
+    return prominent_peaks_and_prominences(y, distance, rel_prominence)[0]
+
+
+def prominent_peaks_and_prominences(y: np.ndarray, distance: int,
+                                    rel_prominence: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prominent_peaks` of ``y`` (N,), (K,), and their prominences (K,) in units of ``y``."""
     peaks, props = sps.find_peaks(y, distance=distance, prominence=0.0)
     if not peaks.size:
-        return peaks
+        return peaks, np.zeros(0)
     prom = edge_prominences(y, peaks, props["left_bases"], props["right_bases"])
-    return peaks[prom >= rel_prominence * np.percentile(prom, 90)]
+    keep = prom >= rel_prominence * np.percentile(prom, 90)
+    return peaks[keep], prom[keep]
+
+
+def secondary_waves(prominences: np.ndarray, share: float = SECONDARY_WAVE_SHARE) -> np.ndarray:
+    """Which of consecutive peaks with ``prominences`` (K,) are secondary waves, (K,) bool: under
+    ``share`` of the prominence of each neighbour (of its one neighbour for the first and last).
+
+    A finger PPG's late wave sits between two taller systolic peaks on every beat; a beat that
+    breathing or noise makes smaller is rarely under 0.6 of both its neighbours. A late wave of
+    more than ``share`` of the systolic prominence is not secondary (the rule's limit)."""
+    p = np.asarray(prominences, dtype=float)
+    before = np.concatenate([[np.inf], p[:-1]])
+    after = np.concatenate([p[1:], [np.inf]])
+    return p < share * np.minimum(before, after)
 
 
 def edge_prominences(y: np.ndarray, peaks: np.ndarray, left_bases: np.ndarray,

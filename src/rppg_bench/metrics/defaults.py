@@ -22,6 +22,13 @@ DEFAULT_TOLERANCE_S = 0.15
 #: POS missed 2.5 beats per 20 s easy synthetic video, each doubling an IBI; docs/beats-breathing.md)
 DEFAULT_REL_PROMINENCE = 0.3
 
+#: a peak whose prominence is under this share of both its neighbours' is a secondary wave (a
+#: finger PPG's late systolic or dicrotic wave, which can pass the first pass on every beat) and
+#: does not count toward the median interval that spaces the second pass (``beats.py``). Without
+#: it, clean excerpts of heartpy's finger-PPG recordings played at 40-75 bpm read about twice
+#: their rate (``python benchmarks/beat_detection.py``; docs/beats-breathing.md)
+SECONDARY_WAVE_SHARE = 0.6
+
 #: beats needed for the time-domain HRV indices (two IBIs: SDNN, one successive difference: RMSSD)
 MIN_BEATS = 3
 

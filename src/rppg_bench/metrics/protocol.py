@@ -22,6 +22,7 @@ from .defaults import (
     MIN_BREATHS,
     MIN_LF_HF_DURATION_S,
     MIN_TEMPLATE_CORRELATION,
+    SECONDARY_WAVE_SHARE,
 )
 
 #: the pulse band (Hz) beats are found in: 30-210 bpm, so that slow pulses keep their
@@ -36,6 +37,9 @@ class BeatProtocol:
     band: pulse band (Hz) of the beat detection (:func:`.beats.beat_times`).
     rel_prominence: smallest prominence of a beat relative to the 90th percentile of all
     peaks' prominences (:func:`.beats.beat_times`).
+    secondary_share: a first-pass peak under this share of both neighbours' prominence is a
+    secondary wave (a finger PPG's late or dicrotic wave) and does not set the beats' spacing
+    (:func:`.beats.secondary_waves`; 0: every peak does, as before 2026-12-07).
     max_artefact_share: the largest share of beat intervals changing by more than 20 % from the
     previous one (:func:`.hrv.artefact_share`) a side may have for its HRV and breathing rate to be
     given (else "too noisy").
@@ -55,6 +59,7 @@ class BeatProtocol:
 
     band: tuple[float, float] = BEAT_BAND_HZ
     rel_prominence: float = DEFAULT_REL_PROMINENCE
+    secondary_share: float = SECONDARY_WAVE_SHARE
     max_artefact_share: float = MAX_ARTEFACT_SHARE
     tolerance_s: float = DEFAULT_TOLERANCE_S
     max_offset_s: float = 0.5
