@@ -197,14 +197,15 @@ def evaluate_video(task: VideoTask) -> list[dict[str, Any]]:
                 raise RecordingError(rec.meta.get("ground_truth", rec.path),
                                      f"cannot score {name}'s output against this ground truth: {exc}") from exc
             try:  # the report's per-video plots: a series that cannot be drawn leaves the scores alone
-                row["_series"] = video_series(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr, rec.hr_times)
+                row["_series"] = video_series(times, signal, rec.ppg_times, rec.ppg, task.protocol, rec.hr, rec.hr_times,
+                                              rec.beat_times)
             except (ValueError, ArithmeticError):
                 row["_series"] = None
             if task.keep_waveforms:
                 t, pred01, ref01, _ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, task.protocol)
                 row["_waveform"] = {"t": t.tolist(), "pred": pred01.tolist(), "ref": ref01.tolist()}
                 row["_win_hr"] = windowed_hr_series(times, signal, rec.ppg_times, rec.ppg, task.protocol,
-                                                     rec.hr, rec.hr_times)
+                                                     rec.hr, rec.hr_times, rec.beat_times)
                 if task.protocol.beats is not None:
                     row["_beats"] = beat_series(times, signal, rec.ppg_times, rec.ppg, task.protocol,
                                                 rec.respiration, rec.respiration_times, rec.beat_times)

@@ -122,7 +122,7 @@ def reference_side(ref_times: np.ndarray, ref_ppg: np.ndarray, t0: float, t1: fl
     fewer than 2 samples in the span."""
     ppg, fs = uniform_series(ref_times, ref_ppg, t0, t1)
     if beat_times is None:
-        beats = method_beats(t0, ppg, fs, settings)
+        beats = reference_ppg_beats(ref_times, ref_ppg, t0, t1, settings)
     else:
         beats = np.asarray(beat_times, float)
         beats = beats[(beats >= t0) & (beats <= t1)]
@@ -191,6 +191,14 @@ def _windowed_error(est: dict[str, np.ndarray], t0: float, ref: ReferenceSide,
                   + (f" (est, most often: {why[0][0]})" if why else f" (ref: {ref.reason or 'none in any window'})"))
     return {"breathing_win_mae": float(np.mean(errors)) if errors else float("nan"),
             "breathing_win_n": len(errors), "breathing_win_reason": reason}
+
+
+def reference_ppg_beats(ref_times: np.ndarray, ref_ppg: np.ndarray, t0: float, t1: float,
+                        settings: BeatProtocol) -> np.ndarray:
+    """Beat times (K,) s of the reference PPG (``ref_ppg`` at ``ref_times`` s) from ``t0`` to ``t1`` s, found
+    as a method's (:func:`method_beats`) on a uniform grid at the PPG's median rate there."""
+    ppg, fs = uniform_series(ref_times, ref_ppg, t0, t1)
+    return method_beats(t0, ppg, fs, settings)
 
 
 def method_beats(t0: float, pulse: np.ndarray, fs: float, settings: BeatProtocol) -> np.ndarray:

@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 
 from .align import align_to_reference, best_lag
-from .beat_metrics import ReferenceSide, method_beats, method_columns, reference_side
+from .beat_metrics import (
+    ReferenceSide,
+    method_beats,
+    method_columns,
+    reference_ppg_beats,
+    reference_side,
+)
 from .errors import snr_db, waveform_errors
 from .heart_rate import (
     MIN_DURATION_S,
@@ -34,6 +40,7 @@ from .heart_rate import (
     hr_windowed_confidence,
 )
 from .protocol import Protocol
+from .reference_check import checked_rate, checked_windowed
 from .signal import signal_normalize, signal_postprocess
 
 
@@ -116,15 +123,54 @@ def median_rate(times: np.ndarray) -> float:
     return float(1.0 / np.median(np.diff(times)))
 
 
-def reference_hr(grid: np.ndarray, ref_on_grid: np.ndarray, fs: float, protocol: Protocol,
+def reference_hr(grid: np.ndarray, from_ppg: float, protocol: Protocol,
                  dataset_hr: np.ndarray | None = None, dataset_hr_times: np.ndarray | None = None) -> float:
-    """True HR (bpm) over ``grid``: from the reference PPG, or the dataset's own HR mean."""
+    """True HR (bpm) over ``grid`` (s): ``from_ppg`` (the reference PPG's), or with ``protocol.hr_source
+    == "dataset"`` the mean of the dataset's own HR there where it has any."""
     if protocol.hr_source == "dataset" and dataset_hr is not None and dataset_hr_times is not None:
         inside = (dataset_hr_times >= grid[0]) & (dataset_hr_times <= grid[-1])
         if inside.any():
             return float(np.mean(dataset_hr[inside]))
-    return _memo("hr_estimate", (ref_on_grid,), (float(fs), tuple(protocol.band), protocol.hr_method),
-                 lambda: hr_estimate(ref_on_grid, fs, band=protocol.band, method=protocol.hr_method))
+    return float(from_ppg)
+
+
+def reference_beats(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, protocol: Protocol,
+                    beat_times: np.ndarray | None = None) -> np.ndarray:
+    """Reference beats (K,) s over the span of ``t`` (s): the dataset's true ``beat_times`` with
+    ``protocol.hr_source == "dataset"``, else those found in the reference PPG (memoised: every
+    method of a video shares them); ``protocol.beats`` must not be None."""
+    t0, t1 = float(t[0]), float(t[-1])
+    if protocol.hr_source == "dataset" and beat_times is not None:
+        beats = np.asarray(beat_times, float)
+        return beats[(beats >= t0) & (beats <= t1)]
+    return _memo("reference_beats", (ref_times, ref_ppg), (t0, t1, protocol.beats),
+                 lambda: reference_ppg_beats(ref_times, ref_ppg, t0, t1, protocol.beats))
+
+
+def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Protocol,
+                    beats: np.ndarray | None = None, dataset_hr: np.ndarray | None = None,
+                    dataset_hr_times: np.ndarray | None = None) -> dict[str, Any]:
+    """The true HR of the reference PPG ``ref_u`` (N,) on ``grid`` (N,) s at ``fs`` Hz, by the protocol's
+    estimator; with ``protocol.ref_beat_check`` and the reference ``beats`` (s), each estimate (whole
+    span and window) in a harmonic ratio to the rate of regular beats is replaced by that rate
+    (:mod:`.reference_check`); then the dataset's HR where ``protocol.hr_source == "dataset"``.
+    Returns ``hr`` (bpm), ``centres`` (W,) s on the recording's clock, ``windowed`` (W,) bpm, and
+    ``hr_from_beats`` / ``win_from_beats`` (whether, and in what share of windows, beats overruled the PPG's estimate)."""
+    whole = _memo("hr_estimate", (ref_u,), (float(fs), tuple(protocol.band), protocol.hr_method),
+                  lambda: hr_estimate(ref_u, fs, band=protocol.band, method=protocol.hr_method))
+    centres, windowed, _ = _hr_windowed_memo(ref_u, fs, protocol)
+    centres = grid[0] + centres
+    from_beats, win_from_beats = False, np.zeros(windowed.size, dtype=bool)
+    if protocol.ref_beat_check and beats is not None and protocol.beats is not None:
+        share = protocol.beats.max_artefact_share
+        whole, from_beats = checked_rate(whole, beats, share)
+        windowed, win_from_beats = checked_windowed(centres, windowed, beats, protocol.window, share)
+    dataset = protocol.hr_source == "dataset" and dataset_hr is not None
+    return {"hr": reference_hr(grid, whole, protocol, dataset_hr, dataset_hr_times),
+            "centres": centres,
+            "windowed": reference_windowed_hr(centres, windowed, protocol, dataset_hr, dataset_hr_times),
+            "hr_from_beats": bool(from_beats and not dataset),
+            "win_from_beats": float(np.mean(win_from_beats)) if win_from_beats.size and not dataset else 0.0}
 
 
 def reference_windowed_hr(centres: np.ndarray, from_ppg: np.ndarray, protocol: Protocol,
@@ -174,21 +220,22 @@ def _uniform_pair(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, 
 
 def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                        protocol: Protocol = Protocol(), dataset_hr: np.ndarray | None = None,
-                       dataset_hr_times: np.ndarray | None = None) -> dict[str, list[float]]:
+                       dataset_hr_times: np.ndarray | None = None,
+                       beat_times: np.ndarray | None = None) -> dict[str, list[float]]:
     """Windowed HR of prediction and ground truth over time, as used by ``win_hr_mae``.
 
     Returns ``{"t": [...], "true": [...], "pred": [...], "conf": [...]}``: window
-    centre times (s, on the recording's clock), the true HR (bpm; :func:`reference_windowed_hr`)
+    centre times (s, on the recording's clock), the true HR (bpm; :func:`reference_rates`)
     and that of the prediction in each window (``protocol.window`` s every
     ``protocol.step`` s) and the prediction's confidence there (NaN without one).
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
-    centres, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
-    _, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
-    win_true = reference_windowed_hr(grid[0] + centres, win_true, protocol, dataset_hr, dataset_hr_times)
-    return {"t": (grid[0] + centres).tolist(), "true": win_true.tolist(), "pred": win_pred.tolist(),
+    _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
+    beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times) if protocol.beats is not None else None
+    truth = reference_rates(grid, ref_u, fs, protocol, beats, dataset_hr, dataset_hr_times)
+    return {"t": truth["centres"].tolist(), "true": truth["windowed"].tolist(), "pred": win_pred.tolist(),
             "conf": [float(c) if np.isfinite(c) else None for c in win_conf]}
 
 
@@ -196,14 +243,14 @@ def beat_reference(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, pr
                    respiration: np.ndarray | None = None,
                    respiration_times: np.ndarray | None = None,
                    beat_times: np.ndarray | None = None) -> ReferenceSide:
-    """``beat_metrics.reference_side`` of the span of ``t`` (s), memoised (every method of a video
-    shares it); ``protocol.beats`` must not be None. The dataset's true ``beat_times`` (s) are the
-    reference beats only with ``protocol.hr_source == "dataset"``."""
-    beat_times = beat_times if protocol.hr_source == "dataset" else None
-    return _memo("beat_reference", (ref_times, ref_ppg, respiration, respiration_times, beat_times),
+    """``beat_metrics.reference_side`` of the span of ``t`` (s) with the :func:`reference_beats`,
+    memoised (every method of a video shares it); ``protocol.beats`` must not be None. The dataset's
+    true ``beat_times`` (s) are the reference beats only with ``protocol.hr_source == "dataset"``."""
+    beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times)
+    return _memo("beat_reference", (ref_times, ref_ppg, respiration, respiration_times, beats),
                  (float(t[0]), float(t[-1]), protocol.beats),
                  lambda: reference_side(ref_times, ref_ppg, float(t[0]), float(t[-1]), protocol.beats,
-                                        respiration, respiration_times, beat_times))
+                                        respiration, respiration_times, beats))
 
 
 def beat_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
@@ -284,15 +331,14 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         hr_pred, hr_conf = hr_estimate_confidence(pred_u, fs, band=protocol.band, method=protocol.hr_method)
         _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
     with _blame("reference PPG"):
-        hr_true = reference_hr(grid, ref_u, fs, protocol, dataset_hr, dataset_hr_times)
-        centres, win_true, _ = _hr_windowed_memo(ref_u, fs, protocol)
-        win_true = reference_windowed_hr(grid[0] + centres, win_true, protocol, dataset_hr, dataset_hr_times)
+        ref_beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times) if protocol.beats is not None else None
+        truth = reference_rates(grid, ref_u, fs, protocol, ref_beats, dataset_hr, dataset_hr_times)
+    hr_true, win_true = truth["hr"], truth["windowed"]
     win_err = win_pred - win_true
     beats: dict[str, Any] = {}
     if protocol.beats is not None:
         with _blame("reference PPG"):
-            reference = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times,
-                                       beat_times)
+            reference = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times, beat_times)
         with _blame("prediction"):
             beats = method_columns(float(grid[0]), pred_u, fs, reference, protocol.beats)
     return {
@@ -300,6 +346,8 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         "hr_true": hr_true,
         "hr_error": hr_pred - hr_true,
         "hr_abs_error": abs(hr_pred - hr_true),
+        "hr_true_from_beats": float(truth["hr_from_beats"]),
+        "win_hr_true_from_beats": truth["win_from_beats"],
         "win_hr_mae": float(np.mean(np.abs(win_err))),
         "win_hr_rmse": float(np.sqrt(np.mean(win_err ** 2))),
         **confidence_columns(hr_pred - hr_true, hr_conf, win_err, win_conf, protocol.hr_min_confidence),

@@ -91,7 +91,10 @@ class Protocol:
     confidence keep nothing). window, step: windowed-HR window and step (s). max_lag: bound (s) of the lag
     search for waveform metrics, 0 disables it. hr_source: ``"ppg"`` derives the
     true HR from the ground-truth PPG with the same estimator, ``"dataset"`` uses
-    the dataset's own HR where it has one. detrend_lambda: smoothness-priors
+    the dataset's own HR where it has one. ref_beat_check: where the reference PPG's beats are
+    regular and their rate is in a harmonic ratio (1/3-3x) to its estimate, whole-span or in a
+    window, the beats' rate is the true HR there (:mod:`.reference_check`; needs ``beats``).
+    detrend_lambda: smoothness-priors
     lambda applied to the reference PPG before waveform metrics.
 
     Preprocessing and method settings (applied by the runner):
@@ -120,6 +123,7 @@ class Protocol:
     step: float = 1.0
     max_lag: float = 0.0
     hr_source: str = "ppg"
+    ref_beat_check: bool = True
     detrend_lambda: float = 100.0
     roi: str = "mediapipe"
     landmark_every: int = 1
@@ -152,7 +156,7 @@ class Protocol:
 
 TOOLBOX = Protocol(
     name="toolbox", band=TOOLBOX_BAND_HZ, hr_method="toolbox_fft", roi="haar_box", method_band=TOOLBOX_BAND_HZ,
-    method_detrend_lambda=100.0, standard_errors=True, beats=None)
+    method_detrend_lambda=100.0, standard_errors=True, beats=None, ref_beat_check=False)
 """rPPG-Toolbox's unsupervised evaluation (Liu et al., NeurIPS 2023 Datasets and Benchmarks;
 ``unsupervised_methods/unsupervised_predictor.py`` with ``EVALUATION_METHOD: FFT``
 and no evaluation window), so its published numbers can be compared.

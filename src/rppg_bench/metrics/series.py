@@ -52,14 +52,15 @@ def band_spectrum(x: np.ndarray, fs: float, protocol: Protocol, bins: int = SPEC
 
 def video_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                  protocol: Protocol, dataset_hr: np.ndarray | None = None,
-                 dataset_hr_times: np.ndarray | None = None) -> dict[str, Any]:
+                 dataset_hr_times: np.ndarray | None = None,
+                 beat_times: np.ndarray | None = None) -> dict[str, Any]:
     """The panel series of one prediction ``(times, signal)`` (N,) s against ``(ref_times, ref_ppg)`` (M,):
 
     ``{"win_hr": {"t", "true", "pred", "conf"} (s, bpm, 0-1 or None), "wave": waveform_excerpt,
     "spectrum": {"bpm": [lo, hi], "pred": [...], "ref": [...]}}`` (spectrum points
     evenly spaced from ``lo`` to ``hi`` bpm, each side scaled to a maximum of 1).
     """
-    win = windowed_hr_series(times, signal, ref_times, ref_ppg, protocol, dataset_hr, dataset_hr_times)
+    win = windowed_hr_series(times, signal, ref_times, ref_ppg, protocol, dataset_hr, dataset_hr_times, beat_times)
     t, pred01, ref01, _ = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
     _, fs, pred_u, ref_u = _uniform_pair(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float), t)
     return {

@@ -1,0 +1,82 @@
+"""The reference's heart rate checked against its beats (metrics.reference_check, evaluate_prediction)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rppg_bench.metrics.evaluate import evaluate_prediction, windowed_hr_series
+from rppg_bench.metrics.heart_rate import hr_estimate
+from rppg_bench.metrics.protocol import TOOLBOX, Protocol
+from rppg_bench.metrics.reference_check import (
+    beat_rate_bpm,
+    checked_rate,
+    checked_windowed,
+    harmonic_slip,
+)
+
+FS = 30.0
+
+
+def late_wave_pulse(hr_bpm: float, t: np.ndarray) -> np.ndarray:
+    """A clean pulse whose second harmonic is 1.3 times its fundamental and which has no third: one tall
+    peak and one low late peak per beat; ``"structured"`` reads it at twice its rate."""
+    theta = 2 * np.pi * hr_bpm / 60.0 * t
+    return np.cos(theta) + 1.3 * np.cos(2 * theta)
+
+
+def test_harmonic_slips_are_the_ratios_of_harmonics_only():
+    for ratio in (1 / 3, 0.5, 2 / 3, 1.5, 2.0, 3.0):
+        assert harmonic_slip(80.0, 80.0 * ratio * 1.05)
+    for ratio in (0.8, 0.96, 1.0, 1.04, 1.25):  # a missed beat, a step: not a harmonic
+        assert not harmonic_slip(80.0, 80.0 * ratio)
+    assert not harmonic_slip(80.0, float("nan"))
+    assert beat_rate_bpm(np.arange(0.0, 10.01, 0.8)) == pytest.approx(75.0)
+    assert np.isnan(beat_rate_bpm(np.array([1.0])))
+
+
+def test_regular_beats_overrule_a_doubled_estimate_and_irregular_ones_do_not():
+    beats = np.arange(0.0, 20.0, 0.8)  # 75 bpm
+    assert checked_rate(150.0, beats, 0.1) == (pytest.approx(75.0), True)
+    assert checked_rate(76.0, beats, 0.1) == (76.0, False)  # agreement keeps the spectral estimate
+    jumpy = np.cumsum(np.tile([0.8, 0.5, 1.1, 0.8], 6))  # half the intervals change by > 20 %
+    assert checked_rate(150.0, jumpy, 0.1) == (150.0, False)
+    assert checked_rate(150.0, beats[:3], 0.1) == (150.0, False)  # too few beats
+
+
+def test_windows_are_checked_against_the_beats_inside_them():
+    beats = np.arange(0.0, 30.0, 0.8)
+    centres = np.array([5.0, 15.0, 25.0])
+    rates, overruled = checked_windowed(centres, np.array([150.0, 75.5, 149.0]), beats, 10.0, 0.1)
+    assert overruled.tolist() == [True, False, True]
+    assert rates == pytest.approx([75.0, 75.5, 75.0], abs=0.01)
+
+
+def test_the_true_heart_rate_of_a_late_wave_reference_comes_from_its_beats():
+    """A 75 bpm reference read at 150 bpm by its spectrum: with the check (the default) the true HR and
+    every window's are 75 bpm and the rows say the beats decided; without it (or in the toolbox
+    protocol, which has no beats) the doubled value stands, as before."""
+    t = np.arange(0.0, 30.0, 1.0 / FS)
+    ref = late_wave_pulse(75.0, t)
+    assert hr_estimate(ref, FS) == pytest.approx(150.0, abs=1.0)
+    pred = 0.5 + 0.5 * np.sin(2 * np.pi * 75.0 / 60.0 * t)
+    row = evaluate_prediction(t, pred, t, ref, Protocol())
+    assert row["hr_true"] == pytest.approx(75.0, abs=0.1)
+    assert row["hr_abs_error"] < 0.5
+    assert row["hr_true_from_beats"] == 1.0 and row["win_hr_true_from_beats"] == 1.0
+    assert row["win_hr_mae"] < 0.5
+    series = windowed_hr_series(t, pred, t, ref, Protocol())
+    assert series["true"] == pytest.approx([75.0] * len(series["true"]), abs=0.2)
+    unchecked = evaluate_prediction(t, pred, t, ref, Protocol(ref_beat_check=False))
+    assert unchecked["hr_true"] == pytest.approx(150.0, abs=1.0)
+    assert unchecked["hr_true_from_beats"] == 0.0
+    assert TOOLBOX.ref_beat_check is False
+
+
+def test_a_reference_the_spectrum_reads_right_is_left_alone():
+    t = np.arange(0.0, 20.0, 1.0 / FS)
+    ref = np.sin(2 * np.pi * 1.2 * t) + 0.3 * np.sin(2 * np.pi * 2.4 * t + 0.5)
+    pred = 0.5 + 0.5 * np.sin(2 * np.pi * 1.2 * t)
+    checked, plain = (evaluate_prediction(t, pred, t, ref, Protocol(ref_beat_check=c)) for c in (True, False))
+    assert checked["hr_true"] == plain["hr_true"]
+    assert checked["hr_true_from_beats"] == 0.0
