@@ -8,8 +8,11 @@
    the default protocol's beat settings).
 2. The same two on the design half of the signal-level corpus (``metrics.hr_corpus``), whose
    disturbances are sinusoids inside the band: why the check is the reference's only.
+3. heartpy's three recordings as they are (dropouts, clipping and all) cut into 30 s segments, each
+   scored as a video's reference PPG by ``evaluate_prediction`` with and without the check, beside
+   heartpy's own ``process`` rate of the segment (its peak detection for finger PPG).
 
-Needs heartpy (the ``datasets`` extra). About 30 s::
+Needs heartpy (the ``datasets`` extra). About 20 s::
 
     python benchmarks/reference_check.py [--n 25] [--corpus 1000]
 """
@@ -17,15 +20,18 @@ Needs heartpy (the ``datasets`` extra). About 30 s::
 from __future__ import annotations
 
 import argparse
+import warnings
 
 import numpy as np
 from recorded_pulses import FS_HZ, excerpt_pulses
 from tabulate import tabulate
 
+from rppg_bench.datasets.ppg_recordings import heartpy_recordings
 from rppg_bench.metrics import hr_corpus
 from rppg_bench.metrics.beats import beat_times
+from rppg_bench.metrics.evaluate import evaluate_prediction
 from rppg_bench.metrics.heart_rate import hr_estimate
-from rppg_bench.metrics.protocol import BeatProtocol
+from rppg_bench.metrics.protocol import BeatProtocol, Protocol
 from rppg_bench.metrics.reference_check import checked_rate
 
 GROSS_BPM = 5.0
@@ -81,10 +87,40 @@ def corpus_rows(n: int, settings: BeatProtocol) -> list[list]:
     return rows
 
 
+def heartpy_rate(segment: np.ndarray, fs: float) -> float:
+    """heartpy's ``process`` rate (bpm) of ``segment`` (N,) at ``fs`` Hz; NaN where it gives none."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # heartpy's import (pkg_resources) and numpy warnings on flat stretches
+        import heartpy
+        try:
+            return float(heartpy.process(segment, fs)[1]["bpm"])
+        except (ValueError, IndexError, ZeroDivisionError, UserWarning):  # BadSignalWarning is a UserWarning
+            return float("nan")
+
+
+def segment_rows(seconds: float) -> list[list]:
+    """Per ``seconds`` s segment of heartpy's recordings: [recording, start s, heartpy's rate, true HR
+    without the check, with it, whether the beats overruled it, the share of windows they overruled]."""
+    rows = []
+    tp = np.arange(0.0, seconds, 1.0 / 30.0)
+    for rec in heartpy_recordings():
+        n = round(seconds * rec.fs)
+        for k in range(rec.samples.size // n):
+            segment = rec.samples[k * n:(k + 1) * n].astype(float)
+            t = np.arange(segment.size) / rec.fs
+            pred = 0.5 + 0.5 * np.sin(2 * np.pi * 1.2 * tp)  # its content does not change the true HR
+            plain = evaluate_prediction(tp, pred, t, segment, Protocol(ref_beat_check=False))
+            checked = evaluate_prediction(tp, pred, t, segment, Protocol())
+            rows.append([rec.name, k * seconds, heartpy_rate(segment, rec.fs), plain["hr_true"], checked["hr_true"],
+                         int(checked["hr_true_from_beats"]), checked["win_hr_true_from_beats"]])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=25, help="excerpts per heart rate and smoothness")
     parser.add_argument("--corpus", type=int, default=1000, help="design-half traces (0: none)")
+    parser.add_argument("--segment", type=float, default=30.0, help="s per segment of heartpy's recordings")
     args = parser.parse_args()
     settings = BeatProtocol()
     headers = ["structured % off", "checked % off", "overruled %"]
@@ -93,6 +129,15 @@ def main() -> None:
     if args.corpus:
         print(f"\nSignal-level corpus, design half ({args.corpus} traces; sinusoidal disturbances in half):")
         print(tabulate(corpus_rows(args.corpus, settings), headers=["traces", "n", *headers], floatfmt=".1f"))
+    rows = segment_rows(args.segment)
+    print(f"\nheartpy's recordings as recorded, {args.segment:g} s segments scored as a reference PPG (bpm):")
+    print(tabulate(rows, headers=["recording", "start s", "heartpy", "true HR, no check", "checked",
+                                  "whole from beats", "windows from beats"], floatfmt=".1f"))
+    a = np.array([r[2:5] for r in rows], dtype=float)
+    known = np.isfinite(a[:, 0])
+    print(f"{known.sum()} of {len(rows)} segments with a heartpy rate; more than {GROSS_BPM:g} bpm from it: "
+          f"{int(np.sum(np.abs(a[known, 1] - a[known, 0]) > GROSS_BPM))} without the check, "
+          f"{int(np.sum(np.abs(a[known, 2] - a[known, 0]) > GROSS_BPM))} with it")
 
 
 if __name__ == "__main__":
