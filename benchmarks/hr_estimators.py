@@ -15,7 +15,11 @@ half): gross % and MAE per method (``structured+track`` is ``track=True``) over 
 windows touching a disturbance burst, the others, and those of the others not spanning the step.
 ``--recorded R`` adds, apart, R traces whose pulses are excerpts of real finger-PPG recordings
 (:func:`rppg_bench.metrics.hr_corpus.recorded_half`, heartpy needed): overall, by condition and
-gross % by shape, disturbance, rate and SNR. Not a test: pytest does not collect it.
+gross % by shape, disturbance, rate and SNR. ``--postprocess LOW HIGH`` first passes every trace
+through a method's post-processing with that band (``metrics.signal.signal_postprocess``: detrend,
+zero-phase Butterworth band-pass in Hz, the high edge at most 0.45 fs, [0, 1]), which is what the
+estimators get from a method's output in a run (the methods' default band is 0.7-3.0 Hz). Not a
+test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from rppg_bench.metrics.hr_corpus import (
     make_recording,
     recorded_half,
 )
+from rppg_bench.metrics.signal import signal_postprocess
 
 FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step", "hrv", "breathing", "hr_bin")
 METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
@@ -58,11 +63,21 @@ def estimate(signal: np.ndarray, fs: float, method: str) -> tuple[float, float]:
         return float("nan"), float("nan")
 
 
-def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] | None = None
-                    ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One row per trace (``traces``, or ``n`` of the corpus's ``half``): its factors, the binned ones and
-    each method's estimate (bpm); and the seconds each method took over all traces."""
+def as_method_output(trace: Trace, band: tuple[float, float] | None) -> np.ndarray:
+    """The signal (N,) of ``trace`` as a method would output it with post-processing ``band`` (Hz; the
+    high edge at most 0.45 fs); None: the trace as it is."""
+    if band is None:
+        return trace.signal
+    return signal_postprocess(trace.signal, trace.fs, (band[0], min(band[1], 0.45 * trace.fs)))
+
+
+def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] | None = None,
+                    band: tuple[float, float] | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One row per trace (``traces``, or ``n`` of the corpus's ``half``, post-processed with ``band`` when
+    given: :func:`as_method_output`): its factors, the binned ones and each method's estimate (bpm); and
+    the seconds each method took over all traces."""
     traces = corpus_half(half, n) if traces is None else traces
+    signals = [as_method_output(t, band) for t in traces]
     rows = pd.DataFrame([t.factors() for t in traces])
     rows["snr_bin"] = pd.cut(rows["snr_db"], [-3, 0, 3, 6, 10], include_lowest=True)
     rows["hr_bin"] = pd.cut(rows["hr_bpm"], [0, 60, 90, 120, 150, 200])
@@ -70,7 +85,7 @@ def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] |
     seconds = {}
     for m in methods:
         start = time.perf_counter()
-        found = np.array([estimate(t.signal, t.fs, m) for t in traces]).reshape(-1, 2)
+        found = np.array([estimate(x, t.fs, m) for x, t in zip(signals, traces)]).reshape(-1, 2)
         rows[m] = found[:, 0]
         if m in CONFIDENCE_METHODS:
             rows[f"{m}_confidence"] = found[:, 1]
@@ -161,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--windowed-methods", nargs="+", default=["harmonic", "welch", "structured", "structured+track"])
     p.add_argument("--recorded", type=int, default=0, metavar="R",
                    help="also R traces of real recorded pulses (hr_corpus.recorded_half; needs heartpy), apart")
+    p.add_argument("--postprocess", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                   help="pass every trace through a method's post-processing with this band (Hz) first")
     args = p.parse_args(argv)
     if args.n > 0:
         corpus_tables(args)
@@ -173,12 +190,14 @@ def main(argv: list[str] | None = None) -> None:
 
 def corpus_tables(args: argparse.Namespace) -> None:
     """Print the tables of ``args.n`` traces of the corpus's half."""
-    rows, seconds = estimates_table(args.half, args.n, args.methods)
+    band = tuple(args.postprocess) if args.postprocess else None
+    rows, seconds = estimates_table(args.half, args.n, args.methods, band=band)
     if args.csv:
         rows.to_csv(args.csv, index=False)
     overall = summary(rows, args.methods)
     overall["ms_per_trace"] = [1000.0 * seconds[m] / len(rows) for m in args.methods]
-    print(f"## {args.half} half, {len(rows)} traces: gross error = |error| > 5 bpm (%), MAE in bpm\n")
+    print(f"## {args.half} half, {len(rows)} traces{postprocessed(args)}: gross error = |error| > 5 bpm (%), "
+          "MAE in bpm\n")
     print(show(overall, args.markdown), "\n")
     print("### gross_pct on the undisturbed and the disturbed traces\n")
     print(show(by_condition(rows, args.methods), args.markdown), "\n")
@@ -195,8 +214,10 @@ def recorded_tables(args: argparse.Namespace) -> None:
     """Print the tables of ``args.recorded`` traces of real recorded pulses."""
     stretches = list(heartpy_stretches())
     rows, _ = estimates_table(args.half, args.recorded, args.methods,
-                              recorded_half(args.half, args.recorded, stretches))
-    print(f"## recorded pulses, {args.half} half, {len(rows)} traces: gross error (%), MAE in bpm\n")
+                              recorded_half(args.half, args.recorded, stretches),
+                              band=tuple(args.postprocess) if args.postprocess else None)
+    print(f"## recorded pulses, {args.half} half, {len(rows)} traces{postprocessed(args)}: gross error (%), "
+          "MAE in bpm\n")
     print(show(summary(rows, args.methods), args.markdown), "\n")
     print(show(by_condition(rows, args.methods), args.markdown), "\n")
     for method in (m for m in args.methods if m in CONFIDENCE_METHODS):
@@ -205,6 +226,11 @@ def recorded_tables(args: argparse.Namespace) -> None:
     for factor in ("shape", "disturbance", "hr_bin", "snr_bin"):
         print(f"### gross_pct by {factor} (recorded pulses)\n")
         print(show(by_factor(rows, args.methods, factor, "gross_pct"), args.markdown), "\n")
+
+
+def postprocessed(args: argparse.Namespace) -> str:
+    """What the tables' titles say of ``--postprocess``."""
+    return f", post-processed {args.postprocess[0]:g}-{args.postprocess[1]:g} Hz" if args.postprocess else ""
 
 
 if __name__ == "__main__":
