@@ -68,6 +68,19 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
         assert (out / "plots" / plot).stat().st_size > 1000
 
 
+def test_method_band_and_reference_check_options_reach_methods_and_record(data_root, tmp_path):
+    """--method-band sets every method's post-processing band (recorded in the protocol and the method's
+    parameters); --no-ref-beat-check turns the reference's beat check off (recorded)."""
+    out = tmp_path / "wide"
+    assert run_cli("--datasets", "ubfc", "--methods", "pos", "--data-root", str(data_root), "--out", str(out),
+                   "--method-band", "0.5", "6", "--no-ref-beat-check") == 0
+    record = json.loads((out / "results.json").read_text())["record"]
+    assert record["protocol"]["method_band"] == [0.5, 6.0] and record["protocol"]["ref_beat_check"] is False
+    assert record["methods"]["pos"]["band"] == [0.5, 6.0]
+    rows = pd.read_csv(out / "results.csv")
+    assert (rows["status"] == "ok").all() and (rows["hr_true_from_beats"] == 0).all()
+
+
 @pytest.mark.slow
 def test_same_command_twice_and_in_parallel_gives_identical_numbers(data_root, tmp_path):
     args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "ica", "pos", "--quiet", "--no-cache"]

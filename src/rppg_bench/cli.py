@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="confidence (0-1) an HR estimate needs to be among the report's kept results (default 0.5)")
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
     p.add_argument("--hr-source", choices=["ppg", "dataset"], help="true HR from the ground-truth PPG or the dataset's HR")
+    p.add_argument("--method-band", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                   help="post-processing band (Hz) of every method that has one (default: the protocol's, "
+                        "else each method's own, 0.7-3.0 Hz; a wider band keeps the harmonics the HR "
+                        "estimator reasons about: docs/hr-estimators.md)")
     p.add_argument("--ref-beat-check", action=argparse.BooleanOptionalAction, default=None,
                    help="the reference PPG's regular beats overrule its HR estimate where the two are a harmonic "
                         "ratio apart (default: the protocol's, on in default; docs/hr-estimators.md)")
@@ -248,6 +252,7 @@ def run(args: argparse.Namespace) -> int:
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, hr_track=args.hr_track, hr_min_confidence=args.hr_min_confidence,
         max_lag=args.max_lag, hr_source=args.hr_source, ref_beat_check=args.ref_beat_check, roi=args.roi,
+        method_band=tuple(args.method_band) if args.method_band else None,
         landmark_every=args.landmark_every, landmarks=args.landmarks)
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
