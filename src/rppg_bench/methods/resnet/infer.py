@@ -33,6 +33,7 @@ import torch
 
 from ...datasets.errors import RecordingError
 from ...datasets.recording import Recording
+from ...metrics.bands import DEFAULT_BAND_HZ
 from ...metrics.signal import signal_postprocess
 from ...preprocessing.decode import as_recording, decoded_frame_times
 from ...preprocessing.kinds import iter_face_crops
@@ -176,8 +177,10 @@ def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: i
 
 
 def extract_with_model(video: Recording | str | Path, loaded: LoadedModel, frames: int | None = None,
-                       verbose: bool = False, amp: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """``(times, signal)`` of ``video`` with an already loaded model (see :func:`extract_rppg_signal_resnet`).
+                       verbose: bool = False, amp: bool = False, band: tuple[float, float] = DEFAULT_BAND_HZ,
+                       detrend_lambda: float | None = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, signal)`` of ``video`` with an already loaded model (see :func:`extract_rppg_signal_resnet`);
+    the model's output post-processed with ``band`` (Hz) and ``detrend_lambda`` as the classical methods'.
 
     Uses the face crops already computed for the recording (the benchmark's
     shared pass) when there are; otherwise decodes the video once, cropping and
@@ -200,7 +203,7 @@ def extract_with_model(video: Recording | str | Path, loaded: LoadedModel, frame
             raise RecordingError(rec.path, f"cannot run the model: {exc}") from exc
         times, fps, how = decoded_frame_times(rec, len(raw)), float(rec.fps), "cropped while decoding"
     t1 = time.perf_counter()
-    signal = signal_postprocess(raw, fps)
+    signal = signal_postprocess(raw, fps, band, detrend_lambda)
     if verbose:
         print(f"{rec.path}: {len(raw)} frames at {fps:.2f} fps, {len(chunk_starts(len(raw), frames))} "
               f"chunk(s) of {frames} ({how}); {1e3 * (t1 - t0):.0f} ms on {loaded.device}")

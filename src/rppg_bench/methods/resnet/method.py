@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...datasets.recording import Recording
+from ...metrics.bands import DEFAULT_BAND_HZ
 from ..base import Method
 
 NO_MODEL = ("resnet needs --param resnet.model=CKPT (a checkpoint written by "
@@ -42,7 +43,10 @@ class ResNetMethod(Method):
     side, px: 128, 96 or 64), ``max_minutes`` (stop after the epoch that
     exceeds it, per fold), ``amp`` (mixed precision), ``init`` (checkpoint to start
     from, ``pretrained`` for the shipped weights; empty: random weights),
-    ``schedule`` (learning-rate schedule, ``constant`` or ``cosine``)."""
+    ``schedule`` (learning-rate schedule, ``constant`` or ``cosine``).
+
+    ``band`` (Hz) and ``detrend_lambda``: the post-processing of the model's output, as the classical
+    methods' (so a protocol's or ``--method-band``'s band reaches it too)."""
 
     name: ClassVar[str] = "resnet"
     kind: ClassVar[str] = "learned"
@@ -64,6 +68,8 @@ class ResNetMethod(Method):
     amp: bool = False
     init: str = ""
     schedule: str = "constant"
+    band: tuple[float, float] = DEFAULT_BAND_HZ
+    detrend_lambda: float | None = 100.0
 
     def _loaded(self):
         """The checkpoint, loaded once per (model, device) and kept on the instance."""
@@ -126,7 +132,8 @@ class ResNetMethod(Method):
     def extract(self, video: Recording | str | Path) -> tuple[np.ndarray, np.ndarray]:
         from .infer import extract_with_model
 
-        return extract_with_model(video, self._loaded(), frames=self.frames)
+        return extract_with_model(video, self._loaded(), frames=self.frames, band=tuple(self.band),
+                                  detrend_lambda=self.detrend_lambda)
 
     def stream_scorer(self, hop: int | None = None):
         """A :class:`~.stream.StreamScorer` on this method's checkpoint (the shipped weights when none is
