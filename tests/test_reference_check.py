@@ -96,3 +96,16 @@ def test_a_real_finger_ppg_segment_halved_by_its_spectrum_gets_the_rate_of_its_b
     checked = evaluate_prediction(tp, pred, t, segment, Protocol())
     assert checked["hr_true"] == pytest.approx(97.7, abs=1.0) and checked["hr_true_from_beats"] == 1.0
     assert evaluate_prediction(tp, pred, t, segment, Protocol(ref_beat_check=False))["hr_true"] < 50.0
+
+
+def test_the_report_says_where_the_beats_set_the_true_heart_rate():
+    import pandas as pd
+
+    from rppg_bench.reports.tables import reference_check_note
+
+    rows = pd.DataFrame({"dataset": ["d"] * 4, "video": ["v1", "v1", "v2", "v3"],
+                         "hr_true_from_beats": [1.0, 1.0, 0.0, 0.0], "win_hr_true_from_beats": [0.5, 0.5, 0.0, 0.1]})
+    note = reference_check_note(rows, "d")[0]
+    assert "1 of 3 videos whole" in note and "20.0 % of the windows" in note
+    assert reference_check_note(rows.assign(hr_true_from_beats=0.0, win_hr_true_from_beats=0.0), "d") == []
+    assert reference_check_note(rows.drop(columns=["hr_true_from_beats"]), "d") == []

@@ -20,6 +20,7 @@ from .tables import (
     has_beat_metrics,
     has_confidence,
     ok_frame,
+    reference_check_note,
     summary_tables,
     toolbox_table,
     video_table,
@@ -62,7 +63,7 @@ def dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, recor
     ``summary_table`` of ``CONFIDENCE_METRICS``, when the estimator gives a confidence), optional
     standard errors, paired comparison, CD diagram, HR MAE by condition, beats, HRV and breathing
     (``beats_summary``: the ``summary_table`` of ``BEAT_METRICS``, when the rows have them) and per-video HR."""
-    lines = [f"## {dataset}", "", dataset_table(summary, dataset), ""]
+    lines = [f"## {dataset}", "", dataset_table(summary, dataset), "", *reference_check_note(df, dataset)]
     if conf_summary is not None and has_confidence(df, dataset):
         lines += confidence_section(conf_summary, dataset, record.get("protocol", {}))
     if record.get("protocol", {}).get("standard_errors"):

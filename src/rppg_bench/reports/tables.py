@@ -241,3 +241,21 @@ def confidence_section(conf_summary: pd.DataFrame, dataset: str, protocol: dict[
     :data:`CONFIDENCE_METRICS` (``conf_summary``: their ``summary_table``) and its reading note."""
     return [f"### HR at confidence >= {protocol.get('hr_min_confidence', '?')}", "",
             dataset_table(conf_summary, dataset, CONFIDENCE_METRICS), "", confidence_note(protocol), ""]
+
+
+def reference_check_note(df: pd.DataFrame, dataset: str) -> list[str]:
+    """Markdown lines saying on how many of ``dataset``'s videos (and what share of their windows) the
+    reference PPG's beats set the true HR (``hr_true_from_beats``, ``win_hr_true_from_beats``); none
+    when they set it nowhere."""
+    if "hr_true_from_beats" not in df:
+        return []
+    rows = df[df["dataset"] == dataset].drop_duplicates("video")
+    whole = pd.to_numeric(rows["hr_true_from_beats"], errors="coerce").fillna(0.0)
+    windows = pd.to_numeric(rows.get("win_hr_true_from_beats", pd.Series(0.0, index=rows.index)),
+                            errors="coerce").fillna(0.0)
+    if not (whole > 0).any() and not (windows > 0).any():
+        return []
+    note = (f"True HR from the reference PPG's beats (its spectrum read a harmonic of their rate; "
+            f"`ref_beat_check`, docs/hr-estimators.md): {int((whole > 0).sum())} of {len(rows)} videos whole, "
+            f"{100.0 * float(windows.mean()):.1f} % of the windows.")
+    return [note, ""]
