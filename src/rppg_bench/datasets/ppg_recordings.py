@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.signal as sps
 
+from ..subsample import parabolic_offset
 from .ppg_model import PulseModel, Respiration, random_sinusoids
 
 
@@ -166,16 +167,7 @@ def beat_marks(y: np.ndarray, fs: float) -> np.ndarray:
     slope = np.diff(y)  # slope[i]: rise from sample i to i + 1, centred at i + 0.5
     reach = max(2, int(0.35 * period))
     marks = [p - reach + int(np.argmax(slope[p - reach:p])) for p in peaks if p - reach >= 1]
-    return np.array([m + 0.5 + vertex_offset(slope, m) for m in marks])
-
-
-def vertex_offset(y: np.ndarray, i: int) -> float:
-    """Sub-sample offset (samples, within +-0.5) of the parabola's vertex through ``y[i-1:i+2]``."""
-    if i <= 0 or i >= y.size - 1:
-        return 0.0
-    a, b, c = y[i - 1], y[i], y[i + 1]
-    den = a - 2 * b + c
-    return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den != 0 else 0.0
+    return np.array([m + 0.5 + parabolic_offset(slope, m) for m in marks])
 
 
 def beat_shapes(y: np.ndarray, marks: np.ndarray, n: int = 64) -> np.ndarray:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal as sps
 
+from ..subsample import parabolic_offset
 from .bands import DEFAULT_BAND_HZ
 from .defaults import DEFAULT_REL_PROMINENCE, DEFAULT_TOLERANCE_S, SECONDARY_WAVE_SHARE
-from .hr_estimators import parabolic_offset
 from .signal import signal_bandpass
 
 #: peaks closer than this share of the median interval of a first pass are one beat (its

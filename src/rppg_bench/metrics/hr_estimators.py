@@ -13,6 +13,7 @@ import numpy as np
 from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
+from ..subsample import parabolic_offset
 from .signal import signal_bandpass, signal_detrend
 from .spectra import argmax_in_band, hann_periodogram, next_power_of_2, nfft
 
@@ -70,17 +71,6 @@ def hr_toolbox_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float
     y = sps.filtfilt(b, a, y)
     f, p = sps.periodogram(y, fs=fs, nfft=next_power_of_2(y.size), detrend=False)
     return 60.0 * argmax_in_band(f, p, band)
-
-
-def parabolic_offset(y: np.ndarray, i: int) -> float:
-    """Sub-sample offset of the extremum of the parabola through y[i-1], y[i], y[i+1]."""
-    if i <= 0 or i >= y.size - 1:
-        return 0.0
-    a, b, c = y[i - 1], y[i], y[i + 1]
-    den = a - 2.0 * b + c
-    if den == 0 or not np.isfinite(den):
-        return 0.0
-    return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
 
 
 def hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float],

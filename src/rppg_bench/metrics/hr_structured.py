@@ -50,7 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from .hr_estimators import _acf, _preprocess, parabolic_offset
+from ..subsample import parabolic_offset
+from .hr_estimators import _acf, _preprocess
 from .signal import bandpass_design, signal_bandpass, sosfiltfilt_zi
 from .spectra import hann_periodogram, nfft
 
