@@ -114,7 +114,7 @@ def overlap_weights(n: int) -> np.ndarray:
 
 
 def predict_crops(model: ResNetTCN, crops: np.ndarray, frames: int, device: torch.device | str = "cpu",
-                  *, amp: bool = False, trunk_frames: int | None | str = "auto") -> np.ndarray:
+                  *, amp: bool = False, trunk_frames: int | None | str = "auto", flip: bool = False) -> np.ndarray:
     """Raw pulse (N,) float64 of face crops ``crops`` (N, S, S, 3) uint8 RGB.
 
     The video is cut into chunks of ``frames`` frames overlapping by half
@@ -123,17 +123,18 @@ def predict_crops(model: ResNetTCN, crops: np.ndarray, frames: int, device: torc
     weights. Only one chunk is on ``device`` at a time. ``amp``: float16
     autocast (CUDA only). ``trunk_frames``: frames normalised and run through
     the trunk at once (None: the whole chunk; same values, more memory;
-    ``"auto"``: :func:`default_trunk_frames` of ``device``).
+    ``"auto"``: :func:`default_trunk_frames` of ``device``). ``flip``: test-time augmentation, each
+    chunk's output the mean of the model's on the crops and on their mirror images (twice the time).
     """
     if crops.ndim != 4 or crops.shape[-1] != 3:
         raise ValueError(f"expected crops of shape (N, S, S, 3), got {crops.shape}")
-    return predict_crop_stream(model, iter(crops), frames, device, amp=amp, trunk_frames=trunk_frames)
+    return predict_crop_stream(model, iter(crops), frames, device, amp=amp, trunk_frames=trunk_frames, flip=flip)
 
 
 @torch.inference_mode()
 def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: int,
                         device: torch.device | str = "cpu", *, amp: bool = False,
-                        trunk_frames: int | None | str = "auto") -> np.ndarray:
+                        trunk_frames: int | None | str = "auto", flip: bool = False) -> np.ndarray:
     """:func:`predict_crops` over crops (S, S, 3) arriving one at a time, holding at most one chunk
     (``frames`` crops): the same chunks, the same numbers, memory bounded whatever the video's length."""
     frames = int(frames)
@@ -151,6 +152,10 @@ def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: i
         x = torch.from_numpy(np.stack(buffer)).to(device).permute(0, 3, 1, 2).unsqueeze(0)  # (1, T, 3, S, S)
         with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
             out = model(x, frames_per_pass=trunk_frames) if isinstance(model, ResNetTCN) else model(x)
+            if flip:  # the mirrored crops (width is the last axis)
+                mirrored = x.flip(-1)
+                out = 0.5 * (out + (model(mirrored, frames_per_pass=trunk_frames) if isinstance(model, ResNetTCN)
+                                    else model(mirrored)))
         y = out[0].float().cpu().numpy().astype(np.float64)
         y = (y - y.mean()) / (y.std() + 1e-8)
         w = overlap_weights(len(y))
@@ -178,7 +183,7 @@ def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: i
 
 def extract_with_model(video: Recording | str | Path, loaded: LoadedModel, frames: int | None = None,
                        verbose: bool = False, amp: bool = False, band: tuple[float, float] = DEFAULT_BAND_HZ,
-                       detrend_lambda: float | None = 100.0) -> tuple[np.ndarray, np.ndarray]:
+                       detrend_lambda: float | None = 100.0, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``(times, signal)`` of ``video`` with an already loaded model (see :func:`extract_rppg_signal_resnet`);
     the model's output post-processed with ``band`` (Hz) and ``detrend_lambda`` as the classical methods'.
 
@@ -193,12 +198,12 @@ def extract_with_model(video: Recording | str | Path, loaded: LoadedModel, frame
     t0 = time.perf_counter()
     prod = cached_products(rec, None)
     if prod is not None and prod.crops is not None and prod.crops.shape[1] == loaded.size:
-        raw = predict_crops(loaded.model, prod.crops, frames, loaded.device, amp=amp)
+        raw = predict_crops(loaded.model, prod.crops, frames, loaded.device, amp=amp, flip=flip)
         times, fps, how = prod.times, prod.fps, "precomputed face crops"
     else:
         crops = iter_face_crops(rec, FaceParams(crop_size=loaded.size))
         try:
-            raw = predict_crop_stream(loaded.model, crops, frames, loaded.device, amp=amp)
+            raw = predict_crop_stream(loaded.model, crops, frames, loaded.device, amp=amp, flip=flip)
         except ValueError as exc:
             raise RecordingError(rec.path, f"cannot run the model: {exc}") from exc
         times, fps, how = decoded_frame_times(rec, len(raw)), float(rec.fps), "cropped while decoding"

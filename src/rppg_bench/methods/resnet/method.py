@@ -46,7 +46,8 @@ class ResNetMethod(Method):
     ``schedule`` (learning-rate schedule, ``constant`` or ``cosine``).
 
     ``band`` (Hz) and ``detrend_lambda``: the post-processing of the model's output, as the classical
-    methods' (so a protocol's or ``--method-band``'s band reaches it too)."""
+    methods' (so a protocol's or ``--method-band``'s band reaches it too). ``flip``: test-time
+    augmentation, the mean of the model's output on the face crops and on their mirror images."""
 
     name: ClassVar[str] = "resnet"
     kind: ClassVar[str] = "learned"
@@ -70,6 +71,7 @@ class ResNetMethod(Method):
     schedule: str = "constant"
     band: tuple[float, float] = DEFAULT_BAND_HZ
     detrend_lambda: float | None = 100.0
+    flip: bool = False
 
     def _loaded(self):
         """The checkpoint, loaded once per (model, device) and kept on the instance."""
@@ -133,7 +135,7 @@ class ResNetMethod(Method):
         from .infer import extract_with_model
 
         return extract_with_model(video, self._loaded(), frames=self.frames, band=tuple(self.band),
-                                  detrend_lambda=self.detrend_lambda)
+                                  detrend_lambda=self.detrend_lambda, flip=self.flip)
 
     def stream_scorer(self, hop: int | None = None):
         """A :class:`~.stream.StreamScorer` on this method's checkpoint (the shipped weights when none is
