@@ -390,6 +390,21 @@ def test_predict_crops_is_chunk_consistent(checkpoint):
     assert np.allclose(single, (single - single.mean()) / single.std(), atol=1e-6)  # one chunk: z-scored
 
 
+def test_flip_averages_the_crops_and_their_mirror_images(checkpoint):
+    """resnet.flip: on mirror-symmetric crops the mirrored pass sees the same images (the same output);
+    on others it differs from either pass alone."""
+    loaded = load_checkpoint(checkpoint, "cpu")
+    half = np.random.default_rng(1).integers(0, 256, (24, SIZE, SIZE // 2, 3), dtype=np.uint8)
+    symmetric = np.concatenate([half, half[:, :, ::-1]], axis=2)
+    assert np.allclose(predict_crops(loaded.model, symmetric, 16, flip=True),
+                       predict_crops(loaded.model, symmetric, 16), atol=1e-6)
+    crops = np.random.default_rng(2).integers(0, 256, (24, SIZE, SIZE, 3), dtype=np.uint8)
+    both = predict_crops(loaded.model, crops, 16, flip=True)
+    assert np.isfinite(both).all()
+    assert not np.allclose(both, predict_crops(loaded.model, crops, 16), atol=1e-6)
+    assert not np.allclose(both, predict_crops(loaded.model, np.ascontiguousarray(crops[:, :, ::-1]), 16), atol=1e-6)
+
+
 @pytest.mark.parametrize("n", [9, 16, 17, 40, 41])
 def test_streamed_chunks_are_the_chunks_of_the_whole_video(checkpoint, n):
     """predict_crops / predict_crop_stream overlap-add exactly the chunks chunk_starts names."""
