@@ -165,12 +165,16 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
         share = protocol.beats.max_artefact_share
         whole, from_beats = checked_rate(whole, beats, share)
         windowed, win_from_beats = checked_windowed(centres, windowed, beats, protocol.window, share)
-    dataset = protocol.hr_source == "dataset" and dataset_hr is not None
-    return {"hr": reference_hr(grid, whole, protocol, dataset_hr, dataset_hr_times),
+    # the dataset's HR where it has one (NaN where not: there the PPG's, checked, stands)
+    dataset_whole = reference_hr(grid, float("nan"), protocol, dataset_hr, dataset_hr_times)
+    dataset_windows = reference_windowed_hr(centres, np.full(windowed.shape, np.nan), protocol, dataset_hr,
+                                            dataset_hr_times)
+    from_ppg = np.isnan(dataset_windows)
+    return {"hr": whole if np.isnan(dataset_whole) else dataset_whole,
             "centres": centres,
-            "windowed": reference_windowed_hr(centres, windowed, protocol, dataset_hr, dataset_hr_times),
-            "hr_from_beats": bool(from_beats and not dataset),
-            "win_from_beats": float(np.mean(win_from_beats)) if win_from_beats.size and not dataset else 0.0}
+            "windowed": np.where(from_ppg, windowed, dataset_windows),
+            "hr_from_beats": bool(from_beats and np.isnan(dataset_whole)),
+            "win_from_beats": float(np.mean(win_from_beats & from_ppg)) if windowed.size else 0.0}
 
 
 def reference_windowed_hr(centres: np.ndarray, from_ppg: np.ndarray, protocol: Protocol,
