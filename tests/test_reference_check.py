@@ -109,3 +109,23 @@ def test_the_report_says_where_the_beats_set_the_true_heart_rate():
     assert "1 of 3 videos whole" in note and "20.0 % of the windows" in note
     assert reference_check_note(rows.assign(hr_true_from_beats=0.0, win_hr_true_from_beats=0.0), "d") == []
     assert reference_check_note(rows.drop(columns=["hr_true_from_beats"]), "d") == []
+
+
+def test_the_check_leaves_right_estimates_of_model_pulses_alone():
+    """Noise-free model pulses from sharp (strong dicrotic wave) to rounded, 40-180 bpm: the beats never
+    overrule an estimate that is right (within 5 bpm), and every checked rate is right."""
+    from rppg_bench.datasets.ppg_model import HeartRateVariability, simulate_pulse
+    from rppg_bench.metrics.beats import beat_times
+    from rppg_bench.metrics.hr_corpus import pulse_morphology
+
+    t = np.arange(0.0, 20.0, 1.0 / FS)
+    for hr in np.linspace(40.0, 180.0, 12):
+        for smoothness in (-1.0, -0.5, 0.0, 0.5):
+            model = simulate_pulse(0.0, float(t[-1]), float(hr), np.random.default_rng(3),
+                                   morphology=pulse_morphology(np.random.default_rng(3), smoothness),
+                                   variability=HeartRateVariability(rsa_bpm=1.0, rr_jitter=0.01))
+            x, truth = model.ppg(t), float(np.mean(model.hr(t)))
+            spectral = hr_estimate(x, FS)
+            checked, overruled = checked_rate(spectral, beat_times(x, FS, (0.5, 3.5)), 0.1)
+            assert abs(checked - truth) <= 5.0, (hr, smoothness, spectral, checked)
+            assert not (overruled and abs(spectral - truth) <= 5.0), (hr, smoothness)
