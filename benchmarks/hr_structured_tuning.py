@@ -14,7 +14,9 @@ once, then:
   prints them beside :data:`CONFIDENCE_WEIGHTS` with the AUC and log-loss of each.
 
 The defaults in ``hr_structured.py`` are what this printed (rounded), then checked once on the
-report half with ``benchmarks/hr_estimators.py``. Not a test: pytest does not collect it.
+report half with ``benchmarks/hr_estimators.py``. ``--postprocess LOW HIGH`` passes every trace
+through a method's post-processing with that band first (``benchmarks/hr_estimators.py``'s option:
+what the estimator gets from a method in a run). Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from rppg_bench.metrics.hr_structured import (
     judge,
     spectra_rows,
 )
+from rppg_bench.metrics.signal import signal_postprocess
 
 SWEEP = {"floor_factor": [0.5, 1.0, 1.5, 2.0], "odd_ratio": [0.12, 0.25, 0.4], "harmonic_gain": [1.0, 1.5, 2.0, 3.0],
          "tooth_bins": [0.5, 1.0], "fundamental_hz": [0.0, 0.1, 0.15, 0.2], "max_harmonic_ratio": [1.0, 1.5, 3.0],
@@ -78,10 +81,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--noise", type=int, default=300)
     p.add_argument("--sweep", action="store_true")
+    p.add_argument("--postprocess", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                   help="pass every trace through a method's post-processing with this band (Hz) first")
     args = p.parse_args(argv)
     band = DEFAULT_BAND_HZ
     traces = corpus_half("design", args.n)
-    cached = spectra([(t.signal, t.fs) for t in traces], band)
+    post = tuple(args.postprocess) if args.postprocess else None
+    cached = spectra([(t.signal if post is None else
+                       signal_postprocess(t.signal, t.fs, (post[0], min(post[1], 0.45 * t.fs))), t.fs)
+                      for t in traces], band)
     truth = np.array([t.hr_bpm for t in traces])
     disturbance = np.array([t.disturbance for t in traces])
     step = np.array([t.step_bpm != 0 for t in traces])
