@@ -25,6 +25,7 @@ import argparse
 import dataclasses
 
 import numpy as np
+from hr_estimators import as_method_output
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
@@ -39,7 +40,6 @@ from rppg_bench.metrics.hr_structured import (
     judge,
     spectra_rows,
 )
-from rppg_bench.metrics.signal import signal_postprocess
 
 SWEEP = {"floor_factor": [0.5, 1.0, 1.5, 2.0], "odd_ratio": [0.12, 0.25, 0.4], "harmonic_gain": [1.0, 1.5, 2.0, 3.0],
          "tooth_bins": [0.5, 1.0], "fundamental_hz": [0.0, 0.1, 0.15, 0.2], "max_harmonic_ratio": [1.0, 1.5, 3.0],
@@ -87,9 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     band = DEFAULT_BAND_HZ
     traces = corpus_half("design", args.n)
     post = tuple(args.postprocess) if args.postprocess else None
-    cached = spectra([(t.signal if post is None else
-                       signal_postprocess(t.signal, t.fs, (post[0], min(post[1], 0.45 * t.fs))), t.fs)
-                      for t in traces], band)
+    cached = spectra([(as_method_output(t, post), t.fs) for t in traces], band)
     truth = np.array([t.hr_bpm for t in traces])
     disturbance = np.array([t.disturbance for t in traces])
     step = np.array([t.step_bpm != 0 for t in traces])

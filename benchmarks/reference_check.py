@@ -47,11 +47,7 @@ def both_estimates(x: np.ndarray, fs: float, settings: BeatProtocol) -> tuple[fl
 
 def with_pink_noise(x: np.ndarray, fs: float, snr_db: float | None, rng: np.random.Generator) -> np.ndarray:
     """``x`` plus pink noise at ``snr_db`` (None: ``x``)."""
-    if snr_db is None:
-        return x
-    noise = hr_corpus.coloured_noise(rng, x.size, fs, "pink")
-    scale = np.sqrt(hr_corpus.band_power(x, fs) / hr_corpus.band_power(noise, fs) / 10 ** (snr_db / 10))
-    return x + scale * noise
+    return x if snr_db is None else x + hr_corpus.noise_at_snr(rng, x, fs, "pink", snr_db)
 
 
 def recorded_rows(n: int, settings: BeatProtocol) -> list[list]:

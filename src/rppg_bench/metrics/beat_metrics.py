@@ -122,7 +122,7 @@ def reference_side(ref_times: np.ndarray, ref_ppg: np.ndarray, t0: float, t1: fl
     fewer than 2 samples in the span."""
     ppg, fs = uniform_series(ref_times, ref_ppg, t0, t1)
     if beat_times is None:
-        beats = reference_ppg_beats(ref_times, ref_ppg, t0, t1, settings)
+        beats = method_beats(t0, ppg, fs, settings)  # as reference_ppg_beats, on the series already made
     else:
         beats = np.asarray(beat_times, float)
         beats = beats[(beats >= t0) & (beats <= t1)]

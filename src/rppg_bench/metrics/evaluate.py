@@ -123,15 +123,15 @@ def median_rate(times: np.ndarray) -> float:
     return float(1.0 / np.median(np.diff(times)))
 
 
-def reference_hr(grid: np.ndarray, from_ppg: float, protocol: Protocol,
-                 dataset_hr: np.ndarray | None = None, dataset_hr_times: np.ndarray | None = None) -> float:
-    """True HR (bpm) over ``grid`` (s): ``from_ppg`` (the reference PPG's), or with ``protocol.hr_source
-    == "dataset"`` the mean of the dataset's own HR there where it has any."""
+def dataset_hr_mean(grid: np.ndarray, protocol: Protocol, dataset_hr: np.ndarray | None = None,
+                    dataset_hr_times: np.ndarray | None = None) -> float:
+    """With ``protocol.hr_source == "dataset"``, the mean (bpm) of the dataset's own HR over ``grid``
+    (s); NaN otherwise or where it has none there (the reference PPG's then stands)."""
     if protocol.hr_source == "dataset" and dataset_hr is not None and dataset_hr_times is not None:
         inside = (dataset_hr_times >= grid[0]) & (dataset_hr_times <= grid[-1])
         if inside.any():
             return float(np.mean(dataset_hr[inside]))
-    return float(from_ppg)
+    return float("nan")
 
 
 def reference_beats(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, protocol: Protocol,
@@ -165,10 +165,8 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
         share = protocol.beats.max_artefact_share
         whole, from_beats = checked_rate(whole, beats, share)
         windowed, win_from_beats = checked_windowed(centres, windowed, beats, protocol.window, share)
-    # the dataset's HR where it has one (NaN where not: there the PPG's, checked, stands)
-    dataset_whole = reference_hr(grid, float("nan"), protocol, dataset_hr, dataset_hr_times)
-    dataset_windows = reference_windowed_hr(centres, np.full(windowed.shape, np.nan), protocol, dataset_hr,
-                                            dataset_hr_times)
+    dataset_whole = dataset_hr_mean(grid, protocol, dataset_hr, dataset_hr_times)
+    dataset_windows = dataset_windowed_hr(centres, protocol, dataset_hr, dataset_hr_times, windowed.size)
     from_ppg = np.isnan(dataset_windows)
     return {"hr": whole if np.isnan(dataset_whole) else dataset_whole,
             "centres": centres,
@@ -177,20 +175,19 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
             "win_from_beats": float(np.mean(win_from_beats & from_ppg)) if windowed.size else 0.0}
 
 
-def reference_windowed_hr(centres: np.ndarray, from_ppg: np.ndarray, protocol: Protocol,
-                          dataset_hr: np.ndarray | None = None,
-                          dataset_hr_times: np.ndarray | None = None) -> np.ndarray:
-    """True HR (bpm) per window (W,): ``from_ppg`` (the reference PPG's), or with ``protocol.hr_source
-    == "dataset"`` the mean of the dataset's HR inside each window of ``protocol.window`` s centred at
-    ``centres`` (s, the dataset's clock), the PPG's where a window holds none of its samples."""
+def dataset_windowed_hr(centres: np.ndarray, protocol: Protocol, dataset_hr: np.ndarray | None,
+                        dataset_hr_times: np.ndarray | None, n_windows: int) -> np.ndarray:
+    """With ``protocol.hr_source == "dataset"``, the mean (bpm) of the dataset's HR inside each window of
+    ``protocol.window`` s centred at ``centres`` (W,) s (the dataset's clock); NaN (W,) otherwise and
+    in windows that hold none of its samples (the reference PPG's then stands)."""
     if protocol.hr_source != "dataset" or dataset_hr is None or dataset_hr_times is None:
-        return from_ppg
+        return np.full(n_windows, np.nan)
     times, hr = np.asarray(dataset_hr_times, float), np.asarray(dataset_hr, float)
     lo = np.searchsorted(times, centres - protocol.window / 2, side="left")
     hi = np.searchsorted(times, centres + protocol.window / 2, side="right")
     sums = np.concatenate([[0.0], np.cumsum(hr)])
     counts = hi - lo
-    return np.where(counts > 0, (sums[hi] - sums[lo]) / np.maximum(counts, 1), from_ppg)
+    return np.where(counts > 0, (sums[hi] - sums[lo]) / np.maximum(counts, 1), np.nan)
 
 
 def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,

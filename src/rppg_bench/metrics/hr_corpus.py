@@ -133,8 +133,7 @@ def disturbance_and_noise(rng: np.random.Generator, pulse: np.ndarray, t: np.nda
     wave = (0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi)) if disturbed
             else np.zeros(t.size))
     noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
-    noise = coloured_noise(rng, t.size, fs, noise_kind)
-    noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-snr_db / 10))
+    noise = noise_at_snr(rng, pulse, fs, noise_kind, snr_db)
     return wave, noise, {"noise": noise_kind, "snr_db": snr_db, "disturbance": disturbance,
                          "disturbance_hz": f_dist if disturbed else float("nan"),
                          "disturbance_ratio": ratio if disturbed else 0.0}
@@ -209,6 +208,13 @@ def coloured_noise(rng: np.random.Generator, n: int, fs: float, kind: str) -> np
         raise ValueError(f"noise kind must be 'white' or 'pink', got {kind!r}")
     f = np.fft.rfftfreq(n, 1.0 / fs)
     return np.fft.irfft(np.fft.rfft(white) / np.sqrt(np.maximum(f, 0.05)), n)
+
+
+def noise_at_snr(rng: np.random.Generator, pulse: np.ndarray, fs: float, kind: str, snr_db: float) -> np.ndarray:
+    """:func:`coloured_noise` (N,) of ``kind`` scaled so that ``pulse`` (N,) at ``fs`` Hz is ``snr_db``
+    above it (:func:`band_power` of each)."""
+    noise = coloured_noise(rng, pulse.size, fs, kind)
+    return noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-snr_db / 10))
 
 
 def band_power(x: np.ndarray, fs: float, low_hz: float = SNR_BAND_LOW_HZ) -> float:
