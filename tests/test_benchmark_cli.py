@@ -81,6 +81,25 @@ def test_method_band_and_reference_check_options_reach_methods_and_record(data_r
     assert (rows["status"] == "ok").all() and (rows["hr_true_from_beats"] == 0).all()
 
 
+def test_beat_settings_are_set_from_the_command_line_and_recorded(data_root, tmp_path, capsys):
+    """--beat-param sets a BeatProtocol field for the run (recorded); an unknown one, or one under a
+    protocol without beat metrics, is refused before any video, naming it."""
+    out = tmp_path / "old-beats"
+    assert run_cli("--datasets", "ubfc", "--methods", "pos", "--data-root", str(data_root), "--out", str(out),
+                   "--beat-param", "secondary_share=0", "--beat-param", "band=(0.6, 3.5)") == 0
+    beats = json.loads((out / "results.json").read_text())["record"]["protocol"]["beats"]
+    assert beats["secondary_share"] == 0 and beats["band"] == [0.6, 3.5]
+    assert (pd.read_csv(out / "results.csv")["status"] == "ok").all()
+    capsys.readouterr()
+    assert run_cli("--datasets", "ubfc", "--methods", "pos", "--data-root", str(data_root), "--out",
+                   str(tmp_path / "bad"), "--beat-param", "secondary=0") == 2
+    assert "no beat setting secondary" in capsys.readouterr().err
+    assert run_cli("--datasets", "ubfc", "--methods", "pos", "--data-root", str(data_root), "--out",
+                   str(tmp_path / "tb"), "--protocol", "toolbox", "--beat-param", "secondary_share=0") == 2
+    assert "computes no beat metrics" in capsys.readouterr().err
+    assert not (tmp_path / "bad" / "results.csv").exists()
+
+
 @pytest.mark.slow
 def test_same_command_twice_and_in_parallel_gives_identical_numbers(data_root, tmp_path):
     args = ["--datasets", f"ubfc={data_root / 'ubfc'}", "--methods", "ica", "pos", "--quiet", "--no-cache"]

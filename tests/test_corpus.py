@@ -216,3 +216,25 @@ def _write_params(tmp_path, *, identities, n):
     path.parent.mkdir()
     path.write_text(json.dumps({"params": params}))
     return path
+
+
+def test_command_line_ranges_are_drawn_from_and_recorded(tmp_path, capsys):
+    from rppg_bench.datasets.synthetic.corpus import factor_ranges
+    from rppg_bench.datasets.synthetic.write import read_manifest
+    root = corpus_main(["--out", str(tmp_path / "hard"), "--n", "3", "--seed", "3", "--duration", "0.5",
+                        "--range", "noise_sd", "6", "7", "--range", "fps", "25", "25", "--range", "hr_bpm", "50", "50"])
+    manifest = read_manifest(root)
+    assert manifest["params"]["noise_sd"] == [6.0, 7.0] and manifest["params"]["fps"] == [25, 25]
+    for rec in manifest["recordings"]:
+        assert 6.0 <= rec["factors"]["noise_sd"] <= 7.0
+        assert rec["factors"]["fps"] == 25 and rec["factors"]["hr_bpm"] == 50.0
+    assert factor_ranges([]) == {}
+    for bad, message in ((["skin", "0", "1"], "not a factor"), (["hr_bpm", "90", "60"], "low <= high"),
+                         (["hr_bpm", "x", "60"], "numbers"), (["fps", "25.5", "30"], "whole numbers")):
+        with pytest.raises(ValueError, match=message):
+            factor_ranges([bad])
+    with pytest.raises(ValueError, match="twice"):
+        factor_ranges([["hr_bpm", "50", "60"], ["hr_bpm", "50", "60"]])
+    with pytest.raises(SystemExit):
+        corpus_main(["--out", str(tmp_path / "no"), "--range", "identities", "0", "1"])
+    assert "not a factor drawn from a range" in capsys.readouterr().err

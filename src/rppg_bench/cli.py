@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .cli_params import parse_params
+from .cli_params import parse_params, parse_settings
 from .datasets.errors import DatasetError
 from .datasets.registry import DATASETS, ROOTLESS, dataset_info
 from .datasets.selection import parse_where
@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ref-beat-check", action=argparse.BooleanOptionalAction, default=None,
                    help="the reference PPG's regular beats overrule its HR estimate where the two are a harmonic "
                         "ratio apart (default: the protocol's, on in default; docs/hr-estimators.md)")
+    p.add_argument("--beat-param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting of the beat, HRV and breathing metrics (metrics.protocol.BeatProtocol), "
+                        "e.g. secondary_share=0 (the beat detector before 2026-12-07); repeatable; recorded")
     p.add_argument("--face-confidence", type=float, default=0.5, help="MediaPipe min detection confidence")
     p.add_argument("--roi", choices=["mediapipe", "mediapipe_hull", "haar_box"],
                    help="face region (default: the protocol's): forehead and cheek polygons, the whole-face "
@@ -253,7 +256,8 @@ def run(args: argparse.Namespace) -> int:
         hr_method=args.hr_method, hr_track=args.hr_track, hr_min_confidence=args.hr_min_confidence,
         max_lag=args.max_lag, hr_source=args.hr_source, ref_beat_check=args.ref_beat_check, roi=args.roi,
         method_band=tuple(args.method_band) if args.method_band else None,
-        landmark_every=args.landmark_every, landmarks=args.landmarks)
+        landmark_every=args.landmark_every, landmarks=args.landmarks,
+    ).with_beat_settings(parse_settings(args.beat_param, "--beat-param"))
     face_params((), args.face_confidence, protocol)  # fail fast on bad face settings, before any video
     params = parse_params(args.param)
     methods, method_params, trainable = run_methods(args, protocol, params)

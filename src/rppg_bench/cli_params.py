@@ -35,3 +35,15 @@ def parse_params(items: Iterable[str]) -> dict[str, dict[str, Any]]:
             raise ValueError(f"--param {item!r}: {owner!r} is neither a method nor a dataset")
         out.setdefault(owner, {})[name] = parse_value(value)
     return out
+
+
+def parse_settings(items: Iterable[str], option: str) -> dict[str, Any]:
+    """``["secondary_share=0"]`` -> ``{"secondary_share": 0}`` (values as :func:`parse_value`);
+    ``ValueError`` naming ``option`` and the item when one is not ``KEY=VALUE``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{option} {item!r}: expected KEY=VALUE, e.g. secondary_share=0")
+        out[key.strip()] = parse_value(value)
+    return out

@@ -6,7 +6,7 @@ presets selectable with ``--protocol``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .bands import DEFAULT_BAND_HZ, TOOLBOX_BAND_HZ
@@ -152,6 +152,21 @@ class Protocol:
     def with_overrides(self, **changes: Any) -> Protocol:
         """A copy with the non-None ``changes`` applied."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def with_beat_settings(self, changes: dict[str, Any]) -> Protocol:
+        """A copy whose ``beats`` has ``changes`` (:class:`BeatProtocol` fields; lists become
+        tuples) applied. ``ValueError`` naming the field when it is not one, or when this protocol
+        computes no beat metrics (``beats`` None, as in ``toolbox``)."""
+        if not changes:
+            return self
+        if self.beats is None:
+            raise ValueError(f"protocol {self.name!r} computes no beat metrics; its beat settings cannot be set")
+        known = {f.name for f in fields(BeatProtocol)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"no beat setting {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
+        return replace(self, beats=replace(self.beats, **values))
 
 
 TOOLBOX = Protocol(

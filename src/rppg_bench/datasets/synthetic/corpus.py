@@ -321,6 +321,35 @@ def generate_corpus(out_dir: str | Path, params: CorpusParams = CorpusParams(), 
     return root
 
 
+#: the factors of :class:`CorpusParams` drawn from a (low, high) range (the command's ``--range``)
+RANGE_FACTORS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CorpusParams) if f.type == "Range")
+
+
+def factor_ranges(triples: Sequence[Sequence[str]]) -> dict[str, Range]:
+    """``{factor: (low, high)}`` from ``(FACTOR, LOW, HIGH)`` triples of strings (the command's
+    ``--range``; whole numbers for the factors drawn as integers). ``ValueError`` naming the triple
+    when the factor is not one of :data:`RANGE_FACTORS`, a bound is not a number, low exceeds high
+    or a factor is given twice."""
+    out: dict[str, Range] = {}
+    for name, low, high in triples:
+        if name not in RANGE_FACTORS:
+            raise ValueError(f"--range {name}: not a factor drawn from a range; one of {', '.join(RANGE_FACTORS)}")
+        if name in out:
+            raise ValueError(f"--range {name} given twice")
+        try:
+            lo, hi = float(low), float(high)
+        except ValueError:
+            raise ValueError(f"--range {name} {low} {high}: the bounds must be numbers") from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+            raise ValueError(f"--range {name} {low} {high}: need finite bounds, low <= high")
+        if isinstance(getattr(CorpusParams, name)[0], int):  # drawn as integers (fps, width, mjpg_quality)
+            if not (lo.is_integer() and hi.is_integer()):
+                raise ValueError(f"--range {name} {low} {high}: the bounds must be whole numbers")
+            lo, hi = int(lo), int(hi)
+        out[name] = (lo, hi)
+    return out
+
+
 def corpus_main(argv: Sequence[str] | None = None) -> Path:
     """Command line: ``--out DIR --n 8 --seed 0 --duration 10 [--jobs J]``; prints the folder,
     its size and the time taken."""
@@ -345,7 +374,14 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
                              "file or its folder; one or more): a validation or test corpus of faces a "
                              "model trained on those corpora never saw, or a training corpus that keeps "
                              "them unseen")
+    parser.add_argument("--range", nargs=3, action="append", default=[], metavar=("FACTOR", "LOW", "HIGH"),
+                        help="draw FACTOR (a range of CorpusParams, e.g. noise_sd, hr_bpm) from LOW-HIGH "
+                             "instead of its default range; repeatable; recorded in the manifest")
     args = parser.parse_args(argv)
+    try:
+        ranges = factor_ranges(args.range)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.held_out and args.faces not in ("training", "held-out"):
         parser.error(f"--held-out and --faces {args.faces} contradict each other")
     start = time.perf_counter()
@@ -365,7 +401,8 @@ def corpus_main(argv: Sequence[str] | None = None) -> Path:
     if args.recorded_pulses > 0 and heartpy_data() is None:
         parser.error("--recorded-pulses needs heartpy, which ships the recordings: pip install 'heartpy>=1.2.7,<2'")
     root = generate_corpus(args.out, CorpusParams(seed=args.seed, n_recordings=args.n, duration=args.duration,
-                                                  identities=faces, recorded_pulse_share=args.recorded_pulses),
+                                                  identities=faces, recorded_pulse_share=args.recorded_pulses,
+                                                  **ranges),
                            jobs=args.jobs)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"{root}: {args.n} recordings, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
