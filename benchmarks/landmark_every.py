@@ -3,6 +3,7 @@ keyframes with optical-flow tracking between (``--landmarks track``), against Fa
 
     python benchmarks/landmark_every.py [--every 1 2 3] [--track] [--methods pos chrom ...] [--out DIR]
                                         [--datasets SPEC ...] [--param NAME.KEY=VALUE ...]
+    python benchmarks/landmark_every.py --every 1 --track --pool DIR [DIR ...]   # earlier --out folders together
 
 Runs ``benchmark.py`` once per K (and once with ``--landmarks track``) on the
 same videos (cold, ``--no-cache``) and prints, per method and run, the mean
@@ -102,6 +103,23 @@ def paired_table(results: dict[str, pd.DataFrame], n_boot: int = 2000) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def pooled_results(folders: list[Path], labels: list[str]) -> dict[str, pd.DataFrame]:
+    """The runs ``labels`` of earlier ``--out`` ``folders`` (each ``FOLDER/<label without '='>/results.csv``),
+    one table per label with every folder's rows, their dataset named ``FOLDER:dataset`` so that videos of
+    the same name in two folders stay apart."""
+    out = {}
+    for label in labels:
+        frames = []
+        for folder in folders:
+            path = Path(folder) / label.replace("=", "") / "results.csv"
+            if not path.is_file():
+                raise SystemExit(f"{path}: missing (run this script with --out {folder} first)")
+            df = pd.read_csv(path)
+            frames.append(df.assign(dataset=f"{Path(folder).name}:" + df["dataset"].astype(str)))
+        out[label] = pd.concat(frames, ignore_index=True)
+    return out
+
+
 def face_runs(every: list[int], track: bool) -> dict[str, list[str]]:
     """The runs to compare: label -> face options of ``benchmark.py``."""
     runs = {f"k={k}": ["--landmark-every", str(k)] for k in every}
@@ -119,7 +137,15 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=None,
                     help=f"dataset or method parameter (default: {' '.join(DEFAULT_SET)})")
     ap.add_argument("--out", default=None, help="folder for the runs (default: a new temporary folder)")
+    ap.add_argument("--pool", nargs="+", type=Path, metavar="DIR",
+                    help="run nothing: pool the runs of earlier --out folders (the same --every and --track) "
+                         "and print the tables over all their videos")
     a = ap.parse_args()
+    if a.pool:
+        results = pooled_results(a.pool, list(face_runs(a.every, a.track)))
+        print(f"pooled: {' '.join(str(f) for f in a.pool)}")
+        print_tables(results)
+        return
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("GLOG_minloglevel", "2")
     params = DEFAULT_SET if a.param is None else a.param
@@ -131,9 +157,13 @@ def main() -> None:
         folder = out / label.replace("=", "")
         results[label], wall = run_once(face, folder, a.datasets, a.methods, params)
         print(f"{' '.join(face)}: {wall:.1f} s wall, {len(results[label])} rows -> {folder}", flush=True)
-    table = comparison_table(results)
+    print_tables(results)
+
+
+def print_tables(results: dict[str, pd.DataFrame]) -> None:
+    """Print :func:`comparison_table` and :func:`paired_table` of ``results`` (markdown)."""
     print()
-    print(table.to_markdown(index=False, floatfmt=".2f"))
+    print(comparison_table(results).to_markdown(index=False, floatfmt=".2f"))
     print()
     print(f"Paired over the videos, each run minus {next(iter(results))} (mean [95 % bootstrap interval], Wilcoxon p):")
     print(paired_table(results).to_markdown(index=False, floatfmt=".2f"))
