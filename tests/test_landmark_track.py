@@ -133,14 +133,21 @@ def test_tracked_landmarks_stay_within_pixels_of_facemesh_on_every_frame(moving_
     assert len(calls) < len(every) / 2  # FaceMesh on few frames
 
 
-def test_a_run_with_tracking_recovers_the_heart_rate_and_records_the_mode(moving_face, tmp_path):
+def test_a_default_run_tracks_recovers_the_heart_rate_and_records_the_mode(moving_face, tmp_path):
+    """Tracking is the default protocol's face pass (issue 22); --landmarks every and --landmark-every K > 1
+    give FaceMesh on every (K-th) frame; the toolbox preset keeps its record."""
+    from rppg_bench.cli import landmark_mode
+    from rppg_bench.metrics.protocol import Protocol, get_protocol
+
     out = tmp_path / "run"
-    argv = ["--datasets", f"ubfc={moving_face}", "--methods", "pos", "--landmarks", "track", "--quiet", "--no-cache",
-            "--out", str(out)]
+    argv = ["--datasets", f"ubfc={moving_face}", "--methods", "pos", "--quiet", "--no-cache", "--out", str(out)]
     assert benchmark.main(argv) == 0
     rows = pd.read_csv(out / "results.csv")
     assert (rows["hr_abs_error"] < 3).all()
     assert json.loads((out / "results.json").read_text())["record"]["protocol"]["landmarks"] == "track"
+    assert Protocol().landmarks == "track" and get_protocol("toolbox").landmarks == "every"
+    assert landmark_mode(None, None) is None and landmark_mode(None, 1) is None
+    assert landmark_mode(None, 2) == "every" and landmark_mode("track", None) == "track"
 
 
 def test_tracking_is_validated_and_keyed_apart(tmp_path, monkeypatch):

@@ -104,8 +104,9 @@ class Protocol:
     ``"haar_box"`` (one Haar face box from the first frame, ``preprocessing.haar``). landmark_every:
     FaceMesh on every this many frames, the landmarks between interpolated (1: every frame;
     ``preprocessing.landmarks.keyframe_landmarks``). landmarks: ``"every"`` (FaceMesh on every
-    ``landmark_every``-th frame) or ``"track"`` (FaceMesh on keyframes, optical flow between;
-    ``preprocessing.landmark_track``). method_band (Hz) and
+    ``landmark_every``-th frame; the default before 2026-12-07, which ``--landmarks every`` reproduces) or
+    ``"track"`` (FaceMesh on keyframes, optical flow between; ``preprocessing.landmark_track``; the
+    default since issue 22: as accurate on 88 videos, about 2-2.7x faster, docs/speed.md). method_band (Hz) and
     method_detrend_lambda: the ``band`` and ``detrend_lambda`` given to every
     method that has them, unless set with ``--param``; None keeps each
     method's default. standard_errors: also report MAE, RMSE, MAPE and
@@ -127,7 +128,7 @@ class Protocol:
     detrend_lambda: float = 100.0
     roi: str = "mediapipe"
     landmark_every: int = 1
-    landmarks: str = "every"
+    landmarks: str = "track"
     method_band: tuple[float, float] | None = None
     method_detrend_lambda: float | None = None
     standard_errors: bool = False
@@ -171,7 +172,7 @@ class Protocol:
 
 TOOLBOX = Protocol(
     name="toolbox", band=TOOLBOX_BAND_HZ, hr_method="toolbox_fft", roi="haar_box", method_band=TOOLBOX_BAND_HZ,
-    method_detrend_lambda=100.0, standard_errors=True, beats=None, ref_beat_check=False)
+    method_detrend_lambda=100.0, standard_errors=True, beats=None, ref_beat_check=False, landmarks="every")
 """rPPG-Toolbox's unsupervised evaluation (Liu et al., NeurIPS 2023 Datasets and Benchmarks;
 ``unsupervised_methods/unsupervised_predictor.py`` with ``EVALUATION_METHOD: FFT``
 and no evaluation window), so its published numbers can be compared.
