@@ -14,7 +14,7 @@ every video is decoded and its face found again):
    threaded ``dask worker`` processes started by hand before the timing (as a user starts a cluster);
    skipped with ``--dask-workers 0`` or without ``dask.distributed``;
 3. what bounds the curve: the run's serial part (the same command with every result row cached, into
-   a new folder, its plots drawn again: imports, loading, the report), a spawned worker's start (a new Python importing what a
+   a new folder, its plots and paired tests made again: imports, loading, the report), a spawned worker's start (a new Python importing what a
    worker imports: MediaPipe, OpenCV, SciPy, the harness), the time per video at ``--jobs 1``, and the
    speedup the three allow at each J, ``T1 / (serial + start + ceil(n / J) x per video)``: what the machine
    would give if the videos ran side by side as fast as alone.
@@ -35,11 +35,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Self, TextIO
 
 from machine import header
 from performance import make_videos, run_child
 
-from rppg_bench.reports.render import PLOTS_SECTION
+from rppg_bench.reports.render import COMPARISONS_SECTION, PLOTS_SECTION
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmark.py"
 #: what a spawned worker imports for its first video of any classical method (executors.iter_results);
@@ -62,8 +63,10 @@ def timed(argv: list[str], what: str) -> float:
 
 def serial_part(ubfc: Path, out: Path, methods: list[str], cache: Path) -> float:
     """Wall seconds of the command into the new folder ``out`` with every result row in ``cache`` but its
-    plots removed first: what a run does besides the videos (imports, loading, drawing and writing the report)."""
-    shutil.rmtree(cache / PLOTS_SECTION, ignore_errors=True)
+    plots and paired comparison removed first: what a cold run does besides the videos (imports, loading,
+    computing, drawing and writing the report)."""
+    for section in (PLOTS_SECTION, COMPARISONS_SECTION):
+        shutil.rmtree(cache / section, ignore_errors=True)
     return timed(harness_argv(ubfc, out, methods, "--cache-dir", str(cache)), "cached rerun")
 
 
@@ -85,13 +88,14 @@ class DaskCluster:
 
     def __init__(self, folder: Path, workers: int) -> None:
         self.folder, self.workers, self.procs, self.address = folder, workers, [], ""
+        self.log: TextIO | None = None
 
-    def __enter__(self) -> DaskCluster:
+    def __enter__(self) -> Self:
         dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
         if dask is None:
             raise RuntimeError("the dask command line is not installed (pip install -e .[dask])")
         file = self.folder / "scheduler.json"
-        log = open(self.folder / "dask.log", "w")  # noqa: SIM115 (closed with the processes)
+        log = self.log = (self.folder / "dask.log").open("w")
         self.procs.append(subprocess.Popen([dask, "scheduler", "--scheduler-file", str(file), "--no-dashboard",
                                             "--host", "127.0.0.1"], stdout=log, stderr=log))
         deadline = time.monotonic() + 60
@@ -115,6 +119,8 @@ class DaskCluster:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if self.log is not None:
+            self.log.close()
 
 
 def main() -> None:

@@ -221,3 +221,37 @@ def test_no_cd_plot_below_three_methods_or_videos(tmp_path):
     assert "### Paired comparison" in summary and "Friedman" not in summary
     summary = write_report(tmp_path, fake_rows(6, ["pos", "chrom"]), {"protocol": {"standard_errors": True}}).read_text()
     assert "rPPG-Toolbox formulas" in summary
+
+
+def test_a_kept_comparison_reads_back_exactly_and_its_report_is_the_same(tmp_path):
+    """compare_datasets -> JSON -> back: the same pairs (every float exactly), Friedman result and errors;
+    a report written over the same rows with the comparison read from the cache is byte-identical."""
+    import json
+
+    import pandas as pd
+
+    from rppg_bench.metrics.compare import compare_datasets, compared_as_json, compared_from_json
+    from rppg_bench.reports.render import COMPARISONS_SECTION, write_report
+    from rppg_bench.reports.tables import ok_frame
+
+    rows = fake_rows(9, ["a", "b", "c", "d"])
+    rows[0]["dataset"] = "other"  # a dataset of one method is not compared: absent on both sides
+    df = ok_frame(rows)
+    compared = compare_datasets(df)
+    back = compared_from_json(json.loads(json.dumps(compared_as_json(compared))), df)
+    assert set(back) == set(compared) == {"ds"}
+    pd.testing.assert_frame_equal(back["ds"]["pairs"], compared["ds"]["pairs"], check_exact=True)
+    pd.testing.assert_frame_equal(back["ds"]["errors"], compared["ds"]["errors"], check_exact=True)
+    assert json.dumps(back["ds"]["friedman"]) == json.dumps(compared["ds"]["friedman"])
+    record = {"seed": 0, "protocol": {"name": "default"}}
+    cache = tmp_path / "cache"
+    for name in ("first", "second", "third"):
+        (tmp_path / name).mkdir()
+    write_report(tmp_path / "first", rows, record, cache_dir=cache)
+    assert len(list((cache / COMPARISONS_SECTION).glob("*.json"))) == 1
+    write_report(tmp_path / "second", rows, record, cache_dir=cache)
+    for name in ("summary.md", "index.html", "results.csv"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+    (next((cache / COMPARISONS_SECTION).glob("*.json"))).write_text('{"ds": {"pairs": 3}}')  # another shape
+    write_report(tmp_path / "third", rows, record, cache_dir=cache)
+    assert (tmp_path / "third" / "summary.md").read_bytes() == (tmp_path / "first" / "summary.md").read_bytes()

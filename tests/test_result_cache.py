@@ -160,14 +160,16 @@ IMPORTS_PROBE = """
 import sys
 from rppg_bench import cli
 code = cli.main(sys.argv[1:])
-heavy = ("scipy.signal", "scipy.stats", "matplotlib", "mediapipe", "torch", "sklearn")
+heavy = ("scipy.signal", "scipy.stats", "matplotlib", "mediapipe", "torch", "sklearn", "pandas", "cv2")
 print(code, [m for m in heavy if m in sys.modules])
 """
 
 
 def test_cached_reruns_import_no_signal_processing(ubfc, tmp_path):
-    """Into the same folder: no evaluation and a kept report import none of the heavy modules;
-    into a new folder with cached rows and plots: no scipy.signal, MediaPipe, torch or scikit-learn."""
+    """Into the same folder: no evaluation and a kept report (and its kept console summary) import none of
+    the heavy modules, not even pandas or OpenCV; into a new folder with cached rows, plots and comparison:
+    no scipy.signal, scipy.stats, MediaPipe, torch or scikit-learn, and the same report but for the
+    header's date, wall time, command and cache line."""
     cache = tmp_path / "cache"
     run(ubfc, tmp_path / "a", cache)
 
@@ -180,5 +182,9 @@ def test_cached_reruns_import_no_signal_processing(ubfc, tmp_path):
 
     code, imported = probe(tmp_path / "b").split(" ", 1)
     assert code == "0"
-    assert not {"scipy.signal", "mediapipe", "torch", "sklearn"} & set(ast.literal_eval(imported))
-    assert probe(tmp_path / "b") == "0 []"  # the same command again: the report is kept
+    assert not {"scipy.signal", "scipy.stats", "mediapipe", "torch", "sklearn"} & set(ast.literal_eval(imported))
+    code, imported = probe(tmp_path / "b").split(" ", 1)  # the same command again: the report is kept
+    assert code == "0" and not {"scipy.signal", "scipy.stats", "matplotlib", "mediapipe", "torch", "sklearn",
+                                "pandas"} & set(ast.literal_eval(imported))
+    fresh, cached = ((tmp_path / d / "summary.md").read_text().splitlines() for d in ("a", "b"))
+    assert len(fresh) == len(cached) and [i for i, (x, y) in enumerate(zip(fresh, cached)) if x != y] == [2, 3]

@@ -232,14 +232,18 @@ def collect_rows(tasks: list[VideoTask], store: ResultStore, args: argparse.Name
 def finish(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], cache_dir: Path | None = None) -> int:
     """Write the report of the folder's ``rows`` (plots reused from ``cache_dir`` where drawn from the
     same rows), print its summary, and return the exit code."""
-    from .reports.console import console_summary
-    from .reports.render import write_report
+    from .reports.render import kept_console_summary, write_report
 
     if not rows:
         print("Nothing ran: no recordings were loaded.", file=sys.stderr)
         return EXIT_NOTHING
     write_report(out, rows, record, cache_dir=cache_dir)
-    print(console_summary(rows))
+    text = kept_console_summary(out)
+    if text is None:  # a report kept from before the summary was kept beside it
+        from .reports.console import console_summary
+
+        text = console_summary(rows)
+    print(text)
     failed = [r for r in rows if r.get("status") != "ok"]
     print(f"\nReport: {out / 'summary.md'}")
     if failed:

@@ -13,13 +13,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import cv2
 import numpy as np
 
 from ..cache import cache_key, write_text_atomic
 from .errors import RecordingError
+
+if TYPE_CHECKING:
+    import cv2
 
 
 class FrameSource(Protocol):
@@ -49,6 +51,8 @@ class VideoFile:
     path: Path
 
     def _open(self) -> cv2.VideoCapture:
+        import cv2  # OpenCV on first use: a run whose rows are all cached decodes nothing
+
         cap = cv2.VideoCapture(str(self.path))
         if not cap.isOpened():
             cap.release()
@@ -57,6 +61,8 @@ class VideoFile:
 
     def probe(self) -> tuple[float, int]:
         """Container fps (Hz) and frame count, without decoding frames."""
+        import cv2
+
         cap = self._open()
         try:
             fps = float(cap.get(cv2.CAP_PROP_FPS))
@@ -81,6 +87,8 @@ class VideoFile:
         """Decoded RGB frames. ``RecordingError`` after the last one when fewer
         frames decode than the file announces (a truncated or corrupt video: the
         frames after a lost one would get wrong times ``i / fps``)."""
+        import cv2
+
         cap = self._open()
         announced = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         decoded = 0
@@ -117,6 +125,8 @@ class ImageSequence:
     def frames(self) -> Iterator[np.ndarray]:
         """Decoded RGB frames; ``RecordingError`` naming the file for one that cannot be
         read or whose size differs from the first frame's."""
+        import cv2
+
         shape = None
         for f in self.files:
             bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 ERROR_COLUMN = "hr_abs_error"
 
@@ -59,6 +58,14 @@ def holm(pvalues: np.ndarray) -> np.ndarray:
     return out
 
 
+def _stats() -> Any:
+    """``scipy.stats``, imported on first use (about 0.6 s: a report whose comparison is cached, or a
+    run whose report is kept, needs none of it)."""
+    from scipy import stats
+
+    return stats
+
+
 @lru_cache(maxsize=64)
 def q_alpha(k: int, alpha: float = 0.05) -> float:
     """Nemenyi critical value for ``k >= 2`` methods at level ``alpha`` in (0, 1): the ``1 - alpha``
@@ -68,7 +75,7 @@ def q_alpha(k: int, alpha: float = 0.05) -> float:
         raise ValueError(f"q_alpha needs k >= 2 methods, got k={k!r}")
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return float(stats.studentized_range.ppf(1.0 - alpha, int(k), np.inf) / np.sqrt(2.0))
+    return float(_stats().studentized_range.ppf(1.0 - alpha, int(k), np.inf) / np.sqrt(2.0))
 
 
 def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
@@ -85,7 +92,7 @@ def average_ranks(errors: np.ndarray) -> np.ndarray:
         raise ValueError(f"errors must be a non-empty (videos, methods) array, got shape {e.shape}")
     if not np.all(np.isfinite(e)):
         raise ValueError("errors contain non-finite values")
-    return stats.rankdata(e, axis=1).mean(axis=0)
+    return _stats().rankdata(e, axis=1).mean(axis=0)
 
 
 def friedman_chi2_from_ranks(ranks: np.ndarray, n: int) -> float:
@@ -103,7 +110,7 @@ def iman_davenport(chi2: float, n: int, k: int) -> tuple[float, float]:
     if not (np.isfinite(chi2) and denom > 0 and n > 1 and k > 1):
         return float("nan"), float("nan")
     f = (n - 1) * chi2 / denom
-    return float(f), float(stats.f.sf(f, k - 1, (k - 1) * (n - 1)))
+    return float(f), float(_stats().f.sf(f, k - 1, (k - 1) * (n - 1)))
 
 
 def cd_groups(ranks: dict[str, float], cd: float) -> list[list[str]]:
@@ -145,7 +152,7 @@ def positive_rank_sum(d: np.ndarray, axis: int = -1) -> np.ndarray:
     (ties averaged, zeros dropped as in ``zero_method="wilcox"``) of the positive differences."""
     d = np.moveaxis(np.asarray(d, dtype=float), axis, -1)
     magnitude = np.where(d == 0, np.nan, np.abs(d))
-    ranks = stats.rankdata(magnitude, axis=-1, nan_policy="omit")
+    ranks = _stats().rankdata(magnitude, axis=-1, nan_policy="omit")
     return np.nansum(np.where(d > 0, ranks, 0.0), axis=-1)
 
 
@@ -161,11 +168,11 @@ def wilcoxon_signed_rank(d: np.ndarray) -> tuple[float, float]:
     nonzero = np.abs(d[d != 0])
     tied = nonzero.size < d.size or np.unique(nonzero).size < nonzero.size
     if not (tied and d.size <= EXACT_PERMUTATION_MAX_N):
-        res = stats.wilcoxon(d)
+        res = _stats().wilcoxon(d)
         return float(res.statistic), float(res.pvalue)
     r_plus = float(positive_rank_sum(d))
     r_minus = float(positive_rank_sum(-d))
-    perm = stats.permutation_test((d,), positive_rank_sum, permutation_type="samples", vectorized=True,
+    perm = _stats().permutation_test((d,), positive_rank_sum, permutation_type="samples", vectorized=True,
                                   n_resamples=2 ** d.size, alternative="two-sided")
     return min(r_plus, r_minus), float(perm.pvalue)
 
@@ -220,7 +227,7 @@ def friedman_test(errors: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
     if k >= 3 and n >= 2:
         e = complete.to_numpy(float)
         if np.any(np.ptp(e, axis=1) > 0):
-            res = stats.friedmanchisquare(*e.T)
+            res = _stats().friedmanchisquare(*e.T)
             out["statistic"], out["p"] = float(res.statistic), float(res.pvalue)
             out["iman_davenport_f"], out["iman_davenport_p"] = iman_davenport(out["statistic"], n, k)
     return out
@@ -237,3 +244,32 @@ def compare_datasets(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, dict[st
     least 2 methods, by dataset name."""
     return {dataset: compare_methods(d, alpha=alpha) for dataset, d in df.groupby("dataset", sort=True)
             if d["method"].nunique() >= 2}
+
+
+# ------------------------------------------------------------------ keeping a comparison
+PAIR_COLUMNS = ("method_a", "method_b", "n", "median_diff", "statistic", "p", "p_holm", "significant")
+
+
+def compared_as_json(compared: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """:func:`compare_datasets`'s result as JSON-ready data (its ``pairs`` as lists of rows, floats kept
+    exactly by ``json``; its ``friedman`` as it is; ``errors``, cheap to recompute, left out)."""
+    return {dataset: {"pairs": [[_plain(v) for v in row] for row in r["pairs"][list(PAIR_COLUMNS)].itertuples(index=False)],
+                      "friedman": {k: _plain(v) for k, v in r["friedman"].items()}}
+            for dataset, r in compared.items()}
+
+
+def compared_from_json(data: dict[str, Any], df: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The :func:`compare_datasets` result that :func:`compared_as_json` made ``data`` of, for the rows
+    ``df`` it was computed from (their ``errors`` tables recomputed)."""
+    out = {}
+    for dataset, r in data.items():
+        pairs = pd.DataFrame([dict(zip(PAIR_COLUMNS, row)) for row in r["pairs"]], columns=list(PAIR_COLUMNS)).astype(
+            {"n": int, "median_diff": float, "statistic": float, "p": float, "p_holm": float, "significant": bool})
+        out[dataset] = {"pairs": pairs, "friedman": dict(r["friedman"]),
+                        "errors": error_table(df[df["dataset"] == dataset])}
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars as Python ones (JSON writes Python floats exactly)."""
+    return value.item() if isinstance(value, np.generic) else value

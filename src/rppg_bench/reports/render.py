@@ -12,7 +12,9 @@ rows as it is, instead of drawing every plot and bootstrap interval again;
 plots, which depend on the rows only, are kept when only the record changed.
 Given a cache folder, the plots are also kept there under their key
 (``<cache>/plots/<key>/``), so that a rerun into a new output folder over the same
-rows copies them instead of drawing them again.
+rows copies them instead of drawing them again, and so is the methods' paired comparison
+(``<cache>/comparisons/<key>.json``: Wilcoxon, Friedman and Nemenyi results, the slowest part of a
+report to import for).
 """
 
 from __future__ import annotations
@@ -123,6 +125,55 @@ def keep_plots(cache_dir: Path | None, key: str, out: Path, files: list[str]) ->
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+COMPARISONS_SECTION = "comparisons"
+
+
+def cached_comparison(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
+    """The comparison (``metrics.compare.compared_as_json``) kept under ``key`` in ``cache_dir``; None when
+    there is none (no cache, a miss or an unreadable entry)."""
+    if cache_dir is None:
+        return None
+    try:
+        data = json.loads((Path(cache_dir) / COMPARISONS_SECTION / f"{key}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def keep_comparison(cache_dir: Path | None, key: str, data: dict[str, Any]) -> None:
+    """Keep the comparison ``data`` (JSON-ready) under ``key`` in ``cache_dir`` (written to a temporary
+    file and renamed into place); a cache that cannot be written is left alone."""
+    if cache_dir is None:
+        return
+    section = Path(cache_dir) / COMPARISONS_SECTION
+    try:
+        section.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=section, prefix=".tmp-", suffix=".json", delete=False) as f:
+            json.dump(data, f)
+        Path(f.name).replace(section / f"{key}.json")
+    except OSError:
+        return
+
+
+def comparison(df: Any, cache_dir: Path | None, key: str, force: bool = False) -> dict[str, dict[str, Any]]:
+    """``metrics.compare.compare_datasets`` of the successful rows ``df``, read from ``cache_dir`` under
+    ``key`` (the rows' and the report code's hash) when kept there, else computed and kept: a rerun into
+    a new folder over the same rows imports no ``scipy.stats``. ``force`` computes it again."""
+    from ..metrics.compare import compare_datasets, compared_as_json, compared_from_json
+
+    if df.empty:
+        return {}
+    kept = None if force else cached_comparison(cache_dir, key)
+    if kept is not None:
+        try:
+            return compared_from_json(kept, df)
+        except (KeyError, TypeError, ValueError):  # an entry of another shape: compute it again
+            pass
+    compared = compare_datasets(df)
+    keep_comparison(cache_dir, key, compared_as_json(compared))
+    return compared
+
+
 def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], force: bool = False,
                  cache_dir: Path | None = None) -> Path:
     """Write results.csv, results.json, plots/, summary.md and index.html into ``out``; return summary path.
@@ -138,10 +189,10 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     plots_before = [str(p) for p in before.get("plot_files", [])]
     if before.get("report") == keys["report"] and _all_exist(out, [*REPORT_FILES, *plots_before]):
         return out / "summary.md"
-    # the drawing code (pandas, scipy.stats, matplotlib) is imported only now: a kept report needs none of it
+    # the drawing code (pandas, scipy.stats, matplotlib) is imported only now: a kept report needs none of
+    # it, and a report over rows whose comparison and plots are cached needs neither scipy.stats nor matplotlib
     import pandas as pd
 
-    from ..metrics.compare import compare_datasets
     from .html.page import write_index
     from .summary import summary_markdown
     from .tables import ok_frame, summary_tables
@@ -151,7 +202,7 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     pd.DataFrame(clean).to_csv(out / "results.csv", index=False)
     (out / "results.json").write_text(json.dumps(_jsonable({"record": record, "rows": clean}), indent=1))
     df = ok_frame(rows)
-    compared = compare_datasets(df) if not df.empty else {}
+    compared = comparison(df, cache_dir, keys["plots"], force)
     if before.get("plots") == keys["plots"] and _all_exist(out, plots_before):
         plots = plots_before
     elif (copied := None if force else cached_plots(cache_dir, keys["plots"], out)) is not None:
@@ -165,8 +216,19 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     path = out / "summary.md"
     path.write_text(summary_markdown(rows, record, plots, compared, tables))
     write_index(out, rows, record, compared, tables)
-    (out / INPUTS_FILE).write_text(json.dumps({**keys, "plot_files": plots}, indent=1))
+    from .console import console_summary
+
+    (out / INPUTS_FILE).write_text(json.dumps({**keys, "plot_files": plots, "console": console_summary(rows)},
+                                              indent=1))
     return path
+
+
+def kept_console_summary(out: Path) -> str | None:
+    """The console summary of the report in ``out`` as ``write_report`` kept it beside the report's inputs
+    (the rows it was written from), or None (a folder written before it was kept): printing it again
+    after a kept report needs no pandas."""
+    text = _read_inputs(Path(out)).get("console")
+    return text if isinstance(text, str) else None
 
 
 def rerender_report(out: Path) -> Path:
