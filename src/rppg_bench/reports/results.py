@@ -220,5 +220,21 @@ def run_record(code: dict[str, Any] | None = None, **fields: Any) -> dict[str, A
         "versions": code["versions"],
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "machine": {"processor": platform.machine(), "cpus": os.cpu_count()},
+        "machine": {"processor": platform.machine(), "cpus": os.cpu_count(), "blas": blas_libraries()},
     })
+
+
+def blas_libraries() -> list[dict[str, Any]]:
+    """NumPy's BLAS (``threadpoolctl.threadpool_info``): API, version and the CPU kernel it chose
+    (``architecture``; ``OPENBLAS_CORETYPE`` can force one). Linear-algebra methods (ICA, LGI, PBV,
+    OMIT) differ in their last digits between kernels, and ICA's component choice can turn that into a
+    visible difference (docs/report.md). Only NumPy's, which every run has loaded (SciPy's, loaded or
+    not depending on the run, would make two runs of one command record different machines); [] when
+    it cannot be read."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [{k: lib.get(k) for k in ("internal_api", "version", "architecture")}
+            for lib in threadpool_info()
+            if lib.get("user_api") == "blas" and "numpy" in Path(str(lib.get("filepath", ""))).parent.name]
