@@ -285,13 +285,14 @@ def run(args: argparse.Namespace) -> int:
                             datasets_settings(dataset_record, specs), args.seed, args.face_confidence)
     code = code_identity()
     folder = claim_settings(out, settings, code)  # refuses a folder made with other settings
-    note_older_code(out, folder["code"], code, len(store.done_keys()))
+    done = store.done_keys()  # the failure rows appended next are not done: one read of rows.jsonl serves both
+    note_older_code(out, folder["code"], code, len(done))
     for row in load_failures:
         # one row per method for a broken recording, so a rerun after fixing it replaces them
         for m in methods if row["video"] else [row["method"]]:
             store.append({**row, "method": m})
         print(f"LOAD ERROR {row['dataset']}: {row['error']}", file=sys.stderr)
-    tasks = build_tasks(recordings, methods, method_params, protocol, store.done_keys(), args.face_confidence,
+    tasks = build_tasks(recordings, methods, method_params, protocol, done, args.face_confidence,
                         None if args.no_cache else cache_dir)
     training_record: dict[str, Any] = {}
     if trainable and recordings:
