@@ -145,12 +145,12 @@ def keep_comparison(cache_dir: Path | None, key: str, data: dict[str, Any]) -> N
     file and renamed into place); a cache that cannot be written is left alone."""
     if cache_dir is None:
         return
+    from ..cache import write_text_atomic
+
     section = Path(cache_dir) / COMPARISONS_SECTION
     try:
         section.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=section, prefix=".tmp-", suffix=".json", delete=False) as f:
-            json.dump(data, f)
-        Path(f.name).replace(section / f"{key}.json")
+        write_text_atomic(section / f"{key}.json", json.dumps(data))
     except OSError:
         return
 
