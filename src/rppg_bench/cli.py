@@ -105,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="face region (default: the protocol's): forehead and cheek polygons, the whole-face "
                         "hull minus eyes and lips (pyVHR's), or one Haar box (rPPG-Toolbox's)")
     p.add_argument("--landmark-every", type=int, metavar="K",
-                   help="run FaceMesh on every K-th frame and interpolate the landmarks between (default 1: "
-                        "every frame; 2 or 3 are faster at a cost in accuracy, see docs/speed.md)")
+                   help="run FaceMesh on every K-th frame and interpolate the landmarks between (K > 1 implies "
+                        "--landmarks every; 2 or 3 are faster at a cost in accuracy, see docs/speed.md)")
     p.add_argument("--landmarks", choices=["every", "track"],
                    help="FaceMesh on keyframes with the landmarks between tracked by optical flow (track, the "
                         "default protocol's since 2026-12-07: as accurate, 2-2.7x faster) or on every frame "
