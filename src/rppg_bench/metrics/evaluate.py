@@ -135,10 +135,12 @@ def dataset_hr_mean(grid: np.ndarray, protocol: Protocol, dataset_hr: np.ndarray
 
 
 def reference_beats(ref_times: np.ndarray, ref_ppg: np.ndarray, t: np.ndarray, protocol: Protocol,
-                    beat_times: np.ndarray | None = None) -> np.ndarray:
+                    beat_times: np.ndarray | None = None) -> np.ndarray | None:
     """Reference beats (K,) s over the span of ``t`` (s): the dataset's true ``beat_times`` with
     ``protocol.hr_source == "dataset"``, else those found in the reference PPG (memoised: every
-    method of a video shares them); ``protocol.beats`` must not be None."""
+    method of a video shares them); None when the protocol has no beat metrics (``beats`` None)."""
+    if protocol.beats is None:
+        return None
     t0, t1 = float(t[0]), float(t[-1])
     if protocol.hr_source == "dataset" and beat_times is not None:
         beats = np.asarray(beat_times, float)
@@ -234,7 +236,7 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
     grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
     _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
-    beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times) if protocol.beats is not None else None
+    beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times)
     truth = reference_rates(grid, ref_u, fs, protocol, beats, dataset_hr, dataset_hr_times)
     return {"t": truth["centres"].tolist(), "true": truth["windowed"].tolist(), "pred": win_pred.tolist(),
             "conf": [float(c) if np.isfinite(c) else None for c in win_conf]}
@@ -332,7 +334,7 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         hr_pred, hr_conf = hr_estimate_confidence(pred_u, fs, band=protocol.band, method=protocol.hr_method)
         _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
     with _blame("reference PPG"):
-        ref_beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times) if protocol.beats is not None else None
+        ref_beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times)
         truth = reference_rates(grid, ref_u, fs, protocol, ref_beats, dataset_hr, dataset_hr_times)
     hr_true, win_true = truth["hr"], truth["windowed"]
     win_err = win_pred - win_true

@@ -193,6 +193,7 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     # it, and a report over rows whose comparison and plots are cached needs neither scipy.stats nor matplotlib
     import pandas as pd
 
+    from .console import console_summary
     from .html.page import write_index
     from .summary import summary_markdown
     from .tables import ok_frame, summary_tables
@@ -216,8 +217,6 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     path = out / "summary.md"
     path.write_text(summary_markdown(rows, record, plots, compared, tables))
     write_index(out, rows, record, compared, tables)
-    from .console import console_summary
-
     (out / INPUTS_FILE).write_text(json.dumps({**keys, "plot_files": plots, "console": console_summary(rows)},
                                               indent=1))
     return path

@@ -148,14 +148,15 @@ def predict_crop_stream(model: ResNetTCN, crops: Iterator[np.ndarray], frames: i
     acc: list[float] = []
     wsum: list[float] = []
 
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        return model(x, frames_per_pass=trunk_frames) if isinstance(model, ResNetTCN) else model(x)
+
     def run(start: int) -> None:
         x = torch.from_numpy(np.stack(buffer)).to(device).permute(0, 3, 1, 2).unsqueeze(0)  # (1, T, 3, S, S)
         with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
-            out = model(x, frames_per_pass=trunk_frames) if isinstance(model, ResNetTCN) else model(x)
+            out = forward(x)
             if flip:  # the mirrored crops (width is the last axis)
-                mirrored = x.flip(-1)
-                out = 0.5 * (out + (model(mirrored, frames_per_pass=trunk_frames) if isinstance(model, ResNetTCN)
-                                    else model(mirrored)))
+                out = 0.5 * (out + forward(x.flip(-1)))
         y = out[0].float().cpu().numpy().astype(np.float64)
         y = (y - y.mean()) / (y.std() + 1e-8)
         w = overlap_weights(len(y))
