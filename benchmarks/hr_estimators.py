@@ -5,7 +5,8 @@
 
 Draws ``--n`` traces of one half of :mod:`rppg_bench.metrics.hr_corpus` (the ``report`` half by
 default: the estimators were tuned on the ``design`` half), runs each estimator through
-``hr_estimate`` with the default band and prints, overall and per factor (disturbance kind, pulse
+``hr_estimate`` with the default band (``structured+windows``: the mean of its tracked 10 s windows,
+the harness's whole-video heart rate since 2026-12-07) and prints, overall and per factor (disturbance kind, pulse
 shape, SNR bin, duration, noise colour, sampling rate, heart-rate step, variability, breathing),
 the rate of gross errors (|error| > 5 bpm, a failure to estimate counting as one), of halved and
 of doubled estimates (% of the traces) and the MAE (bpm). ``--markdown`` prints pipe tables
@@ -37,6 +38,7 @@ from rppg_bench.metrics.heart_rate import (
     HR_METHODS,
     hr_estimate,
     hr_estimate_confidence,
+    hr_mean_of_windows,
     hr_windowed,
 )
 from rppg_bench.metrics.hr_corpus import (
@@ -54,13 +56,22 @@ METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
 
 def estimate(signal: np.ndarray, fs: float, method: str) -> tuple[float, float]:
     """``hr_estimate`` in bpm and the confidence in [0, 1] (``hr_estimate_confidence``; NaN for an
-    estimator without one); both NaN where the estimator raises (no estimate)."""
+    estimator without one); both NaN where the estimator raises (no estimate). ``<method>+windows``:
+    ``hr_mean_of_windows`` (10 s windows every 1 s, tracked; a trace of 10 s is one window), the
+    default protocol's whole-video heart rate."""
     try:
+        if method.endswith("+windows"):
+            return hr_mean_of_windows(signal, fs, method=method.removesuffix("+windows"))
         if method in CONFIDENCE_METHODS:
             return hr_estimate_confidence(signal, fs, method=method)
         return hr_estimate(signal, fs, method=method), float("nan")
     except ValueError:
         return float("nan"), float("nan")
+
+
+def has_confidence(method: str) -> bool:
+    """Whether ``method`` (an estimator, or one with ``+windows``) gives a confidence per estimate."""
+    return method.removesuffix("+windows") in CONFIDENCE_METHODS
 
 
 def as_method_output(trace: Trace, band: tuple[float, float] | None) -> np.ndarray:
@@ -87,7 +98,7 @@ def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] |
         start = time.perf_counter()
         found = np.array([estimate(x, t.fs, m) for x, t in zip(signals, traces)]).reshape(-1, 2)
         rows[m] = found[:, 0]
-        if m in CONFIDENCE_METHODS:
+        if has_confidence(m):
             rows[f"{m}_confidence"] = found[:, 1]
         seconds[m] = time.perf_counter() - start
     return rows, seconds
@@ -167,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--half", default="report", choices=["design", "report"])
     p.add_argument("--n", type=int, default=2000, help="traces (default 2000; 0: none, e.g. with --recorded)")
-    p.add_argument("--methods", nargs="+", default=list(HR_METHODS + COMPAT_HR_METHODS))
+    p.add_argument("--methods", nargs="+", default=[*HR_METHODS, *COMPAT_HR_METHODS, "structured+windows"])
     p.add_argument("--factors", nargs="+", default=list(FACTORS), choices=FACTORS)
     p.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS)
     p.add_argument("--markdown", action="store_true")
@@ -201,7 +212,7 @@ def corpus_tables(args: argparse.Namespace) -> None:
     print(show(overall, args.markdown), "\n")
     print("### gross_pct on the undisturbed and the disturbed traces\n")
     print(show(by_condition(rows, args.methods), args.markdown), "\n")
-    for method in (m for m in args.methods if m in CONFIDENCE_METHODS):
+    for method in (m for m in args.methods if has_confidence(m)):
         print(f"### {method}: coverage, gross % and MAE (bpm) at a confidence threshold\n")
         print(show(confidence_table(rows, method), args.markdown, digits=2), "\n")
     for factor in args.factors:
@@ -220,7 +231,7 @@ def recorded_tables(args: argparse.Namespace) -> None:
           "MAE in bpm\n")
     print(show(summary(rows, args.methods), args.markdown), "\n")
     print(show(by_condition(rows, args.methods), args.markdown), "\n")
-    for method in (m for m in args.methods if m in CONFIDENCE_METHODS):
+    for method in (m for m in args.methods if has_confidence(m)):
         print(f"### {method}: coverage, gross % and MAE (bpm) at a confidence threshold (recorded pulses)\n")
         print(show(confidence_table(rows, method), args.markdown, digits=2), "\n")
     for factor in ("shape", "disturbance", "hr_bin", "snr_bin"):

@@ -60,6 +60,7 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
     for key in ("protocol", "methods", "datasets", "versions", "git_revision", "seed", "wall_time_s", "argv"):
         assert key in record
     assert record["protocol"]["hr_method"] == "structured" and record["protocol"]["hr_track"] is True
+    assert record["protocol"]["hr_whole_from_windows"] is True
     assert rows["hr_confidence"].between(0, 1).all() and rows["win_hr_confident_share"].between(0, 1).all()
     summary = (out / "summary.md").read_text()
     assert "## pure" in summary and "## ubfc" in summary and "**" in summary
@@ -70,11 +71,13 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
 
 def test_method_band_and_reference_check_options_reach_methods_and_record(data_root, tmp_path):
     """--method-band sets every method's post-processing band (recorded in the protocol and the method's
-    parameters); --no-ref-beat-check turns the reference's beat check off (recorded)."""
+    parameters); --no-ref-beat-check turns the reference's beat check off, --no-hr-whole-from-windows the
+    whole-video HR from the windows (both recorded)."""
     out = tmp_path / "wide"
     assert run_cli("--datasets", "ubfc", "--methods", "pos", "--data-root", str(data_root), "--out", str(out),
-                   "--method-band", "0.5", "6", "--no-ref-beat-check") == 0
+                   "--method-band", "0.5", "6", "--no-ref-beat-check", "--no-hr-whole-from-windows") == 0
     record = json.loads((out / "results.json").read_text())["record"]
+    assert record["protocol"]["hr_whole_from_windows"] is False
     assert record["protocol"]["method_band"] == [0.5, 6.0] and record["protocol"]["ref_beat_check"] is False
     assert record["methods"]["pos"]["band"] == [0.5, 6.0]
     rows = pd.read_csv(out / "results.csv")

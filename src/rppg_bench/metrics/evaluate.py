@@ -38,6 +38,7 @@ from .heart_rate import (
     hr_estimate,
     hr_estimate_confidence,
     hr_windowed_confidence,
+    mean_window_rate,
 )
 from .protocol import Protocol
 from .reference_check import checked_rate, checked_windowed
@@ -153,20 +154,26 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
                     beats: np.ndarray | None = None, dataset_hr: np.ndarray | None = None,
                     dataset_hr_times: np.ndarray | None = None) -> dict[str, Any]:
     """The true HR of the reference PPG ``ref_u`` (N,) on ``grid`` (N,) s at ``fs`` Hz, by the protocol's
-    estimator; with ``protocol.ref_beat_check`` and the reference ``beats`` (s), each estimate (whole
+    estimator (the whole span's: the mean of the windows' with ``protocol.whole_from_windows``);
+    with ``protocol.ref_beat_check`` and the reference ``beats`` (s), each estimate (whole
     span and window) in a harmonic ratio to the rate of regular beats is replaced by that rate
     (:mod:`.reference_check`); then the dataset's HR where ``protocol.hr_source == "dataset"``.
     Returns ``hr`` (bpm), ``centres`` (W,) s on the recording's clock, ``windowed`` (W,) bpm, and
     ``hr_from_beats`` / ``win_from_beats`` (whether, and in what share of windows, beats overruled the PPG's estimate)."""
-    whole = _memo("hr_estimate", (ref_u,), (float(fs), tuple(protocol.band), protocol.hr_method),
-                  lambda: hr_estimate(ref_u, fs, band=protocol.band, method=protocol.hr_method))
-    centres, windowed, _ = _hr_windowed_memo(ref_u, fs, protocol)
+    centres, windowed, confidence = _hr_windowed_memo(ref_u, fs, protocol)
     centres = grid[0] + centres
     from_beats, win_from_beats = False, np.zeros(windowed.size, dtype=bool)
-    if protocol.ref_beat_check and beats is not None and protocol.beats is not None:
-        share = protocol.beats.max_artefact_share
-        whole, from_beats = checked_rate(whole, beats, share)
-        windowed, win_from_beats = checked_windowed(centres, windowed, beats, protocol.window, share)
+    checking = protocol.ref_beat_check and beats is not None and protocol.beats is not None
+    if checking:
+        windowed, win_from_beats = checked_windowed(centres, windowed, beats, protocol.window,
+                                                    protocol.beats.max_artefact_share)
+    if protocol.whole_from_windows:  # the windows as checked: one definition for the windows and the whole
+        whole = mean_window_rate(windowed, confidence)[0]
+    else:
+        whole = _memo("hr_estimate", (ref_u,), (float(fs), tuple(protocol.band), protocol.hr_method),
+                      lambda: hr_estimate(ref_u, fs, band=protocol.band, method=protocol.hr_method))
+    if checking:
+        whole, from_beats = checked_rate(whole, beats, protocol.beats.max_artefact_share)
     dataset_whole = dataset_hr_mean(grid, protocol, dataset_hr, dataset_hr_times)
     dataset_windows = dataset_windowed_hr(centres, protocol, dataset_hr, dataset_hr_times, windowed.size)
     from_ppg = np.isnan(dataset_windows)
@@ -331,8 +338,9 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         raise ValueError(f"prediction and ground truth overlap for only {t[-1] - t[0]:.3g} s "
                          f"({t[0]:g} to {t[-1]:g} s); a heart rate needs {MIN_DURATION_S:g} s")
     with _blame("prediction"):
-        hr_pred, hr_conf = hr_estimate_confidence(pred_u, fs, band=protocol.band, method=protocol.hr_method)
         _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
+        hr_pred, hr_conf = (mean_window_rate(win_pred, win_conf) if protocol.whole_from_windows else
+                            hr_estimate_confidence(pred_u, fs, band=protocol.band, method=protocol.hr_method))
     with _blame("reference PPG"):
         ref_beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times)
         truth = reference_rates(grid, ref_u, fs, protocol, ref_beats, dataset_hr, dataset_hr_times)

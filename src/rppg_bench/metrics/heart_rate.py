@@ -16,7 +16,8 @@ Methods (``method=``):
   its odd harmonics, which a disturbance at half the rate lacks) with a confidence per estimate
   (:mod:`rppg_bench.metrics.hr_structured`; ``hr_estimate_confidence``, ``hr_windowed_confidence``);
   ``hr_windowed(..., track=True)`` follows it across windows with a Viterbi tracker
-  (:mod:`rppg_bench.metrics.hr_track`). Measured on a signal-level corpus in docs/hr-estimators.md.
+  (:mod:`rppg_bench.metrics.hr_track`), and ``hr_mean_of_windows`` gives a whole signal's rate as the
+  mean of its tracked windows' (the default protocol's whole-video HR). Measured on a signal-level corpus in docs/hr-estimators.md.
 - ``"toolbox_fft"``: rPPG-Toolbox's ``_calculate_fft_hr`` after its
   ``calculate_metric_per_video`` post-processing, reproduced exactly (for the
   ``toolbox`` protocol): smoothness-priors detrend with a fixed lambda of 100
@@ -167,6 +168,29 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
         hr = np.array([c.bpm for c in candidates])
         conf = np.array([c.confidence for c in candidates])
     return (starts + (n_win - 1) / 2.0) / fs, hr, conf
+
+
+def hr_mean_of_windows(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
+                       band: tuple[float, float] = DEFAULT_BAND_HZ, track: bool = True,
+                       method: str = "structured") -> tuple[float, float]:
+    """Heart rate (bpm) of a whole signal as the mean of its windows' rates, and the windows' mean
+    confidence in [0, 1] (NaN without one): :func:`hr_windowed_confidence` then :func:`mean_window_rate`.
+
+    The default protocol's whole-video HR with a tracked estimator (``Protocol.whole_from_windows``).
+    A rate that changes inside the signal is followed window by window, so the whole-signal
+    estimate is its mean over time instead of the merged spectral peaks' rate; a peak of
+    motion a few bpm from the pulse does not pull it, and a disturbed window is held by the tracker.
+    A signal no longer than one window gives that window's estimate. Windows overlap, so the
+    first and last ``window - step`` s weigh less than the middle. Input and errors as :func:`hr_windowed`.
+    """
+    _, hr, conf = hr_windowed_confidence(signal, fs, window, step, band, track, method)
+    return mean_window_rate(hr, conf)
+
+
+def mean_window_rate(hr: np.ndarray, confidence: np.ndarray) -> tuple[float, float]:
+    """The mean (bpm) of the windows' rates ``hr`` (W,) bpm and the mean of their ``confidence`` (W,)
+    (NaN where the estimator has none)."""
+    return float(np.mean(hr)), float(np.mean(confidence))
 
 
 def _windows(signal: np.ndarray, fs: float, window: float, step: float) -> tuple[np.ndarray, np.ndarray, int]:

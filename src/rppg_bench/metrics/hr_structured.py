@@ -25,10 +25,10 @@ Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidat
    when it stepped, and the pulse's own rate when a weaker disturbance shares that band (a
    power-weighted centroid there, used before, is pulled toward it); the centroid of ``pc`` within
    ``centroid_hz`` remains the fallback should the phase rate leave that span or the signal be too
-   short for it (under ``rate_min_span_s`` once ``rate_trim_s`` is left out at each end). It is then replaced
-   by the rate of its beats (:func:`beat_count_rate`: time-domain evidence) when those are regular
-   and within ``beat_max_shift_hz`` of it. The band is searched ``edge_margin_hz``
-   beyond its edges (a 40 bpm pulse under a 42 bpm edge is found, and reported at the edge,
+   short for it (under ``rate_min_span_s`` once ``rate_trim_s`` is left out at each end). Every
+   signal's rate is this one quantity (until 2026-12-07 the rate of regular beats replaced it on clean
+   signals: the reference and a noisy prediction then got two different means, docs/hr-estimators.md).
+   The band is searched ``edge_margin_hz`` beyond its edges (a 40 bpm pulse under a 42 bpm edge is found, and reported at the edge,
    instead of its 2nd harmonic).
 5. Confidence in [0, 1] (:func:`evidence`, :func:`confidence`): a logistic of the winner's share
    of the scores, the runner-up's score ratio, the fraction of the power its harmonics hold, the
@@ -50,7 +50,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from ..subsample import parabolic_offset
 from .hr_estimators import _acf, _preprocess
 from .signal import bandpass_design, signal_bandpass, sosfiltfilt_zi
 from .spectra import hann_periodogram, nfft
@@ -76,9 +75,6 @@ class StructuredParams:
     hole_ratio: float = 0.05
     fundamental_hz: float = 0.15
     edge_margin_hz: float = 0.08
-    beat_band: tuple[float, float] = (0.7, 1.4)
-    beat_tolerance: float = 0.25
-    beat_max_shift_hz: float = 0.15
     bridge_second: bool = True
 
 
@@ -144,9 +140,6 @@ def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tup
     weight = score / total if total > 0 else np.full(score.size, 1.0 / score.size)
     hz = f[idx].copy()
     hz[best] = winner_rate(f, pc, narrow, fs, int(idx[best]), params)
-    counted = beat_count_rate(narrow, fs, float(hz[best]), params)
-    if counted is not None and abs(counted - hz[best]) <= params.beat_max_shift_hz:
-        hz[best] = counted
     facts = evidence(f, pc, narrow, fs, band, hz[best], score, teeth[best], float(np.median(p[in_band])))
     return Candidates(hz=np.clip(hz, band[0], band[1]), score=score, weight=weight, best=best,
                       confidence=confidence(facts), evidence=facts)
@@ -242,29 +235,6 @@ def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
     lo, hi = max(0, i - half), min(f.size, i + half + 1)
     w = pc[lo:hi]
     return float(np.sum(w * f[lo:hi]) / np.sum(w)) if np.sum(w) > 0 else float(f[i])
-
-
-def beat_count_rate(narrow: np.ndarray, fs: float, hz: float, params: StructuredParams = DEFAULT_PARAMS) -> float | None:
-    """Mean rate (Hz) of the beats of ``narrow`` (N,) band-passed around the winner ``hz``
-    (``beat_band`` x ``hz``, zero-phase): 1 / the least-squares slope of the beat times (sub-sample
-    peaks, parabolic; the first and last beat left out) over their index. Where the rate stepped
-    inside the window this is the mean rate, between the two spectral peaks the step leaves, and
-    on a clean pulse it is finer than the spectrum's centroid. None unless there are at least 4
-    beats and every beat interval is within ``beat_tolerance`` (relative) of their median: a
-    disturbance near the rate makes beats go missing or appear and the count is not trusted."""
-    lo, hi = params.beat_band[0] * hz, min(params.beat_band[1] * hz, 0.45 * fs)
-    if not lo < hi:
-        return None
-    y = signal_bandpass(narrow, fs, (lo, hi), order=2)
-    pk, _ = sps.find_peaks(y, distance=max(1, int(0.43 * fs / hz)))
-    pk = pk[1:-1]  # the zero-phase filter's transients distort the beats at the ends
-    if pk.size < 4:
-        return None
-    t = (pk + np.array([parabolic_offset(y, int(i)) for i in pk])) / fs
-    ibi = np.diff(t)
-    if np.any(np.abs(ibi / np.median(ibi) - 1.0) > params.beat_tolerance):
-        return None
-    return float(1.0 / np.polyfit(np.arange(t.size), t, 1)[0])
 
 
 def autocorrelation_at(y: np.ndarray, fs: float, hz: np.ndarray) -> np.ndarray:

@@ -86,6 +86,10 @@ class Protocol:
     reproduces runs made before ``"structured"`` became the default). hr_track: follow the windowed
     HR across windows (``hr_windowed(track=True)``); None: wherever the estimator gives candidates
     (:data:`~.heart_rate.CONFIDENCE_METHODS`), so ``"harmonic"`` scores windows one by one as before.
+    hr_whole_from_windows: the whole-video HR (prediction and reference alike) is the mean of the
+    windowed rates (``metrics.heart_rate.mean_window_rate``) instead of one estimate over the whole
+    span; None: wherever the windows are tracked (``hr_track`` resolved), so ``"harmonic"`` keeps its
+    whole-span estimate. False reproduces ``"structured"`` runs made before 2026-12-07 (docs/hr-estimators.md).
     hr_min_confidence: the confidence (0-1) a whole-video or window estimate needs to count among
     the report's "kept" results (coverage and MAE above the threshold; estimators without a
     confidence keep nothing). window, step: windowed-HR window and step (s). max_lag: bound (s) of the lag
@@ -119,6 +123,7 @@ class Protocol:
     band: tuple[float, float] = DEFAULT_BAND_HZ
     hr_method: str = DEFAULT_HR_METHOD
     hr_track: bool | None = None
+    hr_whole_from_windows: bool | None = None
     hr_min_confidence: float = 0.5
     window: float = 10.0
     step: float = 1.0
@@ -146,8 +151,13 @@ class Protocol:
         """Whether the windowed HR is tracked across windows (``hr_track``, resolved)."""
         return self.hr_method in CONFIDENCE_METHODS if self.hr_track is None else bool(self.hr_track)
 
+    @property
+    def whole_from_windows(self) -> bool:
+        """Whether the whole-video HR is the mean of the windowed rates (``hr_whole_from_windows``, resolved)."""
+        return self.tracks_windows if self.hr_whole_from_windows is None else bool(self.hr_whole_from_windows)
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "hr_track": self.tracks_windows,
+        return {**asdict(self), "hr_track": self.tracks_windows, "hr_whole_from_windows": self.whole_from_windows,
                 "beats": None if self.beats is None else self.beats.as_dict()}
 
     def with_overrides(self, **changes: Any) -> Protocol:
