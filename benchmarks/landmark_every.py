@@ -25,9 +25,9 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from machine import header
+from paired_runs import finished_everywhere, paired_table, pooled_results
 from sidebyside import run_harness
 
 from rppg_bench.methods.registry import CLASSICAL_DEFAULT
@@ -44,18 +44,6 @@ def run_once(face: list[str], out: Path, datasets: list[str], methods: list[str]
         argv += ["--param", p]
     wall = run_harness(argv, accept=(0, 1))
     return pd.read_csv(out / "results.csv"), wall
-
-
-def finished_everywhere(results: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[tuple[str, pd.Index]]]:
-    """The successful rows of each run of ``results``, indexed by (dataset, video, method), and per
-    method (sorted) the index keys of the videos every run finished."""
-    labels = list(results)
-    ok = {k: df[df["status"] == "ok"].set_index(["dataset", "video", "method"]) for k, df in results.items()}
-    common = ok[labels[0]].index
-    for k in labels[1:]:
-        common = common.intersection(ok[k].index)
-    methods = sorted(common.get_level_values("method").unique())
-    return ok, [(m, common[common.get_level_values("method") == m]) for m in methods]
 
 
 def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -77,47 +65,6 @@ def comparison_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 row[f"worse {k}"] = int((df["win_hr_mae"].to_numpy() > first["win_hr_mae"].to_numpy()).sum())
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def paired_table(results: dict[str, pd.DataFrame], n_boot: int = 2000) -> pd.DataFrame:
-    """Per method and later run (rows), paired over the videos every run finished: the mean difference
-    from the baseline (the first run) of the windowed HR error (bpm) and of the SNR (dB), each with its
-    95 % percentile-bootstrap interval (``metrics.stats.bootstrap_ci``, seed 0) and the Wilcoxon
-    signed-rank p (``metrics.compare.wilcoxon_signed_rank``; 1.0 where every difference is 0)."""
-    from rppg_bench.metrics.compare import wilcoxon_signed_rank
-    from rppg_bench.metrics.stats import bootstrap_ci
-
-    labels = list(results)
-    ok, by_method = finished_everywhere(results)
-    rows = []
-    for method, keys in by_method:
-        for k in labels[1:]:
-            row = {"method": method, "run": k, "videos": len(keys)}
-            for column, name in (("win_hr_mae", "win MAE"), ("snr_db", "SNR")):
-                d = ok[k].loc[keys, column].to_numpy(float) - ok[labels[0]].loc[keys, column].to_numpy(float)
-                lo, hi = bootstrap_ci(d, n_boot=n_boot, seed=0)
-                p = wilcoxon_signed_rank(d)[1] if np.any(d != 0) else 1.0
-                row[f"{name} diff"] = f"{d.mean():+.2f} [{lo:+.2f}, {hi:+.2f}]"
-                row[f"{name} p"] = p
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def pooled_results(folders: list[Path], labels: list[str]) -> dict[str, pd.DataFrame]:
-    """The runs ``labels`` of earlier ``--out`` ``folders`` (each ``FOLDER/<label without '='>/results.csv``),
-    one table per label with every folder's rows, their dataset named ``FOLDER:dataset`` so that videos of
-    the same name in two folders stay apart."""
-    out = {}
-    for label in labels:
-        frames = []
-        for folder in folders:
-            path = Path(folder) / label.replace("=", "") / "results.csv"
-            if not path.is_file():
-                raise SystemExit(f"{path}: missing (run this script with --out {folder} first)")
-            df = pd.read_csv(path)
-            frames.append(df.assign(dataset=f"{Path(folder).name}:" + df["dataset"].astype(str)))
-        out[label] = pd.concat(frames, ignore_index=True)
-    return out
 
 
 def face_runs(every: list[int], track: bool) -> dict[str, list[str]]:

@@ -159,7 +159,8 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
     span and window) in a harmonic ratio to the rate of regular beats is replaced by that rate
     (:mod:`.reference_check`); then the dataset's HR where ``protocol.hr_source == "dataset"``.
     Returns ``hr`` (bpm), ``centres`` (W,) s on the recording's clock, ``windowed`` (W,) bpm, and
-    ``hr_from_beats`` / ``win_from_beats`` (whether, and in what share of windows, beats overruled the PPG's estimate)."""
+    ``hr_from_beats`` / ``win_from_beats`` (whether, and in what share of windows, beats overruled the PPG's
+    estimate; the whole from windows counts as overruled when one of its windows was)."""
     centres, windowed, confidence = _hr_windowed_memo(ref_u, fs, protocol)
     centres = grid[0] + centres
     from_beats, win_from_beats = False, np.zeros(windowed.size, dtype=bool)
@@ -169,11 +170,13 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
                                                     protocol.beats.max_artefact_share)
     if protocol.whole_from_windows:  # the windows as checked: one definition for the windows and the whole
         whole = mean_window_rate(windowed, confidence)[0]
+        from_beats = bool(np.any(win_from_beats))
     else:
         whole = _memo("hr_estimate", (ref_u,), (float(fs), tuple(protocol.band), protocol.hr_method),
                       lambda: hr_estimate(ref_u, fs, band=protocol.band, method=protocol.hr_method))
     if checking:
-        whole, from_beats = checked_rate(whole, beats, protocol.beats.max_artefact_share)
+        whole, whole_from_beats = checked_rate(whole, beats, protocol.beats.max_artefact_share)
+        from_beats = from_beats or whole_from_beats
     dataset_whole = dataset_hr_mean(grid, protocol, dataset_hr, dataset_hr_times)
     dataset_windows = dataset_windowed_hr(centres, protocol, dataset_hr, dataset_hr_times, windowed.size)
     from_ppg = np.isnan(dataset_windows)
