@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="post-processing band (Hz) of every method that has one (default: the protocol's, "
                         "else each method's own, 0.7-3.0 Hz; a wider band keeps the harmonics the HR "
                         "estimator reasons about: docs/hr-estimators.md)")
+    p.add_argument("--wave-in-band", action=argparse.BooleanOptionalAction, default=None,
+                   help="compare the prediction band-passed to the protocol's HR band, as the reference is, in "
+                        "the waveform metrics and the SNR (default: the protocol's)")
     p.add_argument("--ref-beat-check", action=argparse.BooleanOptionalAction, default=None,
                    help="the reference PPG's regular beats overrule its HR estimate where the two are a harmonic "
                         "ratio apart (default: the protocol's, on in default; docs/hr-estimators.md)")
@@ -271,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, hr_track=args.hr_track, hr_whole_from_windows=args.hr_whole_from_windows,
         hr_min_confidence=args.hr_min_confidence,
-        max_lag=args.max_lag, hr_source=args.hr_source, ref_beat_check=args.ref_beat_check, roi=args.roi,
+        max_lag=args.max_lag, hr_source=args.hr_source, ref_beat_check=args.ref_beat_check, wave_in_band=args.wave_in_band, roi=args.roi,
         method_band=tuple(args.method_band) if args.method_band else None,
         landmark_every=args.landmark_every, landmarks=landmark_mode(args.landmarks, args.landmark_every),
     ).with_beat_settings(parse_settings(args.beat_param, "--beat-param"))

@@ -42,7 +42,7 @@ from .heart_rate import (
 )
 from .protocol import Protocol
 from .reference_check import checked_rate, checked_windowed
-from .signal import signal_normalize, signal_postprocess
+from .signal import signal_bandpass, signal_normalize, signal_postprocess
 
 
 class OutputError(ValueError):
@@ -207,14 +207,15 @@ def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarr
     """Prediction and reference on the reference times over their common span, both in [0, 1].
 
     Returns ``(t, pred01, ref01, lag)``: t (K,) s; the reference detrended,
-    band-passed and normalised like the methods; ``lag`` (s) the shift applied
+    band-passed and normalised like the methods, the prediction normalised (band-passed to
+    ``protocol.band`` first with ``protocol.wave_in_band``); ``lag`` (s) the shift applied
     to the prediction (0 unless ``protocol.max_lag`` > 0; positive = method late).
     """
     t, pred, ref = align_to_reference(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float))
     fs_ref = median_rate(t)
     ref01 = _memo("postprocess", (ref,), (fs_ref, tuple(protocol.band), protocol.detrend_lambda),
                   lambda: signal_postprocess(ref, fs_ref, protocol.band, protocol.detrend_lambda)).copy()
-    pred01 = signal_normalize(pred)
+    pred01 = signal_postprocess(pred, fs_ref, protocol.band, None) if protocol.wave_in_band else signal_normalize(pred)
     lag = 0.0
     if protocol.max_lag > 0:
         lag = float(best_lag(pred01, ref01, fs_ref, max_lag=protocol.max_lag))
@@ -369,7 +370,8 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
         "wave_mae": float(wave["mae"]),
         "wave_r": float(wave["pearson"]),
         "lag_s": float(lag),
-        "snr_db": float(snr_db(pred_u, fs, hr_true, band=protocol.band)),
+        "snr_db": float(snr_db(signal_bandpass(pred_u, fs, protocol.band) if protocol.wave_in_band else pred_u,
+                               fs, hr_true, band=protocol.band)),
         "eval_span_s": float(t[-1] - t[0]),
         **beats,
     }

@@ -99,7 +99,9 @@ class Protocol:
     regular and their rate is in a harmonic ratio (1/3-3x) to its estimate, whole-span or in a
     window, the beats' rate is the true HR there (:mod:`.reference_check`; needs ``beats``).
     detrend_lambda: smoothness-priors
-    lambda applied to the reference PPG before waveform metrics.
+    lambda applied to the reference PPG before waveform metrics. wave_in_band: the waveform metrics
+    and the SNR see the prediction band-passed to ``band`` as the reference is, so that a method whose
+    output keeps a wider band (e.g. ``method_band``) is compared in the same band.
 
     Preprocessing and method settings (applied by the runner):
     roi: face preprocessing, ``"mediapipe"`` (forehead and cheek polygons of
@@ -131,6 +133,7 @@ class Protocol:
     hr_source: str = "ppg"
     ref_beat_check: bool = True
     detrend_lambda: float = 100.0
+    wave_in_band: bool = False
     roi: str = "mediapipe"
     landmark_every: int = 1
     landmarks: str = "track"
