@@ -70,7 +70,7 @@ class StructuredParams:
     max_harmonic_ratio: float = 1.5
     centroid_hz: float = 0.25
     rate_hz: float = 0.25
-    rate_trim_s: float = 1.0
+    rate_trim_s: float = 1.5
     rate_min_span_s: float = 6.0
     hole_ratio: float = 0.05
     fundamental_hz: float = 0.15
