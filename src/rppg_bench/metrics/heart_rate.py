@@ -17,7 +17,8 @@ Methods (``method=``):
   (:mod:`rppg_bench.metrics.hr_structured`; ``hr_estimate_confidence``, ``hr_windowed_confidence``);
   ``hr_windowed(..., track=True)`` follows it across windows with a Viterbi tracker
   (:mod:`rppg_bench.metrics.hr_track`), and ``hr_mean_of_windows`` gives a whole signal's rate as the
-  mean of its tracked windows' (the default protocol's whole-video HR). Measured on a signal-level corpus in docs/hr-estimators.md.
+  mean of its tracked windows' (the default protocol's whole-video HR). Measured on a signal-level
+  corpus in docs/hr-estimators.md.
 - ``"toolbox_fft"``: rPPG-Toolbox's ``_calculate_fft_hr`` after its
   ``calculate_metric_per_video`` post-processing, reproduced exactly (for the
   ``toolbox`` protocol): smoothness-priors detrend with a fixed lambda of 100
@@ -178,8 +179,9 @@ def hr_mean_of_windows(signal: np.ndarray, fs: float, window: float = 10.0, step
 
     The default protocol's whole-video HR with a tracked estimator (``Protocol.whole_from_windows``).
     A rate that changes inside the signal is followed window by window, so the whole-signal
-    estimate is its mean over time instead of the merged spectral peaks' rate; a peak of
-    motion a few bpm from the pulse does not pull it, and a disturbed window is held by the tracker.
+    estimate is its mean over time instead of the rate of merged spectral peaks; a peak of motion a
+    few bpm from the pulse is weighed in each window instead of merging with it, and a disturbed
+    window is held by the tracker. What the windows get wrong, it inherits (docs/hr-estimators.md).
     A signal no longer than one window gives that window's estimate. Windows overlap, so the
     first and last ``window - step`` s weigh less than the middle. Input and errors as :func:`hr_windowed`.
     """
