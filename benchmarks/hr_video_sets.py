@@ -3,6 +3,7 @@ the 8 videos of the synthetic default.
 
     python benchmarks/hr_video_sets.py [--seeds 1 2 3 4] [--out DIR] [--methods pos chrom ...]
     python benchmarks/hr_video_sets.py --pool DIR            # the tables again from an earlier --out
+    python benchmarks/hr_video_sets.py --extra "--method-band 0.5 6 --wave-in-band" --out DIR
 
 For each seed, one synthetic set of 2 easy and 14 hard (moving) videos of 30 s (``--param
 synthetic.seed=S``, 16 videos, the sets of ``landmark_every.py``), scored three times by ``benchmark.py``
@@ -12,13 +13,16 @@ default (``structured``, the whole-video HR the mean of the tracked windows'), a
 2026-12-07). Prints, pooled over the seeds, per method the mean whole-video and windowed HR error (bpm)
 of each run, then each run's paired difference from ``harmonic`` with a bootstrap interval, a Wilcoxon p
 and the videos where it is lower-higher. The face products are cached after the first run (about 1
-minute per set cold on 2 cores, seconds warm). Not a test: pytest does not collect it.
+minute per set cold on 2 cores, seconds warm). ``--extra`` adds ``benchmark.py`` options to every run (e.g.
+another method band: docs/hr-estimators.md, "What a method's output leaves the estimator"). Not a test:
+pytest does not collect it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -39,10 +43,10 @@ def folder_name(label: str) -> str:
     return label.replace(", ", "-").replace(" ", "-")
 
 
-def run_seed(seed: int, out: Path, methods: list[str]) -> None:
-    """Every run of :data:`RUNS` on the set of ``seed`` into ``out/<run>``."""
+def run_seed(seed: int, out: Path, methods: list[str], extra: list[str]) -> None:
+    """Every run of :data:`RUNS` on the set of ``seed`` into ``out/<run>``, with the options ``extra``."""
     for label, options in RUNS.items():
-        argv = ["--methods", *methods, *options, "--quiet", "--out", str(out / folder_name(label))]
+        argv = ["--methods", *methods, *options, *extra, "--quiet", "--out", str(out / folder_name(label))]
         for p in (f"synthetic.seed={seed}", *SET):
             argv += ["--param", p]
         wall = run_harness(argv, accept=(0, 1))
@@ -68,6 +72,7 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=list(CLASSICAL_DEFAULT))
     ap.add_argument("--out", default=None, help="folder for the runs (default: a new temporary folder)")
     ap.add_argument("--pool", type=Path, metavar="DIR", help="run nothing: the tables of an earlier --out")
+    ap.add_argument("--extra", default="", metavar="OPTIONS", help="benchmark.py options for every run (one string)")
     a = ap.parse_args()
     out = a.pool or Path(a.out or tempfile.mkdtemp(prefix="rppg-hr-sets-"))
     if a.pool is None:
@@ -75,7 +80,7 @@ def main() -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")
         print(header(("rppg-bench", "numpy", "scipy")))
         for seed in a.seeds:
-            run_seed(seed, out / f"seed{seed}", a.methods)
+            run_seed(seed, out / f"seed{seed}", a.methods, shlex.split(a.extra))
     folders = sorted(p for p in out.iterdir() if p.is_dir() and p.name.startswith("seed"))
     labels = [folder_name(label) for label in RUNS]
     results = dict(zip(RUNS, pooled_results(folders, labels).values()))
