@@ -72,3 +72,12 @@ def test_evaluation_scores_the_windows_mean_for_prediction_and_reference(from_wi
     else:
         assert row["hr_pred"] != pytest.approx(means[0], abs=1e-9)
     assert row["hr_true"] == pytest.approx(69.0, abs=1.5)
+
+
+def test_the_report_says_where_the_whole_video_rate_comes_from():
+    from rppg_bench.reports.summary import READING_NOTE, reading_note
+
+    windows = reading_note({"protocol": Protocol().as_dict()})
+    assert windows.startswith(READING_NOTE) and "mean of the recording's tracked windows' rates" in windows
+    assert reading_note({"protocol": Protocol(hr_method="harmonic").as_dict()}) == READING_NOTE
+    assert reading_note({}) == READING_NOTE

@@ -32,6 +32,17 @@ READING_NOTE = (
     "timestamps. Best value per column in bold. Paired tests compare methods video by video "
     "(see docs/report.md in rppg-bench).")
 
+#: added to :data:`READING_NOTE` when the run's protocol takes the whole-recording HR from its windows
+WINDOWS_NOTE = ("The whole-recording heart rate, of a method and of the truth alike, is the mean of the "
+                "recording's tracked windows' rates (protocol hr_whole_from_windows).")
+
+
+def reading_note(record: dict[str, Any]) -> str:
+    """:data:`READING_NOTE`, with :data:`WINDOWS_NOTE` when ``record``'s protocol takes the whole-recording
+    HR from the windows."""
+    from_windows = record.get("protocol", {}).get("hr_whole_from_windows")
+    return f"{READING_NOTE} {WINDOWS_NOTE}" if from_windows else READING_NOTE
+
 
 def header_lines(record: dict[str, Any]) -> list[str]:
     """The report's title and the run record's facts: date, git, command, protocol, seed and methods."""
@@ -88,7 +99,7 @@ def summary_markdown(rows: list[dict[str, Any]], record: dict[str, Any], plots: 
     df = ok_frame(rows)
     compared = compare_datasets(df) if compared is None and not df.empty else (compared or {})
     tables = tables or summary_tables(df, record.get("seed", 0))
-    lines = [*header_lines(record), READING_NOTE, ""]
+    lines = [*header_lines(record), reading_note(record), ""]
     for dataset in sorted(df["dataset"].unique()) if not df.empty else []:
         lines += dataset_section(df, tables.main, dataset, record, plots, compared.get(dataset), tables.beats,
                                  tables.confidence)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ...metrics.table import CONFIDENCE_METRICS
 from ..plot_names import cd_plot_name
-from ..summary import READING_NOTE, header_lines
+from ..summary import header_lines, reading_note
 from ..tables import (
     SummaryTables,
     comparison_section,
@@ -108,7 +108,7 @@ def index_html(rows: list[dict[str, Any]], record: dict[str, Any], compared: dic
     tables = tables or summary_tables(df, record.get("seed", 0))
     panels = video_index(rows)
     datasets = sorted({str(r.get("dataset", "")) for r in rows})
-    body = [f"<h1>rppg-bench report</h1>{header_html(record)}<p>{escape(READING_NOTE)}</p>"]
+    body = [f"<h1>rppg-bench report</h1>{header_html(record)}<p>{escape(reading_note(record))}</p>"]
     body += [dataset_html(d, [r for r in rows if str(r.get("dataset", "")) == d], df, tables,
                           compared.get(d), panels, plots, record) for d in datasets]
     body.append(panels_html(rows, panels))
