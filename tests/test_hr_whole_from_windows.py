@@ -78,6 +78,6 @@ def test_the_report_says_where_the_whole_video_rate_comes_from():
     from rppg_bench.reports.summary import READING_NOTE, reading_note
 
     windows = reading_note({"protocol": Protocol().as_dict()})
-    assert windows.startswith(READING_NOTE) and "mean of the recording's tracked windows' rates" in windows
+    assert windows.startswith(READING_NOTE) and "mean of the recording's windowed rates" in windows
     assert reading_note({"protocol": Protocol(hr_method="harmonic").as_dict()}) == READING_NOTE
     assert reading_note({}) == READING_NOTE

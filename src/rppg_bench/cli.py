@@ -273,8 +273,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, hr_track=args.hr_track, hr_whole_from_windows=args.hr_whole_from_windows,
-        hr_min_confidence=args.hr_min_confidence,
-        max_lag=args.max_lag, hr_source=args.hr_source, ref_beat_check=args.ref_beat_check, wave_in_band=args.wave_in_band, roi=args.roi,
+        hr_min_confidence=args.hr_min_confidence, max_lag=args.max_lag, hr_source=args.hr_source,
+        ref_beat_check=args.ref_beat_check, wave_in_band=args.wave_in_band, roi=args.roi,
         method_band=tuple(args.method_band) if args.method_band else None,
         landmark_every=args.landmark_every, landmarks=landmark_mode(args.landmarks, args.landmark_every),
     ).with_beat_settings(parse_settings(args.beat_param, "--beat-param"))

@@ -215,7 +215,9 @@ def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarr
     fs_ref = median_rate(t)
     ref01 = _memo("postprocess", (ref,), (fs_ref, tuple(protocol.band), protocol.detrend_lambda),
                   lambda: signal_postprocess(ref, fs_ref, protocol.band, protocol.detrend_lambda)).copy()
-    pred01 = signal_postprocess(pred, fs_ref, protocol.band, None) if protocol.wave_in_band else signal_normalize(pred)
+    # with wave_in_band the prediction is band-passed to the reference's band before both are compared
+    pred01 = (signal_postprocess(pred, fs_ref, protocol.band, None) if protocol.wave_in_band
+              else signal_normalize(pred))
     lag = 0.0
     if protocol.max_lag > 0:
         lag = float(best_lag(pred01, ref01, fs_ref, max_lag=protocol.max_lag))

@@ -28,8 +28,8 @@ Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidat
    short for it (under ``rate_min_span_s`` once ``rate_trim_s`` is left out at each end). Every
    signal's rate is this one quantity (until 2026-12-07 the rate of regular beats replaced it on clean
    signals: the reference and a noisy prediction then got two different means, docs/hr-estimators.md).
-   The band is searched ``edge_margin_hz`` beyond its edges (a 40 bpm pulse under a 42 bpm edge is found, and reported at the edge,
-   instead of its 2nd harmonic).
+   The band is searched ``edge_margin_hz`` beyond its edges (a 40 bpm pulse under a 42 bpm edge is
+   found, and reported at the edge, instead of its 2nd harmonic).
 5. Confidence in [0, 1] (:func:`evidence`, :func:`confidence`): a logistic of the winner's share
    of the scores, the runner-up's score ratio, the fraction of the power its harmonics hold, the
    peak's clearance over the floor, and time-domain evidence -- the autocorrelation of the

@@ -34,7 +34,7 @@ READING_NOTE = (
 
 #: added to :data:`READING_NOTE` when the run's protocol takes the whole-recording HR from its windows
 WINDOWS_NOTE = ("The whole-recording heart rate, of a method and of the truth alike, is the mean of the "
-                "recording's tracked windows' rates (protocol hr_whole_from_windows).")
+                "recording's windowed rates (protocol hr_whole_from_windows).")
 
 
 def reading_note(record: dict[str, Any]) -> str:
