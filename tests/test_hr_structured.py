@@ -35,7 +35,9 @@ from rppg_bench.metrics.hr_corpus import (
 from rppg_bench.metrics.hr_corpus import _pulse_model as step_pulse_model
 from rppg_bench.metrics.hr_structured import (
     DEFAULT_PARAMS,
+    Candidates,
     phase_rate,
+    rates_on_path,
     spectra_rows,
     structured_rows,
 )
@@ -212,6 +214,42 @@ def test_tracker_follows_a_step_change():
     before, after = times + 5.0 <= 30.0, times - 5.0 >= 30.0
     assert np.all(np.abs(hr[before] - 70.0) < 4.0)
     assert np.all(np.abs(hr[after] - 100.0) < 4.0)
+
+
+def candidates_at(bpm, score):
+    """Hand-made candidates at rates ``bpm`` with ``score`` (the winner scores highest)."""
+    score = np.asarray(score, dtype=float)
+    return Candidates(hz=np.asarray(bpm, dtype=float) / 60.0, score=score, weight=score / score.sum(),
+                      best=int(np.argmax(score)), confidence=0.5, evidence=np.zeros(6))
+
+
+def narrow_row(x):
+    """``x`` (N,) at FS band-passed as the estimator does, as a (1, N) row."""
+    return spectra_rows(x[None], FS, (0.7, 3.0))[2]
+
+
+def test_a_path_through_another_candidate_reads_its_phase_rate():
+    """The path took the 60.0 bpm candidate (its spectral bin) over a 95 bpm winner; the signal's rate
+    is 61.8 bpm: the window reports the phase rate, as a winner would, not the bin. A window on its
+    winner, and one the path crossed at no candidate (confidence 0), keep their rates."""
+    t = np.arange(300) / FS
+    narrow = narrow_row(np.sin(2 * np.pi * 61.8 / 60.0 * t))
+    chosen = candidates_at([95.0, 60.0], [2.0, 1.0])
+    assert rates_on_path(np.array([60.0]), np.array([0.3]), [chosen], narrow, FS)[0] == pytest.approx(61.8, abs=0.3)
+    assert rates_on_path(np.array([60.0]), np.array([0.0]), [chosen], narrow, FS)[0] == 60.0
+    winner = candidates_at([61.0, 95.0], [2.0, 1.0])
+    assert rates_on_path(np.array([61.0]), np.array([0.3]), [winner], narrow, FS)[0] == 61.0
+
+
+def test_a_stronger_candidate_nearby_does_not_pull_the_path_rate():
+    """A 1.5x stronger sinusoid 12 bpm above the path's 60 bpm candidate: within the usual +-0.25 Hz
+    band the phase would advance at its rate (73.7 bpm); the band is bounded to half the distance."""
+    t = np.arange(300) / FS
+    narrow = narrow_row(np.sin(2 * np.pi * t) + 1.5 * np.sin(2 * np.pi * 1.2 * t + 1.0))
+    assert 60.0 * phase_rate(narrow[0], FS, 60.4 / 60.0, DEFAULT_PARAMS.rate_hz, DEFAULT_PARAMS.rate_trim_s,
+                             DEFAULT_PARAMS.rate_min_span_s) > 70.0
+    path = rates_on_path(np.array([60.4]), np.array([0.3]), [candidates_at([72.0, 60.4], [2.0, 1.0])], narrow, FS)
+    assert path[0] == pytest.approx(60.0, abs=1.0)
 
 
 def test_track_needs_a_method_with_candidates():

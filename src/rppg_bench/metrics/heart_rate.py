@@ -46,7 +46,13 @@ import numpy as np
 from . import hr_estimators as est
 from .bands import DEFAULT_BAND_HZ
 from .defaults import CONFIDENCE_METHODS, DEFAULT_HR_METHOD
-from .hr_structured import Candidates, hr_structured, structured_rows
+from .hr_structured import (
+    Candidates,
+    hr_structured,
+    rates_on_path,
+    structured_rows,
+    structured_windows,
+)
 from .hr_track import track as track_candidates
 from .validate import check_timed_series
 
@@ -108,7 +114,8 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     than one window gives a single window covering all of it. Sample ``i`` is
     at time ``i / fs``. ``track=True`` (``method="structured"`` only) follows
     the rate across windows (:mod:`rppg_bench.metrics.hr_track`) instead of
-    taking each window's winner.
+    taking each window's winner; a window whose path takes another candidate
+    reports that candidate's phase rate (``hr_structured.rates_on_path``).
 
     Returns
     -------
@@ -161,10 +168,14 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
     band = _check_band(band, fs)
     windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
     candidates: list[Candidates] = []
+    narrow = []
     for i in range(0, len(windows), WINDOW_BATCH):
-        candidates += structured_rows(_check_signals(windows[i:i + WINDOW_BATCH], fs), float(fs), band)
+        batch, batch_narrow = structured_windows(_check_signals(windows[i:i + WINDOW_BATCH], fs), float(fs), band)
+        candidates += batch
+        narrow.append(batch_narrow)
     if track:
         hr, conf = track_candidates(candidates, band)
+        hr = rates_on_path(hr, conf, candidates, np.concatenate(narrow), float(fs))
     else:
         hr = np.array([c.bpm for c in candidates])
         conf = np.array([c.confidence for c in candidates])

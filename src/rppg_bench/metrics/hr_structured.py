@@ -108,9 +108,16 @@ def hr_structured(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
 def structured_rows(rows: np.ndarray, fs: float, band: tuple[float, float],
                     params: StructuredParams = DEFAULT_PARAMS) -> list[Candidates]:
     """The candidates of every row of ``rows`` (W, N) (validated, scaled signals at ``fs`` Hz)."""
+    return structured_windows(rows, fs, band, params)[0]
+
+
+def structured_windows(rows: np.ndarray, fs: float, band: tuple[float, float],
+                       params: StructuredParams = DEFAULT_PARAMS) -> tuple[list[Candidates], np.ndarray]:
+    """:func:`structured_rows` and the rows band-passed to ``band`` (W, N) that their rates were read
+    from (:func:`rates_on_path` reads a tracked path's rates from them)."""
     f, p, narrow = spectra_rows(rows, fs, band)
     duration = rows.shape[-1] / fs
-    return [judge(f, p[w], narrow[w], fs, band, duration, params) for w in range(len(p))]
+    return [judge(f, p[w], narrow[w], fs, band, duration, params) for w in range(len(p))], narrow
 
 
 def spectra_rows(rows: np.ndarray, fs: float, band: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -199,10 +206,39 @@ def winner_rate(f: np.ndarray, pc: np.ndarray, narrow: np.ndarray, fs: float, i:
     :func:`phase_rate` of ``narrow`` (N,) at ``fs`` Hz within ``rate_hz`` of ``f[i]``, or the
     :func:`centroid` within ``centroid_hz`` should the phase rate fall more than ``centroid_hz`` away
     or be unavailable (a short signal, a rate near the Nyquist frequency)."""
-    rate = phase_rate(narrow, fs, float(f[i]), params.rate_hz, params.rate_trim_s, params.rate_min_span_s)
-    if rate is not None and abs(rate - f[i]) <= params.centroid_hz:
-        return rate
-    return centroid(f, pc, i, params.centroid_hz)
+    rate = near_phase_rate(narrow, fs, float(f[i]), params)
+    return centroid(f, pc, i, params.centroid_hz) if rate is None else rate
+
+
+def near_phase_rate(narrow: np.ndarray, fs: float, hz: float, params: StructuredParams = DEFAULT_PARAMS,
+                    half_width: float | None = None) -> float | None:
+    """The :func:`phase_rate` (Hz) of ``narrow`` (N,) at ``fs`` Hz within ``half_width`` (default
+    ``rate_hz``) of a peak at ``hz`` Hz; None when it is unavailable or more than ``centroid_hz`` from ``hz``."""
+    half = params.rate_hz if half_width is None else half_width
+    rate = phase_rate(narrow, fs, hz, half, params.rate_trim_s, params.rate_min_span_s)
+    return rate if rate is not None and abs(rate - hz) <= params.centroid_hz else None
+
+
+def rates_on_path(bpm: np.ndarray, confidence: np.ndarray, candidates: list[Candidates], narrow: np.ndarray,
+                  fs: float, params: StructuredParams = DEFAULT_PARAMS) -> np.ndarray:
+    """A tracked path's rates ``bpm`` (W,) with every window whose path took a candidate other than its
+    winner (``confidence`` (W,) above 0: a candidate, not the path's grid rate) read as a winner is, from
+    its band-passed row ``narrow[w]`` (W, N) at ``fs`` Hz: the :func:`near_phase_rate` near that
+    candidate's peak instead of the peak's bin (a bin's peak is pulled by what leaks into it, e.g. the
+    skirt of a motion peak), within ``rate_hz`` or half the distance to the nearest candidate that
+    scores higher, whichever is less: such a candidate is stronger, and the phase of a band holding a
+    stronger component advances at that component's rate."""
+    out = np.array(bpm, dtype=float)
+    for w, c in enumerate(candidates):
+        if not (confidence[w] > 0 and abs(out[w] - c.bpm) > 1e-6):
+            continue
+        hz = out[w] / 60.0
+        chosen = int(np.argmin(np.abs(c.hz - hz)))
+        stronger = c.hz[c.score > c.score[chosen]]
+        nearest = float(np.min(np.abs(stronger - hz))) if stronger.size else np.inf
+        rate = near_phase_rate(narrow[w], fs, hz, params, min(params.rate_hz, 0.5 * nearest))
+        out[w] = out[w] if rate is None else 60.0 * rate
+    return out
 
 
 def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim_s: float,
