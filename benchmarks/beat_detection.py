@@ -20,7 +20,7 @@ import numpy as np
 from recorded_pulses import FS_HZ, RATES_BPM, excerpt_pulses
 from tabulate import tabulate
 
-from rppg_bench.datasets.ppg_recordings import mean_rate_bpm
+from rppg_bench.datasets.ppg_model import beat_rate_bpm
 from rppg_bench.metrics.beats import beat_times
 from rppg_bench.metrics.defaults import SECONDARY_WAVE_SHARE
 from rppg_bench.metrics.protocol import BEAT_BAND_HZ
@@ -45,7 +45,7 @@ def scores(n: int, duration: float, seed: int, smoothness: float, share: float) 
     rows: dict[float, list[tuple[bool, float]]] = {}
     for rate, pulse in excerpt_pulses(n, duration, seed, smoothness):
         found = beat_times(pulse.ppg(t), FS_HZ, band=BEAT_BAND_HZ, secondary_share=share)
-        off = abs(mean_rate_bpm(found) - float(np.mean(pulse.hr(t)))) > GROSS_BPM
+        off = abs(beat_rate_bpm(found) - float(np.mean(pulse.hr(t)))) > GROSS_BPM
         rows.setdefault(rate, []).append((off, one_beat_share(found, pulse.onsets, float(t[-1]))))
     return {rate: (100 * np.mean([o for o, _ in r]), 100 * np.mean([c for _, c in r])) for rate, r in rows.items()}
 

@@ -7,12 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from rppg_bench.datasets.ppg_model import beat_rate_bpm
 from rppg_bench.datasets.ppg_recordings import heartpy_data, heartpy_recordings
 from rppg_bench.metrics.evaluate import evaluate_prediction, windowed_hr_series
 from rppg_bench.metrics.heart_rate import hr_estimate
 from rppg_bench.metrics.protocol import TOOLBOX, Protocol
 from rppg_bench.metrics.reference_check import (
-    beat_rate_bpm,
     checked_rate,
     checked_windowed,
     harmonic_slip,

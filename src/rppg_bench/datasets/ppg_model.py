@@ -142,6 +142,15 @@ class PulseModel:
         return pulse + baseline
 
 
+def beat_rate_bpm(beats_s: np.ndarray) -> float:
+    """Mean rate (bpm) of beat times ``beats_s`` (K,) s: intervals over the time they span (the mean
+    of the instantaneous rate 60 / RR over that time); NaN with fewer than two beats."""
+    beats_s = np.asarray(beats_s, dtype=float)
+    if beats_s.size < 2 or not beats_s[-1] > beats_s[0]:
+        return float("nan")
+    return 60.0 * (beats_s.size - 1) / float(beats_s[-1] - beats_s[0])
+
+
 def split_gaussian(x: np.ndarray, centre: float, rise: float, fall: float) -> np.ndarray:
     """Unit-height Gaussian of width ``rise`` left of ``centre`` and ``fall`` right of it."""
     d = np.asarray(x, dtype=float) - centre

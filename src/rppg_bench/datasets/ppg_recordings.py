@@ -30,7 +30,7 @@ import pandas as pd
 import scipy.signal as sps
 
 from ..subsample import parabolic_offset
-from .ppg_model import PulseModel, Respiration, random_sinusoids
+from .ppg_model import PulseModel, Respiration, beat_rate_bpm, random_sinusoids
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +65,8 @@ class CleanStretch:
 
     @property
     def native_hr_bpm(self) -> float:
-        """Mean heart rate of the stretch (bpm) (:func:`mean_rate_bpm` of its marks)."""
-        return mean_rate_bpm(self.marks)
+        """Mean heart rate of the stretch (bpm) (:func:`beat_rate_bpm` of its marks)."""
+        return beat_rate_bpm(self.marks)
 
     def at(self, r: np.ndarray) -> np.ndarray:
         """The pulse at times ``r`` (s from ``start_s``), linearly interpolated."""
@@ -81,11 +81,6 @@ class CleanStretch:
             return self
         sos = sps.butter(2, smoothing_corner_hz(self.native_hr_bpm, smoothness), fs=self.fs, output="sos")
         return dataclasses.replace(self, pulse=sps.sosfiltfilt(sos, self.pulse))
-
-
-def mean_rate_bpm(marks: np.ndarray) -> float:
-    """Mean heart rate (bpm) of beat ``marks`` (K,) s: beats over the time from the first mark to the last."""
-    return 60.0 * (marks.size - 1) / float(marks[-1] - marks[0])
 
 
 def smoothing_corner_hz(native_hr_bpm: float, smoothness: float) -> float:
@@ -280,7 +275,7 @@ class RecordedPulse(PulseModel):
         return {"morphology": None, "recorded_pulse": {
             "recording": s.recording, "fs_hz": s.fs,
             "start_s": float(s.start_s + self.marks[0]), "end_s": float(s.start_s + self.marks[-1]),
-            "native_hr_bpm": mean_rate_bpm(self.marks),
+            "native_hr_bpm": beat_rate_bpm(self.marks),
             "speed": float(speed), "smoothness": self.smoothness,
             "lowpass_hz": smoothing_corner_hz(s.native_hr_bpm, self.smoothness) if self.smoothness > 0 else None}}
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..datasets.ppg_model import beat_rate_bpm
 from .hrv import artefact_share
 
 #: ratios of a beat rate to a spectral estimate that mean the spectrum took a harmonic or a sub-harmonic
@@ -27,15 +28,6 @@ RATIO_TOLERANCE = 0.1
 
 #: fewest beats (three intervals) whose rate may overrule a spectral estimate
 MIN_CHECK_BEATS = 4
-
-
-def beat_rate_bpm(beats_s: np.ndarray) -> float:
-    """Mean rate (bpm) of beat times ``beats_s`` (K,) s: intervals over the time they span (the mean
-    of the instantaneous rate 60 / RR over that time); NaN with fewer than two beats."""
-    beats_s = np.asarray(beats_s, dtype=float)
-    if beats_s.size < 2 or not beats_s[-1] > beats_s[0]:
-        return float("nan")
-    return 60.0 * (beats_s.size - 1) / float(beats_s[-1] - beats_s[0])
 
 
 def harmonic_slip(estimate_bpm: float, beats_bpm: float, tolerance: float = RATIO_TOLERANCE) -> bool:
