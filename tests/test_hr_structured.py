@@ -239,6 +239,9 @@ def test_a_path_through_another_candidate_reads_its_phase_rate():
     assert rates_on_path(np.array([60.0]), np.array([0.0]), [chosen], narrow, FS)[0] == 60.0
     winner = candidates_at([61.0, 95.0], [2.0, 1.0])
     assert rates_on_path(np.array([61.0]), np.array([0.3]), [winner], narrow, FS)[0] == 61.0
+    # two peaks beyond the band's edge are both clipped to it: no band between them, the rate is kept
+    edge = candidates_at([95.0, 42.0, 42.0], [3.0, 1.0, 2.0])
+    assert rates_on_path(np.array([42.0]), np.array([0.3]), [edge], narrow, FS)[0] == 42.0
 
 
 def test_a_stronger_candidate_nearby_does_not_pull_the_path_rate():

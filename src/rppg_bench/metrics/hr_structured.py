@@ -236,6 +236,8 @@ def rates_on_path(bpm: np.ndarray, confidence: np.ndarray, candidates: list[Cand
         chosen = int(np.argmin(np.abs(c.hz - hz)))
         stronger = c.hz[c.score > c.score[chosen]]
         nearest = float(np.min(np.abs(stronger - hz))) if stronger.size else np.inf
+        if nearest == 0.0:  # a stronger candidate at the same rate (two peaks clipped to a band edge): no band
+            continue
         rate = near_phase_rate(narrow[w], fs, hz, params, min(params.rate_hz, 0.5 * nearest))
         out[w] = out[w] if rate is None else 60.0 * rate
     return out
