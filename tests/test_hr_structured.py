@@ -216,6 +216,9 @@ def test_tracker_follows_a_step_change():
     assert np.all(np.abs(hr[after] - 100.0) < 4.0)
 
 
+BAND = (0.7, 3.0)
+
+
 def candidates_at(bpm, score):
     """Hand-made candidates at rates ``bpm`` with ``score`` (the winner scores highest)."""
     score = np.asarray(score, dtype=float)
@@ -235,13 +238,16 @@ def test_a_path_through_another_candidate_reads_its_phase_rate():
     t = np.arange(300) / FS
     narrow = narrow_row(np.sin(2 * np.pi * 61.8 / 60.0 * t))
     chosen = candidates_at([95.0, 60.0], [2.0, 1.0])
-    assert rates_on_path(np.array([60.0]), np.array([0.3]), [chosen], narrow, FS)[0] == pytest.approx(61.8, abs=0.3)
-    assert rates_on_path(np.array([60.0]), np.array([0.0]), [chosen], narrow, FS)[0] == 60.0
+    assert rates_on_path(np.array([60.0]), np.array([0.3]), [chosen], narrow, FS, BAND)[0] == pytest.approx(61.8, abs=0.3)
+    assert rates_on_path(np.array([60.0]), np.array([0.0]), [chosen], narrow, FS, BAND)[0] == 60.0
     winner = candidates_at([61.0, 95.0], [2.0, 1.0])
-    assert rates_on_path(np.array([61.0]), np.array([0.3]), [winner], narrow, FS)[0] == 61.0
+    assert rates_on_path(np.array([61.0]), np.array([0.3]), [winner], narrow, FS, BAND)[0] == 61.0
     # two peaks beyond the band's edge are both clipped to it: no band between them, the rate is kept
     edge = candidates_at([95.0, 42.0, 42.0], [3.0, 1.0, 2.0])
-    assert rates_on_path(np.array([42.0]), np.array([0.3]), [edge], narrow, FS)[0] == 42.0
+    assert rates_on_path(np.array([42.0]), np.array([0.3]), [edge], narrow, FS, BAND)[0] == 42.0
+    # a phase rate beyond the band's edge is reported at the edge, as a winner's
+    assert rates_on_path(np.array([62.0]), np.array([0.3]), [candidates_at([95.0, 62.0], [2.0, 1.0])], narrow, FS,
+                         (62.0 / 60.0, 3.0))[0] == pytest.approx(62.0)
 
 
 def test_a_stronger_candidate_nearby_does_not_pull_the_path_rate():
@@ -251,7 +257,7 @@ def test_a_stronger_candidate_nearby_does_not_pull_the_path_rate():
     narrow = narrow_row(np.sin(2 * np.pi * t) + 1.5 * np.sin(2 * np.pi * 1.2 * t + 1.0))
     assert 60.0 * phase_rate(narrow[0], FS, 60.4 / 60.0, DEFAULT_PARAMS.rate_hz, DEFAULT_PARAMS.rate_trim_s,
                              DEFAULT_PARAMS.rate_min_span_s) > 70.0
-    path = rates_on_path(np.array([60.4]), np.array([0.3]), [candidates_at([72.0, 60.4], [2.0, 1.0])], narrow, FS)
+    path = rates_on_path(np.array([60.4]), np.array([0.3]), [candidates_at([72.0, 60.4], [2.0, 1.0])], narrow, FS, BAND)
     assert path[0] == pytest.approx(60.0, abs=1.0)
 
 

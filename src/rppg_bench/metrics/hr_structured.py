@@ -220,14 +220,14 @@ def near_phase_rate(narrow: np.ndarray, fs: float, hz: float, params: Structured
 
 
 def rates_on_path(bpm: np.ndarray, confidence: np.ndarray, candidates: list[Candidates], narrow: np.ndarray,
-                  fs: float, params: StructuredParams = DEFAULT_PARAMS) -> np.ndarray:
+                  fs: float, band: tuple[float, float], params: StructuredParams = DEFAULT_PARAMS) -> np.ndarray:
     """A tracked path's rates ``bpm`` (W,) with every window whose path took a candidate other than its
     winner (``confidence`` (W,) above 0: a candidate, not the path's grid rate) read as a winner is, from
     its band-passed row ``narrow[w]`` (W, N) at ``fs`` Hz: the :func:`near_phase_rate` near that
     candidate's peak instead of the peak's bin (a bin's peak is pulled by what leaks into it, e.g. the
     skirt of a motion peak), within ``rate_hz`` or half the distance to the nearest candidate that
     scores higher, whichever is less: such a candidate is stronger, and the phase of a band holding a
-    stronger component advances at that component's rate."""
+    stronger component advances at that component's rate. Rates stay in ``band`` (Hz), as a winner's."""
     out = np.array(bpm, dtype=float)
     for w, c in enumerate(candidates):
         if not (confidence[w] > 0 and abs(out[w] - c.bpm) > 1e-6):
@@ -239,7 +239,7 @@ def rates_on_path(bpm: np.ndarray, confidence: np.ndarray, candidates: list[Cand
         if nearest == 0.0:  # a stronger candidate at the same rate (two peaks clipped to a band edge): no band
             continue
         rate = near_phase_rate(narrow[w], fs, hz, params, min(params.rate_hz, 0.5 * nearest))
-        out[w] = out[w] if rate is None else 60.0 * rate
+        out[w] = out[w] if rate is None else 60.0 * float(np.clip(rate, band[0], band[1]))
     return out
 
 
