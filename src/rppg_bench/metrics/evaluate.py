@@ -157,7 +157,8 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
     estimator (the whole span's: the mean of the windows' with ``protocol.whole_from_windows``);
     with ``protocol.ref_beat_check`` and the reference ``beats`` (s), each estimate (whole
     span and window) in a harmonic ratio to the rate of regular beats is replaced by that rate
-    (:mod:`.reference_check`); then the dataset's HR where ``protocol.hr_source == "dataset"``.
+    (:mod:`.reference_check`); then the dataset's HR where ``protocol.hr_source == "dataset"`` (the whole
+    span's: the mean of the windows' true rates with ``protocol.whole_from_windows``).
     Returns ``hr`` (bpm), ``centres`` (W,) s on the recording's clock, ``windowed`` (W,) bpm, and
     ``hr_from_beats`` / ``win_from_beats`` (whether, and in what share of windows, beats overruled the PPG's
     estimate; the whole from windows counts as overruled when one of its windows was)."""
@@ -180,9 +181,14 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
     dataset_whole = dataset_hr_mean(grid, protocol, dataset_hr, dataset_hr_times)
     dataset_windows = dataset_windowed_hr(centres, protocol, dataset_hr, dataset_hr_times, windowed.size)
     from_ppg = np.isnan(dataset_windows)
+    true_windows = np.where(from_ppg, windowed, dataset_windows)
+    if protocol.whole_from_windows and not np.isnan(dataset_whole) and true_windows.size:
+        # the prediction's whole is the mean of its windows, which weighs a recording's middle more than
+        # its ends: the truth's is the mean of the same windows' true rates (one definition for both)
+        dataset_whole = float(np.mean(true_windows))
     return {"hr": whole if np.isnan(dataset_whole) else dataset_whole,
             "centres": centres,
-            "windowed": np.where(from_ppg, windowed, dataset_windows),
+            "windowed": true_windows,
             "hr_from_beats": bool(from_beats and np.isnan(dataset_whole)),
             "win_from_beats": float(np.mean(win_from_beats & from_ppg)) if windowed.size else 0.0}
 
