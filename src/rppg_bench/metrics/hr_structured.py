@@ -37,6 +37,10 @@ Instead of summing harmonics (``"harmonic"``), it asks which peaks each candidat
    (``scipy.signal.find_peaks``) within 10 % of it -- fitted on the design half of
    :mod:`rppg_bench.metrics.hr_corpus` as the probability of an error within 5 bpm.
 
+A tracked window (:mod:`rppg_bench.metrics.hr_track`) whose path takes another candidate than its
+winner gets that candidate's phase rate the same way (:func:`rates_on_path`), in a band kept clear of
+any candidate that scores higher.
+
 Time-domain evidence only enters the confidence: as a factor on the scores it made the corpus's
 gross-error rate worse (a sinusoidal disturbance is as periodic as the pulse). The settings
 (:class:`StructuredParams`) were chosen on the design half of the corpus
