@@ -234,17 +234,29 @@ def rates_on_path(bpm: np.ndarray, confidence: np.ndarray, candidates: list[Cand
     stronger component advances at that component's rate. Rates stay in ``band`` (Hz), as a winner's."""
     out = np.array(bpm, dtype=float)
     for w, c in enumerate(candidates):
-        if not (confidence[w] > 0 and abs(out[w] - c.bpm) > 1e-6):
+        if not left_winner(out[w], confidence[w], c):
             continue
         hz = out[w] / 60.0
-        chosen = int(np.argmin(np.abs(c.hz - hz)))
-        stronger = c.hz[c.score > c.score[chosen]]
-        nearest = float(np.min(np.abs(stronger - hz))) if stronger.size else np.inf
-        if nearest == 0.0:  # a stronger candidate at the same rate (two peaks clipped to a band edge): no band
+        gap = stronger_gap_hz(c, hz)
+        if gap == 0.0:  # a stronger candidate at the same rate (two peaks clipped to a band edge): no band
             continue
-        rate = near_phase_rate(narrow[w], fs, hz, params, min(params.rate_hz, 0.5 * nearest))
+        rate = near_phase_rate(narrow[w], fs, hz, params, min(params.rate_hz, 0.5 * gap))
         out[w] = out[w] if rate is None else 60.0 * float(np.clip(rate, band[0], band[1]))
     return out
+
+
+def left_winner(bpm: float, confidence: float, c: Candidates) -> bool:
+    """Whether a tracked window's rate ``bpm`` is one of its candidates ``c`` (``confidence`` above 0)
+    other than its winner."""
+    return bool(confidence > 0 and abs(bpm - c.bpm) > 1e-6)
+
+
+def stronger_gap_hz(c: Candidates, hz: float) -> float:
+    """Distance (Hz) from ``hz`` to the nearest candidate of ``c`` scoring higher than the candidate at
+    ``hz`` (the nearest to it); inf when none does."""
+    chosen = int(np.argmin(np.abs(c.hz - hz)))
+    stronger = c.hz[c.score > c.score[chosen]]
+    return float(np.min(np.abs(stronger - hz))) if stronger.size else float("inf")
 
 
 def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim_s: float,
