@@ -52,6 +52,10 @@ def test_a_right_prediction_of_a_changing_rate_is_right_against_the_dataset_hr()
                               hr, t)
     assert row["hr_abs_error"] < 0.1
     assert abs(row["hr_pred"] - np.mean(hr)) > 0.4
+    # a dataset HR that leaves windows empty (samples in the first 8 s only) keeps its plain mean
+    sparse = evaluate_prediction(t, prediction, t, np.sin(2 * np.pi * 2.0 * t),
+                                 Protocol(beats=None, hr_source="dataset"), np.full(8, 63.0), np.arange(8.0))
+    assert sparse["hr_true"] == pytest.approx(63.0)
 
 
 def test_dataset_beats_are_the_beat_reference_with_the_dataset_source():

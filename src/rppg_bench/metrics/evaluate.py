@@ -158,7 +158,8 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
     with ``protocol.ref_beat_check`` and the reference ``beats`` (s), each estimate (whole
     span and window) in a harmonic ratio to the rate of regular beats is replaced by that rate
     (:mod:`.reference_check`); then the dataset's HR where ``protocol.hr_source == "dataset"`` (the whole
-    span's: the mean of the windows' true rates with ``protocol.whole_from_windows``).
+    span's: the mean of the windows' true rates with ``protocol.whole_from_windows`` where the dataset's
+    HR has samples in every window).
     Returns ``hr`` (bpm), ``centres`` (W,) s on the recording's clock, ``windowed`` (W,) bpm, and
     ``hr_from_beats`` / ``win_from_beats`` (whether, and in what share of windows, beats overruled the PPG's
     estimate; the whole from windows counts as overruled when one of its windows was)."""
@@ -182,10 +183,11 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
     dataset_windows = dataset_windowed_hr(centres, protocol, dataset_hr, dataset_hr_times, windowed.size)
     from_ppg = np.isnan(dataset_windows)
     true_windows = np.where(from_ppg, windowed, dataset_windows)
-    if protocol.whole_from_windows and not np.isnan(dataset_whole) and true_windows.size:
+    if protocol.whole_from_windows and dataset_windows.size and not np.any(from_ppg):
         # the prediction's whole is the mean of its windows, which weighs a recording's middle more than
-        # its ends: the truth's is the mean of the same windows' true rates (one definition for both)
-        dataset_whole = float(np.mean(true_windows))
+        # its ends: the truth's is the mean of the same windows' true rates (one definition for both;
+        # where the dataset's HR leaves a window empty, its plain mean over the span stays)
+        dataset_whole = float(np.mean(dataset_windows))
     return {"hr": whole if np.isnan(dataset_whole) else dataset_whole,
             "centres": centres,
             "windowed": true_windows,
