@@ -179,18 +179,18 @@ def reference_rates(grid: np.ndarray, ref_u: np.ndarray, fs: float, protocol: Pr
     if checking:
         whole, whole_from_beats = checked_rate(whole, beats, protocol.beats.max_artefact_share)
         from_beats = from_beats or whole_from_beats
-    dataset_whole = dataset_hr_mean(grid, protocol, dataset_hr, dataset_hr_times)
     dataset_windows = dataset_windowed_hr(centres, protocol, dataset_hr, dataset_hr_times, windowed.size)
     from_ppg = np.isnan(dataset_windows)
-    true_windows = np.where(from_ppg, windowed, dataset_windows)
     if protocol.whole_from_windows and dataset_windows.size and not np.any(from_ppg):
         # the prediction's whole is the mean of its windows, which weighs a recording's middle more than
         # its ends: the truth's is the mean of the same windows' true rates (one definition for both;
-        # where the dataset's HR leaves a window empty, its plain mean over the span stays)
+        # where the dataset's HR leaves a window empty, its plain mean over the span stands)
         dataset_whole = float(np.mean(dataset_windows))
+    else:
+        dataset_whole = dataset_hr_mean(grid, protocol, dataset_hr, dataset_hr_times)
     return {"hr": whole if np.isnan(dataset_whole) else dataset_whole,
             "centres": centres,
-            "windowed": true_windows,
+            "windowed": np.where(from_ppg, windowed, dataset_windows),
             "hr_from_beats": bool(from_beats and np.isnan(dataset_whole)),
             "win_from_beats": float(np.mean(win_from_beats & from_ppg)) if windowed.size else 0.0}
 
