@@ -43,31 +43,31 @@ from rppg_bench.metrics.hr_structured import (
 )
 from rppg_bench.metrics.hr_track import track
 
-#: a reading of the path's rates: (bpm (W,), confidence (W,), candidates, narrow rows (W, N), fs Hz) -> bpm (W,)
+#: a reading of the path's rates: (bpm (W,), chosen candidate (W,), candidates, narrow rows (W, N), fs Hz) -> bpm (W,)
 Reading = Callable[[np.ndarray, np.ndarray, list[Candidates], np.ndarray, float], np.ndarray]
 
 
-def phase_everywhere(bpm: np.ndarray, conf: np.ndarray, cands: list[Candidates], narrow: np.ndarray, fs: float,
+def phase_everywhere(bpm: np.ndarray, chosen: np.ndarray, cands: list[Candidates], narrow: np.ndarray, fs: float,
                      skip_within_hz: float | None = None) -> np.ndarray:
     """The path's rates with every non-winner candidate's rate read by phase within ``rate_hz``; with
     ``skip_within_hz``, only where no candidate that scores higher lies that close."""
     out = np.array(bpm, dtype=float)
     for w, c in enumerate(cands):
-        if not left_winner(out[w], conf[w], c):
+        if not left_winner(int(chosen[w]), c):
             continue
-        hz = out[w] / 60.0
-        if skip_within_hz is not None and stronger_gap_hz(c, hz) < skip_within_hz:
+        if skip_within_hz is not None and stronger_gap_hz(c, int(chosen[w])) < skip_within_hz:
             continue
-        rate = near_phase_rate(narrow[w], fs, hz)
+        rate = near_phase_rate(narrow[w], fs, float(c.hz[chosen[w]]))
         out[w] = out[w] if rate is None else 60.0 * float(np.clip(rate, *DEFAULT_BAND_HZ))
     return out
 
 
 READINGS: dict[str, Reading] = {
-    "bin": lambda bpm, conf, cands, narrow, fs: bpm,
+    "bin": lambda bpm, chosen, cands, narrow, fs: bpm,
     "phase": phase_everywhere,
-    "bounded (default)": lambda bpm, conf, cands, narrow, fs: rates_on_path(bpm, conf, cands, narrow, fs, DEFAULT_BAND_HZ),
-    "skip near": lambda bpm, conf, cands, narrow, fs: phase_everywhere(bpm, conf, cands, narrow, fs, 0.5),
+    "bounded (default)": lambda bpm, chosen, cands, narrow, fs: rates_on_path(bpm, chosen, cands, narrow, fs,
+                                                                              DEFAULT_BAND_HZ),
+    "skip near": lambda bpm, chosen, cands, narrow, fs: phase_everywhere(bpm, chosen, cands, narrow, fs, 0.5),
 }
 
 
@@ -76,8 +76,8 @@ def tracked_readings(x: np.ndarray, fs: float) -> dict[str, np.ndarray]:
     x, starts, n_win = _windows(x, fs, 10.0, 1.0)
     rows = _check_signals(np.lib.stride_tricks.sliding_window_view(x, n_win)[starts], fs)
     cands, narrow = structured_windows(rows, fs, DEFAULT_BAND_HZ)
-    bpm, conf = track(cands, DEFAULT_BAND_HZ)
-    return {name: read(bpm, conf, cands, narrow, fs) for name, read in READINGS.items()}
+    bpm, _, chosen = track(cands, DEFAULT_BAND_HZ)
+    return {name: read(bpm, chosen, cands, narrow, fs) for name, read in READINGS.items()}
 
 
 def changed_windows(truth: np.ndarray, before: np.ndarray, after: np.ndarray) -> str:

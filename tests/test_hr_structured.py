@@ -41,6 +41,7 @@ from rppg_bench.metrics.hr_structured import (
     spectra_rows,
     structured_rows,
 )
+from rppg_bench.metrics.hr_track import track
 
 FS = 30.0
 SHAPES = {"sharp": SHARP_MORPHOLOGY, "finger": PulseMorphology(), "smooth": SMOOTH_MORPHOLOGY,
@@ -234,19 +235,19 @@ def narrow_row(x):
 def test_a_path_through_another_candidate_reads_its_phase_rate():
     """The path took the 60.0 bpm candidate (its spectral bin) over a 95 bpm winner; the signal's rate
     is 61.8 bpm: the window reports the phase rate, as a winner would, not the bin. A window on its
-    winner, and one the path crossed at no candidate (confidence 0), keep their rates."""
+    winner, and one the path crossed at no candidate (index -1), keep their rates."""
     t = np.arange(300) / FS
     narrow = narrow_row(np.sin(2 * np.pi * 61.8 / 60.0 * t))
     chosen = candidates_at([95.0, 60.0], [2.0, 1.0])
-    assert rates_on_path(np.array([60.0]), np.array([0.3]), [chosen], narrow, FS, BAND)[0] == pytest.approx(61.8, abs=0.3)
-    assert rates_on_path(np.array([60.0]), np.array([0.0]), [chosen], narrow, FS, BAND)[0] == 60.0
+    assert rates_on_path(np.array([60.0]), np.array([1]), [chosen], narrow, FS, BAND)[0] == pytest.approx(61.8, abs=0.3)
+    assert rates_on_path(np.array([60.0]), np.array([-1]), [chosen], narrow, FS, BAND)[0] == 60.0
     winner = candidates_at([61.0, 95.0], [2.0, 1.0])
-    assert rates_on_path(np.array([61.0]), np.array([0.3]), [winner], narrow, FS, BAND)[0] == 61.0
+    assert rates_on_path(np.array([61.0]), np.array([0]), [winner], narrow, FS, BAND)[0] == 61.0
     # two peaks beyond the band's edge are both clipped to it: no band between them, the rate is kept
     edge = candidates_at([95.0, 42.0, 42.0], [3.0, 1.0, 2.0])
-    assert rates_on_path(np.array([42.0]), np.array([0.3]), [edge], narrow, FS, BAND)[0] == 42.0
+    assert rates_on_path(np.array([42.0]), np.array([1]), [edge], narrow, FS, BAND)[0] == 42.0
     # a phase rate beyond the band's edge is reported at the edge, as a winner's
-    assert rates_on_path(np.array([62.0]), np.array([0.3]), [candidates_at([95.0, 62.0], [2.0, 1.0])], narrow, FS,
+    assert rates_on_path(np.array([62.0]), np.array([1]), [candidates_at([95.0, 62.0], [2.0, 1.0])], narrow, FS,
                          (62.0 / 60.0, 3.0))[0] == pytest.approx(62.0)
 
 
@@ -257,8 +258,21 @@ def test_a_stronger_candidate_nearby_does_not_pull_the_path_rate():
     narrow = narrow_row(np.sin(2 * np.pi * t) + 1.5 * np.sin(2 * np.pi * 1.2 * t + 1.0))
     assert 60.0 * phase_rate(narrow[0], FS, 60.4 / 60.0, DEFAULT_PARAMS.rate_hz, DEFAULT_PARAMS.rate_trim_s,
                              DEFAULT_PARAMS.rate_min_span_s) > 70.0
-    path = rates_on_path(np.array([60.4]), np.array([0.3]), [candidates_at([72.0, 60.4], [2.0, 1.0])], narrow, FS, BAND)
+    path = rates_on_path(np.array([60.4]), np.array([1]), [candidates_at([72.0, 60.4], [2.0, 1.0])], narrow, FS, BAND)
     assert path[0] == pytest.approx(60.0, abs=1.0)
+
+
+def test_track_names_the_candidate_each_window_takes():
+    """``track`` returns, per window, the index of the candidate its rate is (-1 where no candidate is
+    near the path): here the path holds 60 bpm through a window whose winner is its 2nd harmonic, and
+    crosses a window with no candidate near 60 bpm at its grid rate."""
+    steady = candidates_at([60.0, 120.0], [2.0, 1.0])
+    flipped = candidates_at([120.0, 60.3], [2.0, 1.0])
+    empty = candidates_at([150.0], [1.0])
+    bpm, conf, chosen = track([steady, steady, flipped, steady, empty, steady, steady], BAND)
+    assert list(chosen) == [0, 0, 1, 0, -1, 0, 0]
+    assert bpm[2] == pytest.approx(60.3) and conf[2] == pytest.approx(0.25)
+    assert conf[4] == 0.0 and abs(bpm[4] - 60.0) <= 5.0
 
 
 def test_track_needs_a_method_with_candidates():

@@ -174,8 +174,8 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
         candidates += batch
         narrow.append(batch_narrow)
     if track:
-        hr, conf = track_candidates(candidates, band)
-        hr = rates_on_path(hr, conf, candidates, np.concatenate(narrow), float(fs), band)
+        hr, conf, chosen = track_candidates(candidates, band)
+        hr = rates_on_path(hr, chosen, candidates, np.concatenate(narrow), float(fs), band)
     else:
         hr = np.array([c.bpm for c in candidates])
         conf = np.array([c.confidence for c in candidates])

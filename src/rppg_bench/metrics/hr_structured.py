@@ -223,40 +223,39 @@ def near_phase_rate(narrow: np.ndarray, fs: float, hz: float, params: Structured
     return rate if rate is not None and abs(rate - hz) <= params.centroid_hz else None
 
 
-def rates_on_path(bpm: np.ndarray, confidence: np.ndarray, candidates: list[Candidates], narrow: np.ndarray,
+def rates_on_path(bpm: np.ndarray, chosen: np.ndarray, candidates: list[Candidates], narrow: np.ndarray,
                   fs: float, band: tuple[float, float], params: StructuredParams = DEFAULT_PARAMS) -> np.ndarray:
     """A tracked path's rates ``bpm`` (W,) with every window whose path took a candidate other than its
-    winner (``confidence`` (W,) above 0: a candidate, not the path's grid rate) read as a winner is, from
-    its band-passed row ``narrow[w]`` (W, N) at ``fs`` Hz: the :func:`near_phase_rate` near that
-    candidate's peak instead of the peak's bin (a bin's peak is pulled by what leaks into it, e.g. the
-    skirt of a motion peak), within ``rate_hz`` or half the distance to the nearest candidate that
-    scores higher, whichever is less: such a candidate is stronger, and the phase of a band holding a
-    stronger component advances at that component's rate. Rates stay in ``band`` (Hz), as a winner's."""
+    winner (``chosen`` (W,): the index of the candidate each rate is, -1 for the path's grid rate, as
+    :func:`rppg_bench.metrics.hr_track.track` returns it) read as a winner is, from its band-passed row
+    ``narrow[w]`` (W, N) at ``fs`` Hz: the :func:`near_phase_rate` near that candidate's peak instead of
+    the peak's bin (a bin's peak is pulled by what leaks into it, e.g. the skirt of a motion peak),
+    within ``rate_hz`` or half the distance to the nearest candidate that scores higher, whichever is
+    less: such a candidate is stronger, and the phase of a band holding a stronger component advances
+    at that component's rate. Rates stay in ``band`` (Hz), as a winner's."""
     out = np.array(bpm, dtype=float)
     for w, c in enumerate(candidates):
-        if not left_winner(out[w], confidence[w], c):
+        if not left_winner(int(chosen[w]), c):
             continue
-        hz = out[w] / 60.0
-        gap = stronger_gap_hz(c, hz)
+        gap = stronger_gap_hz(c, int(chosen[w]))
         if gap == 0.0:  # a stronger candidate at the same rate (two peaks clipped to a band edge): no band
             continue
-        rate = near_phase_rate(narrow[w], fs, hz, params, min(params.rate_hz, 0.5 * gap))
+        rate = near_phase_rate(narrow[w], fs, float(c.hz[chosen[w]]), params, min(params.rate_hz, 0.5 * gap))
         out[w] = out[w] if rate is None else 60.0 * float(np.clip(rate, band[0], band[1]))
     return out
 
 
-def left_winner(bpm: float, confidence: float, c: Candidates) -> bool:
-    """Whether a tracked window's rate ``bpm`` is one of its candidates ``c`` (``confidence`` above 0)
-    other than its winner."""
-    return bool(confidence > 0 and abs(bpm - c.bpm) > 1e-6)
+def left_winner(chosen: int, c: Candidates) -> bool:
+    """Whether a tracked window's rate is its candidate ``chosen`` (an index of ``c``; -1: none) other
+    than its winner."""
+    return chosen >= 0 and chosen != c.best
 
 
-def stronger_gap_hz(c: Candidates, hz: float) -> float:
-    """Distance (Hz) from ``hz`` to the nearest candidate of ``c`` scoring higher than the candidate at
-    ``hz`` (the nearest to it); inf when none does."""
-    chosen = int(np.argmin(np.abs(c.hz - hz)))
+def stronger_gap_hz(c: Candidates, chosen: int) -> float:
+    """Distance (Hz) from candidate ``chosen`` (an index of ``c``) to the nearest candidate of ``c``
+    scoring higher; inf when none does."""
     stronger = c.hz[c.score > c.score[chosen]]
-    return float(np.min(np.abs(stronger - hz))) if stronger.size else float("inf")
+    return float(np.min(np.abs(stronger - c.hz[chosen]))) if stronger.size else float("inf")
 
 
 def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim_s: float,

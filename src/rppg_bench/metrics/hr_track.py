@@ -8,8 +8,8 @@ rate, ``sd = max_change_bpm / 2`` per window step: a change of ``max_change_bpm`
 by a harmonic (x2, /2: tens of bpm) tens of nats. One disturbed window whose winner is a harmonic or a
 disturbance therefore keeps the rate its neighbours agree on, as long as the true rate is among its
 candidates or near them; a lasting change is followed. The rate reported for a window is its
-candidate nearest the path (within ``2 emission_bpm``), else the path's grid rate; where that
-candidate is not the window's winner, ``hr_windowed`` then reads its rate as a winner's is read, by
+candidate nearest the path (within ``2 emission_bpm``), else the path's grid rate, and :func:`track`
+says which candidate that is; where it is not the window's winner, ``hr_windowed`` then reads its rate as a winner's is read, by
 phase (:func:`rppg_bench.metrics.hr_structured.rates_on_path`; since 2026-12-07, before that its
 spectral bin).
 """
@@ -36,9 +36,10 @@ class TrackParams:
 
 
 def track(candidates: Sequence[Candidates], band: tuple[float, float],
-          params: TrackParams = TrackParams()) -> tuple[np.ndarray, np.ndarray]:
-    """Tracked heart rate (bpm) (W,) and its confidence (W,) in [0, 1] for windows' ``candidates``
-    (W of them, in time order) with rates in ``band`` (Hz).
+          params: TrackParams = TrackParams()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tracked heart rate (bpm) (W,), its confidence (W,) in [0, 1] and the index (W,) of the candidate
+    each window's rate is (-1 where no candidate is near the path and the path's grid rate stands) for
+    windows' ``candidates`` (W of them, in time order) with rates in ``band`` (Hz).
 
     The confidence of a window whose tracked rate is its own winner is the winner's; otherwise it
     is scaled by the chosen candidate's weight over the winner's (0 if no candidate is near the path).
@@ -51,9 +52,10 @@ def track(candidates: Sequence[Candidates], band: tuple[float, float],
         emission *= np.array([[c.confidence] for c in candidates])
     path = viterbi(emission, _log_transition(grid, params.max_change_bpm / 2.0))
     bpm, conf = np.empty(len(candidates)), np.empty(len(candidates))
+    chosen = np.empty(len(candidates), dtype=int)
     for w, (c, state) in enumerate(zip(candidates, path)):
-        bpm[w], conf[w] = _snap(c, grid[state], 2.0 * params.emission_bpm)
-    return bpm, conf
+        bpm[w], conf[w], chosen[w] = _snap(c, grid[state], 2.0 * params.emission_bpm)
+    return bpm, conf, chosen
 
 
 def viterbi(log_emission: np.ndarray, log_transition: np.ndarray) -> np.ndarray:
@@ -83,12 +85,12 @@ def _log_transition(grid: np.ndarray, sd_bpm: float) -> np.ndarray:
     return -0.5 * ((grid[None, :] - grid[:, None]) / sd_bpm) ** 2
 
 
-def _snap(c: Candidates, rate: float, within: float) -> tuple[float, float]:
-    """The candidate of ``c`` nearest ``rate`` (bpm) if within ``within`` bpm, and its confidence;
-    else ``rate`` with confidence 0."""
+def _snap(c: Candidates, rate: float, within: float) -> tuple[float, float, int]:
+    """The rate (bpm) of the candidate of ``c`` nearest ``rate`` (bpm) if within ``within`` bpm, its
+    confidence and its index; else ``rate`` with confidence 0 and index -1."""
     dist = np.abs(60.0 * c.hz - rate)
     near = int(np.argmin(dist))
     if dist[near] > within:
-        return float(rate), 0.0
+        return float(rate), 0.0, -1
     scale = c.weight[near] / c.weight[c.best] if c.weight[c.best] > 0 else 0.0
-    return 60.0 * float(c.hz[near]), float(np.clip(c.confidence * scale, 0.0, 1.0))
+    return 60.0 * float(c.hz[near]), float(np.clip(c.confidence * scale, 0.0, 1.0)), near
