@@ -42,6 +42,7 @@ from rppg_bench.metrics.heart_rate import (
     hr_windowed,
 )
 from rppg_bench.metrics.hr_corpus import (
+    DISTURBANCE_WAVEFORMS,
     Trace,
     corpus_half,
     error_summary,
@@ -83,11 +84,12 @@ def as_method_output(trace: Trace, band: tuple[float, float] | None) -> np.ndarr
 
 
 def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] | None = None,
-                    band: tuple[float, float] | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One row per trace (``traces``, or ``n`` of the corpus's ``half``, post-processed with ``band`` when
-    given: :func:`as_method_output`): its factors, the binned ones and each method's estimate (bpm); and
-    the seconds each method took over all traces."""
-    traces = corpus_half(half, n) if traces is None else traces
+                    band: tuple[float, float] | None = None,
+                    waveform: str = "sinusoid") -> tuple[pd.DataFrame, dict[str, float]]:
+    """One row per trace (``traces``, or ``n`` of the corpus's ``half`` with disturbances of ``waveform``,
+    post-processed with ``band`` when given: :func:`as_method_output`): its factors, the binned ones and
+    each method's estimate (bpm); and the seconds each method took over all traces."""
+    traces = corpus_half(half, n, waveform=waveform) if traces is None else traces
     signals = [as_method_output(t, band) for t in traces]
     rows = pd.DataFrame([t.factors() for t in traces])
     rows["snr_bin"] = pd.cut(rows["snr_db"], [-3, 0, 3, 6, 10], include_lowest=True)
@@ -189,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="also R traces of real recorded pulses (hr_corpus.recorded_half; needs heartpy), apart")
     p.add_argument("--postprocess", nargs=2, type=float, metavar=("LOW", "HIGH"),
                    help="pass every trace through a method's post-processing with this band (Hz) first")
+    p.add_argument("--disturbance-waveform", default="sinusoid", choices=DISTURBANCE_WAVEFORMS,
+                   help="the disturbances' shape: sinusoids (the corpus) or motion-like, with harmonics")
     args = p.parse_args(argv)
     if args.n > 0:
         corpus_tables(args)
@@ -202,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
 def corpus_tables(args: argparse.Namespace) -> None:
     """Print the tables of ``args.n`` traces of the corpus's half."""
     band = tuple(args.postprocess) if args.postprocess else None
-    rows, seconds = estimates_table(args.half, args.n, args.methods, band=band)
+    rows, seconds = estimates_table(args.half, args.n, args.methods, band=band, waveform=args.disturbance_waveform)
     if args.csv:
         rows.to_csv(args.csv, index=False)
     overall = summary(rows, args.methods)
@@ -240,8 +244,9 @@ def recorded_tables(args: argparse.Namespace) -> None:
 
 
 def postprocessed(args: argparse.Namespace) -> str:
-    """What the tables' titles say of ``--postprocess``."""
-    return f", post-processed {args.postprocess[0]:g}-{args.postprocess[1]:g} Hz" if args.postprocess else ""
+    """What the tables' titles say of ``--postprocess`` and ``--disturbance-waveform``."""
+    motion = ", motion-like disturbances" if args.disturbance_waveform != "sinusoid" else ""
+    return motion + (f", post-processed {args.postprocess[0]:g}-{args.postprocess[1]:g} Hz" if args.postprocess else "")
 
 
 if __name__ == "__main__":

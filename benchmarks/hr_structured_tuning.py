@@ -16,7 +16,9 @@ once, then:
 The defaults in ``hr_structured.py`` are what this printed (rounded), then checked once on the
 report half with ``benchmarks/hr_estimators.py``. ``--postprocess LOW HIGH`` passes every trace
 through a method's post-processing with that band first (``benchmarks/hr_estimators.py``'s option:
-what the estimator gets from a method in a run). Not a test: pytest does not collect it.
+what the estimator gets from a method in a run); ``--disturbance-waveform motion`` takes the corpus's
+variant with motion-like disturbances (``hr_corpus.DISTURBANCE_WAVEFORMS``). Not a test: pytest does not
+collect it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
 from rppg_bench.metrics.heart_rate import _check_signal
-from rppg_bench.metrics.hr_corpus import coloured_noise, corpus_half, error_kinds
+from rppg_bench.metrics.hr_corpus import (
+    DISTURBANCE_WAVEFORMS,
+    coloured_noise,
+    corpus_half,
+    error_kinds,
+)
 from rppg_bench.metrics.hr_structured import (
     CONFIDENCE_WEIGHTS,
     DEFAULT_PARAMS,
@@ -83,9 +90,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sweep", action="store_true")
     p.add_argument("--postprocess", nargs=2, type=float, metavar=("LOW", "HIGH"),
                    help="pass every trace through a method's post-processing with this band (Hz) first")
+    p.add_argument("--disturbance-waveform", default="sinusoid", choices=DISTURBANCE_WAVEFORMS,
+                   help="the disturbances' shape: sinusoids (the corpus) or motion-like, with harmonics")
     args = p.parse_args(argv)
     band = DEFAULT_BAND_HZ
-    traces = corpus_half("design", args.n)
+    traces = corpus_half("design", args.n, waveform=args.disturbance_waveform)
     post = tuple(args.postprocess) if args.postprocess else None
     cached = spectra([(as_method_output(t, post), t.fs) for t in traces], band)
     truth = np.array([t.hr_bpm for t in traces])

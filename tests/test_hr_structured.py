@@ -308,6 +308,36 @@ def test_corpus_noise_is_scaled_to_the_drawn_snr():
         coloured_noise(np.random.default_rng(0), 10, 30.0, "brown")
 
 
+def test_motion_like_disturbances_add_harmonics_to_the_same_trace():
+    """A ``motion-added`` trace is its ``sinusoid`` twin (same pulse, noise and factors) whose disturbance
+    keeps the twin's sinusoid as its fundamental and adds its 2nd-4th harmonics (the 2nd at 0.3-0.8 of
+    the fundamental's amplitude); a ``motion`` trace's disturbance has that shape at the sinusoid's power."""
+    seen = 0
+    for seed in range(12):
+        sine, sine_parts = make_trace_parts(seed)
+        added, parts = make_trace_parts(seed, "motion-added")
+        same_power = make_trace_parts(seed, "motion")[1]["disturbance"]
+        assert added.disturbance_waveform == "motion-added" and sine.disturbance_waveform == "sinusoid"
+        assert np.array_equal(parts["pulse"], sine_parts["pulse"]) and np.array_equal(parts["noise"], sine_parts["noise"])
+        assert {k: v for k, v in added.factors().items() if k != "disturbance_waveform"} == pytest.approx(
+            {k: v for k, v in sine.factors().items() if k != "disturbance_waveform"}, nan_ok=True)
+        if sine.disturbance == "none":
+            assert not np.any(parts["disturbance"]) and not np.any(same_power)
+            continue
+        seen += 1
+        t = np.arange(sine.signal.size) / sine.fs
+        harmonics = parts["disturbance"] - sine_parts["disturbance"]
+        basis = np.exp(2j * np.pi * sine.disturbance_hz * np.arange(1, 3)[:, None] * t[None, :])
+        amplitude = np.abs(basis.conj() @ harmonics) * 2 / t.size  # the added part's amplitude at 1x and 2x
+        assert amplitude[0] < 0.02 * sine.disturbance_ratio  # the fundamental is the twin's
+        assert 0.3 * 0.5 * sine.disturbance_ratio * 0.9 < amplitude[1] < 0.8 * 0.5 * sine.disturbance_ratio * 1.1
+        assert np.mean(same_power ** 2) == pytest.approx(np.mean(sine_parts["disturbance"] ** 2), rel=0.05)
+        assert np.corrcoef(same_power, parts["disturbance"])[0, 1] > 0.999  # the same shape
+    assert seen >= 3
+    with pytest.raises(ValueError, match="disturbance waveform"):
+        make_trace(0, "square")
+
+
 def test_error_kinds_name_halving_doubling_and_failures():
     truth = np.array([100.0, 100.0, 100.0, 100.0, 100.0])
     est = np.array([102.0, 50.5, 199.0, 130.0, np.nan])

@@ -19,7 +19,12 @@ breathing); the factors:
   estimator).
 - ``disturbance``: ``none`` (half the traces) or one sinusoid at ``0.5x``, ``1.5x``, ``2x`` the
   mean rate or at a ``random`` 0.6-3.2 Hz, its amplitude ``disturbance_ratio`` (0.3-0.8) of
-  the pulse's (half its peak-to-peak).
+  the pulse's (half its peak-to-peak). A variant of the corpus (``waveform``, not its halves'
+  default) makes the same disturbance periodic but not sinusoidal, as head motion or a camera's
+  gain hunting are (:func:`motion_harmonics`): harmonics 2-4 of its rate at ``r``, ``r^2``, ``r^3``
+  of its fundamental's amplitude (``r`` 0.3-0.8), the whole scaled to the sinusoid's power
+  (``"motion"``) or added on top of the same sinusoid (``"motion-added"``, a stronger disturbance);
+  every other draw of the trace is unchanged.
 - ``step_bpm``: in 30 % of the traces the rate steps by 5-15 bpm (up or down) at 25-75 % of it.
 - ``duration_s`` 10 or 30 s; ``fs`` 30 Hz (70 %), 25 or 60 Hz (15 % each).
 
@@ -52,6 +57,9 @@ CORPUS_TAG = 24
 
 HR_RANGE_BPM = (40.0, 180.0)
 DISTURBANCES = ("0.5x", "1.5x", "2x", "random")
+DISTURBANCE_WAVEFORMS = ("sinusoid", "motion", "motion-added")
+MOTION_HARMONICS = 4
+"""The highest harmonic of a motion-like disturbance (those at or above 0.45 ``fs`` are left out)."""
 SNR_BAND_LOW_HZ = 0.5
 
 #: a wide, symmetric beat with no dicrotic wave: its 2nd harmonic is about 2.5 % of the fundamental
@@ -87,20 +95,30 @@ class Trace:
     disturbance_ratio: float
     step_bpm: float
     signal: np.ndarray
+    disturbance_waveform: str = "sinusoid"
 
     def factors(self) -> dict:
         """Every field but the signal (for a table row)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "signal"}
 
 
-def make_trace(seed: int) -> Trace:
-    """The trace of ``seed`` (any non-negative int): factors and signal drawn from its own generator."""
-    return make_trace_parts(seed)[0]
+def make_trace(seed: int, waveform: str = "sinusoid") -> Trace:
+    """The trace of ``seed`` (any non-negative int): factors and signal drawn from its own generator;
+    its disturbance, if any, a sinusoid or (``waveform`` ``"motion"`` / ``"motion-added"``) periodic
+    with harmonics."""
+    return make_trace_parts(seed, waveform)[0]
 
 
-def make_trace_parts(seed: int) -> tuple[Trace, dict[str, np.ndarray]]:
+def make_trace_parts(seed: int, waveform: str = "sinusoid") -> tuple[Trace, dict[str, np.ndarray]]:
     """The trace of ``seed`` and its parts (N,) each: ``pulse`` (with breathing baseline),
-    ``disturbance`` (zeros if none) and ``noise``; the trace's signal is their sum."""
+    ``disturbance`` (zeros if none) and ``noise``; the trace's signal is their sum. ``waveform``
+    (:data:`DISTURBANCE_WAVEFORMS`) changes only the disturbance: a ``motion-added`` trace is its
+    ``sinusoid`` twin with :func:`motion_harmonics` (drawn from a generator of their own) added to the
+    sinusoid, a ``motion`` trace the same disturbance scaled to the sinusoid's power."""
+    if waveform not in DISTURBANCE_WAVEFORMS:
+        raise ValueError(f"disturbance waveform must be one of {DISTURBANCE_WAVEFORMS}, got {waveform!r}")
+    harmonics = (motion_harmonics(np.random.default_rng([CORPUS_TAG, 3, int(seed)]))
+                 if waveform != "sinusoid" else None)
     rng = np.random.default_rng([CORPUS_TAG, int(seed)])
     fs = float(rng.choice([30.0, 25.0, 60.0], p=[0.7, 0.15, 0.15]))
     duration = float(rng.choice([10.0, 30.0]))
@@ -115,28 +133,54 @@ def make_trace_parts(seed: int) -> tuple[Trace, dict[str, np.ndarray]]:
     model = _pulse_model(rng, t[-1], hr, step, _HRV[hrv], morphology, respiration)
     pulse = model.ppg(t)
     truth = float(np.mean(model.hr(t)))
-    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth)
+    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth, harmonics, waveform != "motion-added")
     trace = Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
                   shape=shape_label(smoothness), smoothness=smoothness, hrv=hrv, breathing=breathing,
-                  step_bpm=step, signal=pulse + wave + noise, **drawn)
+                  step_bpm=step, signal=pulse + wave + noise, disturbance_waveform=waveform, **drawn)
     return trace, {"pulse": pulse, "disturbance": wave, "noise": noise}
 
 
 def disturbance_and_noise(rng: np.random.Generator, pulse: np.ndarray, t: np.ndarray, fs: float,
-                          truth_bpm: float) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The disturbance (none in half the traces, else a sinusoid of :data:`DISTURBANCES`' kinds at
-    0.3-0.8 of the pulse's amplitude) and the white or pink noise at -3..10 dB SNR added to ``pulse``
-    (N,) at times ``t`` (N,) s, ``fs`` Hz: ``(wave (N,), noise (N,), the Trace fields they set)``."""
+                          truth_bpm: float, harmonics: np.ndarray | None = None,
+                          same_power: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The disturbance (none in half the traces, else one of :data:`DISTURBANCES`' kinds at 0.3-0.8 of
+    the pulse's amplitude: a sinusoid, or with ``harmonics`` (:func:`motion_harmonics`) a periodic wave
+    holding them too) and the white or pink noise at -3..10 dB SNR added to ``pulse`` (N,) at times ``t``
+    (N,) s, ``fs`` Hz: ``(wave (N,), noise (N,), the Trace fields they set)``."""
     disturbance = "none" if rng.uniform() < 0.5 else str(rng.choice(DISTURBANCES))
     f_dist, ratio = _disturbance_frequency(rng, disturbance, truth_bpm), float(rng.uniform(0.3, 0.8))
     disturbed = disturbance != "none"
-    wave = (0.5 * ratio * np.sin(2 * np.pi * f_dist * t + rng.uniform(0, 2 * np.pi)) if disturbed
-            else np.zeros(t.size))
+    wave = (periodic_wave(t, f_dist, rng.uniform(0, 2 * np.pi), 0.5 * ratio, harmonics, fs, same_power)
+            if disturbed else np.zeros(t.size))
     noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
     noise = noise_at_snr(rng, pulse, fs, noise_kind, snr_db)
     return wave, noise, {"noise": noise_kind, "snr_db": snr_db, "disturbance": disturbance,
                          "disturbance_hz": f_dist if disturbed else float("nan"),
                          "disturbance_ratio": ratio if disturbed else 0.0}
+
+
+def motion_harmonics(rng: np.random.Generator, n: int = MOTION_HARMONICS) -> np.ndarray:
+    """Complex amplitudes (n,) of harmonics 1..n of a motion-like disturbance relative to its
+    fundamental (1): ``r^(k-1)`` with ``r`` 0.3-0.8, each at a phase of its own."""
+    r = float(rng.uniform(0.3, 0.8))
+    phases = np.concatenate([[0.0], rng.uniform(0.0, 2 * np.pi, n - 1)])
+    return r ** np.arange(n) * np.exp(1j * phases)
+
+
+def periodic_wave(t: np.ndarray, hz: float, phase: float, amplitude: float,
+                  harmonics: np.ndarray | None = None, fs: float | None = None,
+                  same_power: bool = True) -> np.ndarray:
+    """A sinusoid (N,) of ``amplitude`` at ``hz`` Hz and ``phase`` (rad) over ``t`` (N,) s; with
+    ``harmonics`` (K,) (complex amplitudes of harmonics 1..K relative to the fundamental, the first 1)
+    their sum, those at or above 0.45 ``fs`` Hz left out, scaled to the sinusoid's power
+    (``same_power``) or keeping the sinusoid as its fundamental (harmonics added on top)."""
+    if harmonics is None:
+        return amplitude * np.sin(2 * np.pi * hz * t + phase)
+    k = np.arange(1, harmonics.size + 1)
+    keep = k * hz < 0.45 * fs if fs is not None else np.ones(k.size, dtype=bool)
+    arg = k[keep, None] * (2 * np.pi * hz * t[None, :] + phase) + np.angle(harmonics[keep, None])
+    gain = 1.0 / np.sqrt(np.sum(np.abs(harmonics[keep]) ** 2)) if same_power else 1.0
+    return amplitude * gain * np.sum(np.abs(harmonics[keep, None]) * np.sin(arg), axis=0)
 
 
 def make_recorded_trace(seed: int, stretches: list[CleanStretch]) -> Trace:
@@ -172,13 +216,14 @@ def recorded_half(half: str, n: int, stretches: list[CleanStretch]) -> list[Trac
     return [make_recorded_trace(first + 2 * i, stretches) for i in range(int(n))]
 
 
-def corpus_half(half: str, n: int, start: int = 0) -> list[Trace]:
-    """``n`` traces of the ``"design"`` (even seeds) or ``"report"`` (odd seeds) half, from seed ``start``."""
+def corpus_half(half: str, n: int, start: int = 0, waveform: str = "sinusoid") -> list[Trace]:
+    """``n`` traces of the ``"design"`` (even seeds) or ``"report"`` (odd seeds) half, from seed ``start``,
+    their disturbances of ``waveform`` (:data:`DISTURBANCE_WAVEFORMS`)."""
     offsets = {"design": 0, "report": 1}
     if half not in offsets:
         raise ValueError(f"corpus half must be 'design' or 'report', got {half!r}")
     first = 2 * (int(start) // 2) + offsets[half]
-    return [make_trace(first + 2 * i) for i in range(int(n))]
+    return [make_trace(first + 2 * i, waveform) for i in range(int(n))]
 
 
 def pulse_morphology(rng: np.random.Generator, smoothness: float) -> PulseMorphology:
