@@ -140,13 +140,14 @@ def confidence_table(rows: pd.DataFrame, method: str, thresholds: tuple[float, .
     return pd.DataFrame(out).T
 
 
-def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, step: float = 1.0) -> pd.DataFrame:
-    """Windowed gross % and MAE (bpm) per method on ``k`` recordings: all windows, those overlapping a
-    disturbance burst, the others, and those of the others that do not span the heart-rate step;
-    ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
+def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, step: float = 1.0,
+                   waveform: str = "sinusoid") -> pd.DataFrame:
+    """Windowed gross % and MAE (bpm) per method on ``k`` recordings (bursts of ``waveform``): all windows,
+    those overlapping a disturbance burst, the others, and those of the others that do not span the
+    heart-rate step; ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
     rows = []
     for seed in range(1 if half == "report" else 0, 2 * k, 2):
-        rec = make_recording(seed)
+        rec = make_recording(seed, waveform=waveform)
         n_win, n_step = round(window * rec.fs), round(step * rec.fs)
         starts = np.arange(0, rec.signal.size - n_win + 1, n_step)
         truth = np.array([rec.hr_bpm[s:s + n_win].mean() for s in starts])
@@ -199,8 +200,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.recorded:
         recorded_tables(args)
     if args.windowed:
-        print(f"## windowed heart rate: {args.windowed} recordings of 60 s, 10 s windows every 1 s\n")
-        print(show(windowed_table(args.half, args.windowed, args.windowed_methods), args.markdown), "\n")
+        motion = f", {args.disturbance_waveform} bursts" if args.disturbance_waveform != "sinusoid" else ""
+        print(f"## windowed heart rate: {args.windowed} recordings of 60 s{motion}, 10 s windows every 1 s\n")
+        print(show(windowed_table(args.half, args.windowed, args.windowed_methods,
+                                  waveform=args.disturbance_waveform), args.markdown), "\n")
 
 
 def corpus_tables(args: argparse.Namespace) -> None:

@@ -29,6 +29,7 @@ from rppg_bench.metrics.hr_corpus import (
     coloured_noise,
     corpus_half,
     error_kinds,
+    make_recording,
     make_trace,
     make_trace_parts,
 )
@@ -336,6 +337,26 @@ def test_motion_like_disturbances_add_harmonics_to_the_same_trace():
     assert seen >= 3
     with pytest.raises(ValueError, match="disturbance waveform"):
         make_trace(0, "square")
+
+
+def test_motion_like_bursts_change_only_the_bursts_of_a_recording():
+    """A windowed recording with ``motion`` bursts is its sinusoid twin outside the bursts; inside them
+    the burst keeps its power and gains harmonics."""
+    bursts = 0
+    for seed in range(6):
+        sine, motion = make_recording(seed), make_recording(seed, waveform="motion")
+        bursts += sine.bursts.size
+        t = np.arange(sine.signal.size) / sine.fs
+        inside = np.zeros(t.size, dtype=bool)
+        for b in sine.bursts:
+            inside |= (t >= b) & (t < b + sine.burst_s)
+        assert np.array_equal(motion.bursts, sine.bursts) and np.array_equal(motion.hr_bpm, sine.hr_bpm)
+        assert np.array_equal(motion.signal[~inside], sine.signal[~inside])
+        if inside.any():
+            assert not np.allclose(motion.signal[inside], sine.signal[inside])
+    assert bursts >= 3
+    with pytest.raises(ValueError, match="disturbance waveform"):
+        make_recording(0, waveform="square")
 
 
 def test_error_kinds_name_halving_doubling_and_failures():

@@ -327,10 +327,14 @@ class Recording:
 
 
 def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_s: float = 10.0,
-                   burst_chance: float = 0.3) -> Recording:
+                   burst_chance: float = 0.3, waveform: str = "sinusoid") -> Recording:
     """A ``duration_s`` recording of ``seed`` (the trace factors drawn as in :func:`make_trace`, the rate
     50-150 bpm, a 10-25 bpm step in half of them, SNR 0-10 dB); each ``burst_s`` window holds, with
-    ``burst_chance``, a sinusoid at 0.5x, 1.5x, 2x the rate or at random, 0.5-1.0 of the pulse's amplitude."""
+    ``burst_chance``, a sinusoid at 0.5x, 1.5x, 2x the rate or at random, 0.5-1.0 of the pulse's amplitude,
+    or with ``waveform`` ``"motion"`` / ``"motion-added"`` the same burst with harmonics
+    (:func:`motion_harmonics`, a generator of their own per burst; as in :func:`make_trace_parts`)."""
+    if waveform not in DISTURBANCE_WAVEFORMS:
+        raise ValueError(f"disturbance waveform must be one of {DISTURBANCE_WAVEFORMS}, got {waveform!r}")
     rng = np.random.default_rng([CORPUS_TAG, 1, int(seed)])
     t = np.arange(round(duration_s * fs)) / fs
     hr = float(rng.uniform(50.0, 150.0))
@@ -342,11 +346,15 @@ def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_
     starts = np.arange(0.0, duration_s - burst_s + 1e-9, burst_s)
     bursts = starts[rng.uniform(size=starts.size) < burst_chance]
     wave = np.zeros(t.size)
-    for b in bursts:
+    for i, b in enumerate(bursts):
         inside = (t >= b) & (t < b + burst_s)
         kind = str(rng.choice(DISTURBANCES))
         f = _disturbance_frequency(rng, kind, float(np.mean(rate[inside])))
-        wave[inside] = 0.5 * rng.uniform(0.5, 1.0) * np.sin(2 * np.pi * f * t[inside] + rng.uniform(0, 2 * np.pi))
+        harmonics = (motion_harmonics(np.random.default_rng([CORPUS_TAG, 4, int(seed), i]))
+                     if waveform != "sinusoid" else None)
+        amplitude = 0.5 * rng.uniform(0.5, 1.0)  # drawn before the phase, as always
+        wave[inside] = periodic_wave(t[inside], f, rng.uniform(0, 2 * np.pi), amplitude, harmonics, fs,
+                                     waveform != "motion-added")
     noise = coloured_noise(rng, t.size, fs, str(rng.choice(["white", "pink"])))
     noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-rng.uniform(0.0, 10.0) / 10))
     return Recording(seed=int(seed), fs=fs, signal=pulse + wave + noise, hr_bpm=rate, step_bpm=step,
