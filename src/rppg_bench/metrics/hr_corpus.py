@@ -115,10 +115,7 @@ def make_trace_parts(seed: int, waveform: str = "sinusoid") -> tuple[Trace, dict
     (:data:`DISTURBANCE_WAVEFORMS`) changes only the disturbance: a ``motion-added`` trace is its
     ``sinusoid`` twin with :func:`motion_harmonics` (drawn from a generator of their own) added to the
     sinusoid, a ``motion`` trace the same disturbance scaled to the sinusoid's power."""
-    if waveform not in DISTURBANCE_WAVEFORMS:
-        raise ValueError(f"disturbance waveform must be one of {DISTURBANCE_WAVEFORMS}, got {waveform!r}")
-    harmonics = (motion_harmonics(np.random.default_rng([CORPUS_TAG, 3, int(seed)]))
-                 if waveform != "sinusoid" else None)
+    harmonics, same_power = disturbance_shape(waveform, [CORPUS_TAG, 3, int(seed)])
     rng = np.random.default_rng([CORPUS_TAG, int(seed)])
     fs = float(rng.choice([30.0, 25.0, 60.0], p=[0.7, 0.15, 0.15]))
     duration = float(rng.choice([10.0, 30.0]))
@@ -133,7 +130,7 @@ def make_trace_parts(seed: int, waveform: str = "sinusoid") -> tuple[Trace, dict
     model = _pulse_model(rng, t[-1], hr, step, _HRV[hrv], morphology, respiration)
     pulse = model.ppg(t)
     truth = float(np.mean(model.hr(t)))
-    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth, harmonics, waveform != "motion-added")
+    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth, harmonics, same_power)
     trace = Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
                   shape=shape_label(smoothness), smoothness=smoothness, hrv=hrv, breathing=breathing,
                   step_bpm=step, signal=pulse + wave + noise, disturbance_waveform=waveform, **drawn)
@@ -157,6 +154,22 @@ def disturbance_and_noise(rng: np.random.Generator, pulse: np.ndarray, t: np.nda
     return wave, noise, {"noise": noise_kind, "snr_db": snr_db, "disturbance": disturbance,
                          "disturbance_hz": f_dist if disturbed else float("nan"),
                          "disturbance_ratio": ratio if disturbed else 0.0}
+
+
+def disturbance_shape(waveform: str, seed: list[int]) -> tuple[np.ndarray | None, bool]:
+    """The harmonics (:func:`motion_harmonics`, drawn from a generator seeded by ``seed``; None for a
+    sinusoid) of a disturbance of ``waveform`` (:data:`DISTURBANCE_WAVEFORMS`), and whether it keeps
+    the sinusoid's power (:func:`periodic_wave`'s ``same_power``)."""
+    check_waveform(waveform)
+    if waveform == "sinusoid":
+        return None, True
+    return motion_harmonics(np.random.default_rng(seed)), waveform == "motion"
+
+
+def check_waveform(waveform: str) -> None:
+    """A ValueError unless ``waveform`` is one of :data:`DISTURBANCE_WAVEFORMS`."""
+    if waveform not in DISTURBANCE_WAVEFORMS:
+        raise ValueError(f"disturbance waveform must be one of {DISTURBANCE_WAVEFORMS}, got {waveform!r}")
 
 
 def motion_harmonics(rng: np.random.Generator, n: int = MOTION_HARMONICS) -> np.ndarray:
@@ -333,8 +346,7 @@ def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_
     ``burst_chance``, a sinusoid at 0.5x, 1.5x, 2x the rate or at random, 0.5-1.0 of the pulse's amplitude,
     or with ``waveform`` ``"motion"`` / ``"motion-added"`` the same burst with harmonics
     (:func:`motion_harmonics`, a generator of their own per burst; as in :func:`make_trace_parts`)."""
-    if waveform not in DISTURBANCE_WAVEFORMS:
-        raise ValueError(f"disturbance waveform must be one of {DISTURBANCE_WAVEFORMS}, got {waveform!r}")
+    check_waveform(waveform)
     rng = np.random.default_rng([CORPUS_TAG, 1, int(seed)])
     t = np.arange(round(duration_s * fs)) / fs
     hr = float(rng.uniform(50.0, 150.0))
@@ -350,11 +362,9 @@ def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_
         inside = (t >= b) & (t < b + burst_s)
         kind = str(rng.choice(DISTURBANCES))
         f = _disturbance_frequency(rng, kind, float(np.mean(rate[inside])))
-        harmonics = (motion_harmonics(np.random.default_rng([CORPUS_TAG, 4, int(seed), i]))
-                     if waveform != "sinusoid" else None)
+        harmonics, same_power = disturbance_shape(waveform, [CORPUS_TAG, 4, int(seed), i])
         amplitude = 0.5 * rng.uniform(0.5, 1.0)  # drawn before the phase, as always
-        wave[inside] = periodic_wave(t[inside], f, rng.uniform(0, 2 * np.pi), amplitude, harmonics, fs,
-                                     waveform != "motion-added")
+        wave[inside] = periodic_wave(t[inside], f, rng.uniform(0, 2 * np.pi), amplitude, harmonics, fs, same_power)
     noise = coloured_noise(rng, t.size, fs, str(rng.choice(["white", "pink"])))
     noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-rng.uniform(0.0, 10.0) / 10))
     return Recording(seed=int(seed), fs=fs, signal=pulse + wave + noise, hr_bpm=rate, step_bpm=step,
