@@ -232,7 +232,7 @@ def recorded_tables(args: argparse.Namespace) -> None:
     """Print the tables of ``args.recorded`` traces of real recorded pulses."""
     stretches = list(heartpy_stretches())
     rows, _ = estimates_table(args.half, args.recorded, args.methods,
-                              recorded_half(args.half, args.recorded, stretches),
+                              recorded_half(args.half, args.recorded, stretches, args.disturbance_waveform),
                               band=tuple(args.postprocess) if args.postprocess else None)
     print(f"## recorded pulses, {args.half} half, {len(rows)} traces{postprocessed(args)}: gross error (%), "
           "MAE in bpm\n")

@@ -196,13 +196,14 @@ def periodic_wave(t: np.ndarray, hz: float, phase: float, amplitude: float,
     return amplitude * gain * np.sum(np.abs(harmonics[keep, None]) * np.sin(arg), axis=0)
 
 
-def make_recorded_trace(seed: int, stretches: list[CleanStretch]) -> Trace:
+def make_recorded_trace(seed: int, stretches: list[CleanStretch], waveform: str = "sinusoid") -> Trace:
     """A trace of ``seed`` whose pulse is a real recording's excerpt (:mod:`..datasets.ppg_recordings`,
     the clean ``stretches``) instead of the PPG model: drawn from its own generator, with the factors of
     :func:`make_trace` but no heart-rate step and the recording's own variability (``hrv`` "recorded");
     ``smoothness`` 0-1 low-passes the excerpt toward a facial pulse (shape ``recorded-sharp`` below 0.5,
     ``recorded-smooth`` above). The drawn rate is played within the recordings' speed bounds, so the
-    true rates are about 45-150 bpm."""
+    true rates are about 45-150 bpm. ``waveform`` shapes the disturbance as in :func:`make_trace_parts`."""
+    harmonics, same_power = disturbance_shape(waveform, [CORPUS_TAG, 5, int(seed)])
     rng = np.random.default_rng([CORPUS_TAG, 2, int(seed)])
     fs = float(rng.choice([30.0, 25.0, 60.0], p=[0.7, 0.15, 0.15]))
     duration = float(rng.choice([10.0, 30.0]))
@@ -214,19 +215,20 @@ def make_recorded_trace(seed: int, stretches: list[CleanStretch]) -> Trace:
                            stretches=stretches, smoothness=smoothness)
     pulse = model.ppg(t)
     truth = float(np.mean(model.hr(t)))
-    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth)
+    wave, noise, drawn = disturbance_and_noise(rng, pulse, t, fs, truth, harmonics, same_power)
     return Trace(seed=int(seed), fs=fs, duration_s=duration, hr_bpm=truth,
                  shape="recorded-smooth" if smoothness >= 0.5 else "recorded-sharp", smoothness=smoothness,
-                 hrv="recorded", breathing=breathing, step_bpm=0.0, signal=pulse + wave + noise, **drawn)
+                 hrv="recorded", breathing=breathing, step_bpm=0.0, signal=pulse + wave + noise,
+                 disturbance_waveform=waveform, **drawn)
 
 
-def recorded_half(half: str, n: int, stretches: list[CleanStretch]) -> list[Trace]:
-    """``n`` recorded-pulse traces (:func:`make_recorded_trace`) of the ``"design"`` (even seeds) or
-    ``"report"`` (odd seeds) half."""
+def recorded_half(half: str, n: int, stretches: list[CleanStretch], waveform: str = "sinusoid") -> list[Trace]:
+    """``n`` recorded-pulse traces (:func:`make_recorded_trace`, disturbances of ``waveform``) of the
+    ``"design"`` (even seeds) or ``"report"`` (odd seeds) half."""
     if half not in ("design", "report"):
         raise ValueError(f"corpus half must be 'design' or 'report', got {half!r}")
     first = 0 if half == "design" else 1
-    return [make_recorded_trace(first + 2 * i, stretches) for i in range(int(n))]
+    return [make_recorded_trace(first + 2 * i, stretches, waveform) for i in range(int(n))]
 
 
 def corpus_half(half: str, n: int, start: int = 0, waveform: str = "sinusoid") -> list[Trace]:
