@@ -9,9 +9,9 @@ by a harmonic (x2, /2: tens of bpm) tens of nats. One disturbed window whose win
 disturbance therefore keeps the rate its neighbours agree on, as long as the true rate is among its
 candidates or near them; a lasting change is followed. The rate reported for a window is its
 candidate nearest the path (within ``2 emission_bpm``), else the path's grid rate, and :func:`track`
-says which candidate that is; where it is not the window's winner, ``hr_windowed`` then reads its rate as a winner's is read, by
-phase (:func:`rppg_bench.metrics.hr_structured.rates_on_path`; since 2026-12-07, before that its
-spectral bin).
+says which candidate that is; where it is not the window's winner, ``hr_windowed`` then reads its
+rate as a winner's is read, by phase (:func:`rppg_bench.metrics.hr_structured.rates_on_path`; since
+2026-12-07, before that its spectral bin).
 """
 
 from __future__ import annotations
