@@ -42,13 +42,13 @@ from rppg_bench.metrics.heart_rate import (
     hr_windowed,
 )
 from rppg_bench.metrics.hr_corpus import (
-    DISTURBANCE_WAVEFORMS,
     Trace,
     corpus_half,
     error_summary,
     make_recording,
     recorded_half,
 )
+from rppg_bench.metrics.hr_disturbances import DISTURBANCE_WAVEFORMS
 from rppg_bench.metrics.signal import signal_postprocess
 
 FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step", "hrv", "breathing", "hr_bin")
@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.recorded:
         recorded_tables(args)
     if args.windowed:
-        motion = f", {args.disturbance_waveform} bursts" if args.disturbance_waveform != "sinusoid" else ""
-        print(f"## windowed heart rate: {args.windowed} recordings of 60 s{motion}, 10 s windows every 1 s\n")
+        print(f"## windowed heart rate: {args.windowed} recordings of 60 s{waveform_label(args)}, "
+              "10 s windows every 1 s\n")
         print(show(windowed_table(args.half, args.windowed, args.windowed_methods,
                                   waveform=args.disturbance_waveform), args.markdown), "\n")
 
@@ -247,9 +247,14 @@ def recorded_tables(args: argparse.Namespace) -> None:
 
 
 def postprocessed(args: argparse.Namespace) -> str:
-    """What the tables' titles say of ``--postprocess`` and ``--disturbance-waveform``."""
-    motion = ", motion-like disturbances" if args.disturbance_waveform != "sinusoid" else ""
-    return motion + (f", post-processed {args.postprocess[0]:g}-{args.postprocess[1]:g} Hz" if args.postprocess else "")
+    """What the tables' titles say of ``--disturbance-waveform`` and ``--postprocess``."""
+    post = f", post-processed {args.postprocess[0]:g}-{args.postprocess[1]:g} Hz" if args.postprocess else ""
+    return waveform_label(args) + post
+
+
+def waveform_label(args: argparse.Namespace) -> str:
+    """What the tables' titles say of ``--disturbance-waveform``: nothing for the corpus's sinusoids."""
+    return f", {args.disturbance_waveform} disturbances" if args.disturbance_waveform != "sinusoid" else ""
 
 
 if __name__ == "__main__":

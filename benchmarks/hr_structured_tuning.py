@@ -17,7 +17,7 @@ The defaults in ``hr_structured.py`` are what this printed (rounded), then check
 report half with ``benchmarks/hr_estimators.py``. ``--postprocess LOW HIGH`` passes every trace
 through a method's post-processing with that band first (``benchmarks/hr_estimators.py``'s option:
 what the estimator gets from a method in a run); ``--disturbance-waveform motion`` takes the corpus's
-variant with motion-like disturbances (``hr_corpus.DISTURBANCE_WAVEFORMS``). Not a test: pytest does not
+variant with motion-like disturbances (``hr_disturbances.DISTURBANCE_WAVEFORMS``). Not a test: pytest does not
 collect it.
 """
 
@@ -34,11 +34,11 @@ from sklearn.metrics import log_loss, roc_auc_score
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
 from rppg_bench.metrics.heart_rate import _check_signal
 from rppg_bench.metrics.hr_corpus import (
-    DISTURBANCE_WAVEFORMS,
     coloured_noise,
     corpus_half,
     error_kinds,
 )
+from rppg_bench.metrics.hr_disturbances import DISTURBANCE_WAVEFORMS
 from rppg_bench.metrics.hr_structured import (
     CONFIDENCE_WEIGHTS,
     DEFAULT_PARAMS,

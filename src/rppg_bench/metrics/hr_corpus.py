@@ -21,8 +21,8 @@ breathing); the factors:
   mean rate or at a ``random`` 0.6-3.2 Hz, its amplitude ``disturbance_ratio`` (0.3-0.8) of
   the pulse's (half its peak-to-peak). A variant of the corpus (``waveform``, not its halves'
   default) makes the same disturbance periodic but not sinusoidal, as head motion or a camera's
-  gain hunting are (:func:`motion_harmonics`): harmonics 2-4 of its rate at ``r``, ``r^2``, ``r^3``
-  of its fundamental's amplitude (``r`` 0.3-0.8), the whole scaled to the sinusoid's power
+  gain hunting are (:mod:`.hr_disturbances`): harmonics 2-4 of its rate at ``r``, ``r^2``, ``r^3`` of
+  its fundamental's amplitude (``r`` 0.3-0.8), the whole scaled to the sinusoid's power
   (``"motion"``) or added on top of the same sinusoid (``"motion-added"``, a stronger disturbance);
   every other draw of the trace is unchanged.
 - ``step_bpm``: in 30 % of the traces the rate steps by 5-15 bpm (up or down) at 25-75 % of it.
@@ -51,15 +51,17 @@ from ..datasets.ppg_model import (
     simulate_pulse,
 )
 from ..datasets.ppg_recordings import CleanStretch, recorded_pulse
+from .hr_disturbances import (
+    check_waveform,
+    disturbance_shape,
+    periodic_wave,
+)
 
 CORPUS_TAG = 24
 """Mixed into every trace's seed so the corpus does not share random streams with other tests."""
 
 HR_RANGE_BPM = (40.0, 180.0)
 DISTURBANCES = ("0.5x", "1.5x", "2x", "random")
-DISTURBANCE_WAVEFORMS = ("sinusoid", "motion", "motion-added")
-MOTION_HARMONICS = 4
-"""The highest harmonic of a motion-like disturbance (those at or above 0.45 ``fs`` are left out)."""
 SNR_BAND_LOW_HZ = 0.5
 
 #: a wide, symmetric beat with no dicrotic wave: its 2nd harmonic is about 2.5 % of the fundamental
@@ -113,8 +115,8 @@ def make_trace_parts(seed: int, waveform: str = "sinusoid") -> tuple[Trace, dict
     """The trace of ``seed`` and its parts (N,) each: ``pulse`` (with breathing baseline),
     ``disturbance`` (zeros if none) and ``noise``; the trace's signal is their sum. ``waveform``
     (:data:`DISTURBANCE_WAVEFORMS`) changes only the disturbance: a ``motion-added`` trace is its
-    ``sinusoid`` twin with :func:`motion_harmonics` (drawn from a generator of their own) added to the
-    sinusoid, a ``motion`` trace the same disturbance scaled to the sinusoid's power."""
+    ``sinusoid`` twin with the harmonics of :mod:`.hr_disturbances` (drawn from a generator of their
+    own) added to the sinusoid, a ``motion`` trace the same disturbance scaled to the sinusoid's power."""
     harmonics, same_power = disturbance_shape(waveform, [CORPUS_TAG, 3, int(seed)])
     rng = np.random.default_rng([CORPUS_TAG, int(seed)])
     fs = float(rng.choice([30.0, 25.0, 60.0], p=[0.7, 0.15, 0.15]))
@@ -141,59 +143,19 @@ def disturbance_and_noise(rng: np.random.Generator, pulse: np.ndarray, t: np.nda
                           truth_bpm: float, harmonics: np.ndarray | None = None,
                           same_power: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
     """The disturbance (none in half the traces, else one of :data:`DISTURBANCES`' kinds at 0.3-0.8 of
-    the pulse's amplitude: a sinusoid, or with ``harmonics`` (:func:`motion_harmonics`) a periodic wave
+    the pulse's amplitude: a sinusoid, or with ``harmonics`` (:mod:`.hr_disturbances`) a periodic wave
     holding them too) and the white or pink noise at -3..10 dB SNR added to ``pulse`` (N,) at times ``t``
     (N,) s, ``fs`` Hz: ``(wave (N,), noise (N,), the Trace fields they set)``."""
     disturbance = "none" if rng.uniform() < 0.5 else str(rng.choice(DISTURBANCES))
     f_dist, ratio = _disturbance_frequency(rng, disturbance, truth_bpm), float(rng.uniform(0.3, 0.8))
     disturbed = disturbance != "none"
-    wave = (periodic_wave(t, f_dist, rng.uniform(0, 2 * np.pi), 0.5 * ratio, harmonics, fs, same_power)
+    wave = (periodic_wave(t, f_dist, rng.uniform(0, 2 * np.pi), 0.5 * ratio, fs, harmonics, same_power)
             if disturbed else np.zeros(t.size))
     noise_kind, snr_db = str(rng.choice(["white", "pink"])), float(rng.uniform(-3.0, 10.0))
     noise = noise_at_snr(rng, pulse, fs, noise_kind, snr_db)
     return wave, noise, {"noise": noise_kind, "snr_db": snr_db, "disturbance": disturbance,
                          "disturbance_hz": f_dist if disturbed else float("nan"),
                          "disturbance_ratio": ratio if disturbed else 0.0}
-
-
-def disturbance_shape(waveform: str, seed: list[int]) -> tuple[np.ndarray | None, bool]:
-    """The harmonics (:func:`motion_harmonics`, drawn from a generator seeded by ``seed``; None for a
-    sinusoid) of a disturbance of ``waveform`` (:data:`DISTURBANCE_WAVEFORMS`), and whether it keeps
-    the sinusoid's power (:func:`periodic_wave`'s ``same_power``)."""
-    check_waveform(waveform)
-    if waveform == "sinusoid":
-        return None, True
-    return motion_harmonics(np.random.default_rng(seed)), waveform == "motion"
-
-
-def check_waveform(waveform: str) -> None:
-    """A ValueError unless ``waveform`` is one of :data:`DISTURBANCE_WAVEFORMS`."""
-    if waveform not in DISTURBANCE_WAVEFORMS:
-        raise ValueError(f"disturbance waveform must be one of {DISTURBANCE_WAVEFORMS}, got {waveform!r}")
-
-
-def motion_harmonics(rng: np.random.Generator, n: int = MOTION_HARMONICS) -> np.ndarray:
-    """Complex amplitudes (n,) of harmonics 1..n of a motion-like disturbance relative to its
-    fundamental (1): ``r^(k-1)`` with ``r`` 0.3-0.8, each at a phase of its own."""
-    r = float(rng.uniform(0.3, 0.8))
-    phases = np.concatenate([[0.0], rng.uniform(0.0, 2 * np.pi, n - 1)])
-    return r ** np.arange(n) * np.exp(1j * phases)
-
-
-def periodic_wave(t: np.ndarray, hz: float, phase: float, amplitude: float,
-                  harmonics: np.ndarray | None = None, fs: float | None = None,
-                  same_power: bool = True) -> np.ndarray:
-    """A sinusoid (N,) of ``amplitude`` at ``hz`` Hz and ``phase`` (rad) over ``t`` (N,) s; with
-    ``harmonics`` (K,) (complex amplitudes of harmonics 1..K relative to the fundamental, the first 1)
-    their sum, those at or above 0.45 ``fs`` Hz left out, scaled to the sinusoid's power
-    (``same_power``) or keeping the sinusoid as its fundamental (harmonics added on top)."""
-    if harmonics is None:
-        return amplitude * np.sin(2 * np.pi * hz * t + phase)
-    k = np.arange(1, harmonics.size + 1)
-    keep = k * hz < 0.45 * fs if fs is not None else np.ones(k.size, dtype=bool)
-    arg = k[keep, None] * (2 * np.pi * hz * t[None, :] + phase) + np.angle(harmonics[keep, None])
-    gain = 1.0 / np.sqrt(np.sum(np.abs(harmonics[keep]) ** 2)) if same_power else 1.0
-    return amplitude * gain * np.sum(np.abs(harmonics[keep, None]) * np.sin(arg), axis=0)
 
 
 def make_recorded_trace(seed: int, stretches: list[CleanStretch], waveform: str = "sinusoid") -> Trace:
@@ -347,7 +309,7 @@ def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_
     50-150 bpm, a 10-25 bpm step in half of them, SNR 0-10 dB); each ``burst_s`` window holds, with
     ``burst_chance``, a sinusoid at 0.5x, 1.5x, 2x the rate or at random, 0.5-1.0 of the pulse's amplitude,
     or with ``waveform`` ``"motion"`` / ``"motion-added"`` the same burst with harmonics
-    (:func:`motion_harmonics`, a generator of their own per burst; as in :func:`make_trace_parts`)."""
+    (:mod:`.hr_disturbances`, a generator of their own per burst; as in :func:`make_trace_parts`)."""
     check_waveform(waveform)
     rng = np.random.default_rng([CORPUS_TAG, 1, int(seed)])
     t = np.arange(round(duration_s * fs)) / fs
@@ -366,7 +328,7 @@ def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_
         f = _disturbance_frequency(rng, kind, float(np.mean(rate[inside])))
         harmonics, same_power = disturbance_shape(waveform, [CORPUS_TAG, 4, int(seed), i])
         amplitude = 0.5 * rng.uniform(0.5, 1.0)  # drawn before the phase, as always
-        wave[inside] = periodic_wave(t[inside], f, rng.uniform(0, 2 * np.pi), amplitude, harmonics, fs, same_power)
+        wave[inside] = periodic_wave(t[inside], f, rng.uniform(0, 2 * np.pi), amplitude, fs, harmonics, same_power)
     noise = coloured_noise(rng, t.size, fs, str(rng.choice(["white", "pink"])))
     noise = noise * np.sqrt(band_power(pulse, fs) / band_power(noise, fs) * 10 ** (-rng.uniform(0.0, 10.0) / 10))
     return Recording(seed=int(seed), fs=fs, signal=pulse + wave + noise, hr_bpm=rate, step_bpm=step,
