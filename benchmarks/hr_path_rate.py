@@ -31,7 +31,7 @@ import numpy as np
 from tabulate import tabulate
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
-from rppg_bench.metrics.heart_rate import _check_signals, _windows
+from rppg_bench.metrics.heart_rate import window_candidates
 from rppg_bench.metrics.hr_corpus import error_summary, make_recording
 from rppg_bench.metrics.hr_structured import (
     Candidates,
@@ -39,7 +39,6 @@ from rppg_bench.metrics.hr_structured import (
     near_phase_rate,
     rates_on_path,
     stronger_gap_hz,
-    structured_windows,
 )
 from rppg_bench.metrics.hr_track import track
 
@@ -73,9 +72,7 @@ READINGS: dict[str, Reading] = {
 
 def tracked_readings(x: np.ndarray, fs: float) -> dict[str, np.ndarray]:
     """Every reading's tracked window rates (bpm) of ``x`` (N,) at ``fs`` Hz (10 s windows every 1 s)."""
-    x, starts, n_win = _windows(x, fs, 10.0, 1.0)
-    rows = _check_signals(np.lib.stride_tricks.sliding_window_view(x, n_win)[starts], fs)
-    cands, narrow = structured_windows(rows, fs, DEFAULT_BAND_HZ)
+    _, cands, narrow = window_candidates(x, fs, 10.0, 1.0, DEFAULT_BAND_HZ)
     bpm, _, chosen = track(cands, DEFAULT_BAND_HZ)
     return {name: read(bpm, chosen, cands, narrow, fs) for name, read in READINGS.items()}
 

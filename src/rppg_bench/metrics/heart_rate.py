@@ -164,6 +164,22 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
     if method not in CONFIDENCE_METHODS:
         times, hr = hr_windowed(signal, fs, window, step, band=band, method=method, track=track)
         return times, hr, np.full(hr.shape, np.nan)
+    times, candidates, narrow = window_candidates(signal, fs, window, step, band)
+    band = _check_band(band, fs)
+    if track:
+        hr, conf, chosen = track_candidates(candidates, band)
+        hr = rates_on_path(hr, chosen, candidates, narrow, float(fs), band)
+    else:
+        hr = np.array([c.bpm for c in candidates])
+        conf = np.array([c.confidence for c in candidates])
+    return times, hr, conf
+
+
+def window_candidates(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
+                      band: tuple[float, float] = DEFAULT_BAND_HZ) -> tuple[np.ndarray, list[Candidates], np.ndarray]:
+    """The ``structured`` candidates of every ``window`` s window of ``signal`` (N,) at ``fs`` Hz, every
+    ``step`` s: the window centre times (W,) s, the candidates (W of them) and each window band-passed to
+    ``band`` (W, n) (what a tracked path's rates are read from, ``rates_on_path``). Errors as :func:`hr_windowed`."""
     x, starts, n_win = _windows(signal, fs, window, step)
     band = _check_band(band, fs)
     windows = np.lib.stride_tricks.sliding_window_view(x, n_win)[starts]
@@ -173,13 +189,7 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
         batch, batch_narrow = structured_windows(_check_signals(windows[i:i + WINDOW_BATCH], fs), float(fs), band)
         candidates += batch
         narrow.append(batch_narrow)
-    if track:
-        hr, conf, chosen = track_candidates(candidates, band)
-        hr = rates_on_path(hr, chosen, candidates, np.concatenate(narrow), float(fs), band)
-    else:
-        hr = np.array([c.bpm for c in candidates])
-        conf = np.array([c.confidence for c in candidates])
-    return (starts + (n_win - 1) / 2.0) / fs, hr, conf
+    return (starts + (n_win - 1) / 2.0) / fs, candidates, np.concatenate(narrow)
 
 
 def hr_mean_of_windows(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,

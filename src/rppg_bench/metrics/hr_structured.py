@@ -135,25 +135,46 @@ def spectra_rows(rows: np.ndarray, fs: float, band: tuple[float, float]) -> tupl
 def judge(f: np.ndarray, p: np.ndarray, narrow: np.ndarray, fs: float, band: tuple[float, float],
           duration: float, params: StructuredParams = DEFAULT_PARAMS) -> Candidates:
     """Steps 1-5 on one spectrum ``p`` (F,) over ``f`` (F,) Hz and the band-passed signal ``narrow`` (N,)."""
+    s = scored_candidates(f, p, band, duration, params)
+    best = int(np.argmax(s.score))
+    total = float(s.score.sum())
+    weight = s.score / total if total > 0 else np.full(s.score.size, 1.0 / s.score.size)
+    hz = f[s.bins].copy()
+    hz[best] = winner_rate(f, s.pc, narrow, fs, int(s.bins[best]), params)
+    facts = evidence(f, s.pc, narrow, fs, band, hz[best], s.score, s.teeth[best], s.floor)
+    return Candidates(hz=np.clip(hz, band[0], band[1]), score=s.score, weight=weight, best=best,
+                      confidence=confidence(facts), evidence=facts)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Steps 1-4 on one spectrum: the floor-subtracted spectrum ``pc`` (F,) (scaled to 1 in band), the
+    candidates' ``bins`` (K,) in it, their ``teeth`` (K, n_harmonics) and ``score`` (K,), and the ``floor``
+    (the median of the scaled spectrum in band)."""
+
+    pc: np.ndarray
+    bins: np.ndarray
+    teeth: np.ndarray
+    score: np.ndarray
+    floor: float
+
+
+def scored_candidates(f: np.ndarray, p: np.ndarray, band: tuple[float, float], duration: float,
+                      params: StructuredParams = DEFAULT_PARAMS) -> Scored:
+    """Steps 1-4 on one spectrum ``p`` (F,) over ``f`` (F,) Hz of a ``duration`` s signal: its candidates
+    in ``band`` (Hz) and their scores. A ValueError when the band holds no power."""
     margin = max(0.5 / duration, params.edge_margin_hz)  # Hz: a rate just outside the band still peaks inside
     in_band = (f >= band[0] - margin) & (f <= band[1] + margin)
     peak = float(p[in_band].max()) if np.any(in_band) else 0.0
     if not peak > 0:
         raise ValueError("signal has no power in the heart-rate band")
     p = p / peak
-    pc = np.clip(p - params.floor_factor * float(np.median(p[in_band])), 0.0, None)
+    floor = float(np.median(p[in_band]))
+    pc = np.clip(p - params.floor_factor * floor, 0.0, None)
     idx = candidate_bins(p, in_band, params)
     teeth = harmonic_teeth(f, pc, f[idx], duration, params.n_harmonics, params.tooth_hz,
                            params.tooth_bins, params.fundamental_hz)
-    score = structure_score(teeth, params)
-    best = int(np.argmax(score))
-    total = float(score.sum())
-    weight = score / total if total > 0 else np.full(score.size, 1.0 / score.size)
-    hz = f[idx].copy()
-    hz[best] = winner_rate(f, pc, narrow, fs, int(idx[best]), params)
-    facts = evidence(f, pc, narrow, fs, band, hz[best], score, teeth[best], float(np.median(p[in_band])))
-    return Candidates(hz=np.clip(hz, band[0], band[1]), score=score, weight=weight, best=best,
-                      confidence=confidence(facts), evidence=facts)
+    return Scored(pc=pc, bins=idx, teeth=teeth, score=structure_score(teeth, params), floor=floor)
 
 
 def candidate_bins(p: np.ndarray, in_band: np.ndarray, params: StructuredParams) -> np.ndarray:

@@ -1,0 +1,134 @@
+"""A rejected idea for issue 24, kept reproducible: tell a pulse at ``f`` whose 2nd harmonic is the
+stronger peak from a pulse at ``2 f`` with a disturbance at ``f`` by whether the two bands move together.
+
+One source's harmonics are phase-locked: the instantaneous frequency of the band around ``2 f`` is
+twice that of the band around ``f`` at every moment, so their beat-to-beat variations correlate. A
+disturbance at half the pulse's rate is a source of its own and need not follow the pulse's
+variability. For every candidate ``L`` of ``structured`` that has a candidate scoring higher at
+about ``2 L``, the script measures, on the signal band-passed to ``L`` +- 0.2 Hz and to
+``2 L`` +- 0.4 Hz (analytic signals, 1.5 s left out at each end):
+
+- ``plv``: the phase-locking value ``|mean(exp(i (phi_2 - 2 phi_1)))|`` (1: locked);
+- ``coupling``: the correlation of the two bands' instantaneous frequencies, each averaged over 1 s.
+
+It prints their medians by set, disturbance and which candidate the truth is (``L``: the winner
+doubled it; ``W``: the winner is right), then the gross-error rates (|error| > 5 bpm, %) of
+``structured`` when step 4's odd-harmonic gate is opened for such an ``L`` whose ``coupling``
+exceeds a threshold, on the design halves of the corpus (sinusoidal and motion-like disturbances)
+and of the recorded-pulse traces (about 1 minute with the defaults)::
+
+    python benchmarks/hr_harmonic_coupling.py [--n 1000] [--recorded 500] [--thresholds 0.3 0.5 0.7]
+
+Needs heartpy (the ``datasets`` extra) for the recorded pulses. docs/hr-estimators.md quotes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from scipy import signal as sps
+from tabulate import tabulate
+
+from rppg_bench.datasets.ppg_recordings import heartpy_stretches
+from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
+from rppg_bench.metrics.hr_corpus import (
+    Trace,
+    corpus_half,
+    error_summary,
+    recorded_half,
+)
+from rppg_bench.metrics.hr_structured import (
+    DEFAULT_PARAMS,
+    scored_candidates,
+    spectra_rows,
+    structure_score,
+    winner_rate,
+)
+from rppg_bench.metrics.signal import bandpass_design, sosfiltfilt_zi
+
+HALF_WIDTH_HZ = 0.2   # the band around L (and twice this around 2 L)
+TRIM_S = 1.5          # left out at each end (the filters' transients)
+SMOOTH_S = 1.0        # the instantaneous frequencies averaged over this span before correlating
+DOUBLE_TOLERANCE_HZ = 0.1  # |W - 2 L| below this: W is L's double
+KINDS = ("none", "0.5x", "1.5x", "2x", "random")
+
+
+def analytic_band(x: np.ndarray, fs: float, lo: float, hi: float) -> np.ndarray:
+    """Analytic signal (N,) of ``x`` (N,) at ``fs`` Hz band-passed to ``lo``-``hi`` Hz (2nd order, zero phase)."""
+    return sps.hilbert(sosfiltfilt_zi(*bandpass_design(2, 2 * lo / fs, 2 * hi / fs), x))
+
+
+def harmonic_locking(x: np.ndarray, fs: float, hz: float) -> tuple[float, float]:
+    """(plv, coupling) of the bands around ``hz`` and ``2 hz`` Hz of ``x`` (N,) at ``fs`` Hz; NaNs
+    where ``2 hz`` is too close to the Nyquist frequency or the signal too short."""
+    k = round(TRIM_S * fs)
+    if 2 * (hz + HALF_WIDTH_HZ) > 0.45 * fs or x.size <= 2 * k + 2 * fs:
+        return float("nan"), float("nan")
+    h1 = analytic_band(x, fs, max(0.3, hz - HALF_WIDTH_HZ), hz + HALF_WIDTH_HZ)[k:-k]
+    h2 = analytic_band(x, fs, 2 * (hz - HALF_WIDTH_HZ), 2 * (hz + HALF_WIDTH_HZ))[k:-k]
+    plv = float(np.abs(np.mean(np.exp(1j * (np.angle(h2) - 2 * np.angle(h1))))))
+    n = max(1, round(SMOOTH_S * fs))
+    w1, w2 = (np.convolve(np.diff(np.unwrap(np.angle(h))), np.ones(n) / n, "valid") for h in (h1, h2))
+    coupling = float(np.corrcoef(w1, w2)[0, 1]) if w1.std() > 0 and w2.std() > 0 else 0.0
+    return plv, coupling
+
+
+def judge_trace(trace: Trace, threshold: float | None,
+                band: tuple[float, float] = DEFAULT_BAND_HZ) -> tuple[float, list[dict]]:
+    """``structured``'s rate (bpm) of ``trace`` with the gate opened for a coupled sub-harmonic above
+    ``threshold`` (None: as it is), and one row per candidate ``L`` that has a higher-scoring double."""
+    f, p, narrow = spectra_rows(trace.signal[None], trace.fs, band)
+    x = trace.signal - np.mean(trace.signal)
+    s = scored_candidates(f, p[0], band, trace.duration_s, DEFAULT_PARAMS)
+    hz, score = f[s.bins], s.score.copy()
+    winner = hz[int(np.argmax(score))]
+    gate_open = dataclasses.replace(DEFAULT_PARAMS, odd_ratio=1e-9)
+    rows = []
+    for j in range(hz.size):
+        if not np.any((s.score > s.score[j]) & (np.abs(hz - 2 * hz[j]) < DOUBLE_TOLERANCE_HZ)):
+            continue
+        plv, coupling = harmonic_locking(x, trace.fs, float(hz[j]))
+        truth_hz = trace.hr_bpm / 60.0
+        case = "L" if abs(hz[j] - truth_hz) * 60 < 5 else "W" if abs(winner - truth_hz) * 60 < 5 else "neither"
+        rows.append({"disturbance": trace.disturbance, "case": case, "plv": plv, "coupling": coupling})
+        if threshold is not None and coupling > threshold:
+            score[j] = max(score[j], structure_score(s.teeth[j:j + 1], gate_open)[0])
+    best = int(np.argmax(score))
+    rate = winner_rate(f, s.pc, narrow[0], trace.fs, int(s.bins[best]), DEFAULT_PARAMS)
+    return 60.0 * float(np.clip(rate, band[0], band[1])), rows
+
+
+def gross_by_kind(traces: list[Trace], threshold: float | None) -> list[float]:
+    """Gross % over all traces and per disturbance kind (:data:`KINDS`)."""
+    truth = np.array([t.hr_bpm for t in traces])
+    kind = np.array([t.disturbance for t in traces])
+    est = np.array([judge_trace(t, threshold)[0] for t in traces])
+    return [error_summary(truth, est)["gross_pct"]] + [error_summary(truth[kind == k], est[kind == k])["gross_pct"]
+                                                       for k in KINDS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="corpus traces (design half), per waveform")
+    parser.add_argument("--recorded", type=int, default=500, help="recorded-pulse traces (design half)")
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.5, 0.7])
+    args = parser.parse_args()
+    sets = {"corpus, sinusoids": corpus_half("design", args.n),
+            "corpus, motion": corpus_half("design", args.n, waveform="motion"),
+            "recorded": recorded_half("design", args.recorded, list(heartpy_stretches()))}
+    rows = [dict(r, set=name) for name, traces in sets.items() for t in traces for r in judge_trace(t, None)[1]]
+    table = pd.DataFrame(rows).groupby(["set", "disturbance", "case"])
+    summary = table[["plv", "coupling"]].median().join(table.size().rename("n")).reset_index()
+    print(tabulate(summary, headers="keys", showindex=False, floatfmt=".2f"))
+    print()
+    out = [[name, "as it is"] + gross_by_kind(traces, None) for name, traces in sets.items()]
+    out += [[name, f"coupling > {th:g}"] + gross_by_kind(traces, th)
+            for th in args.thresholds for name, traces in sets.items()]
+    print(tabulate(out, headers=["set", "gate", "gross %"] + [f"{k} %" for k in KINDS], floatfmt=".1f"))
+
+
+if __name__ == "__main__":
+    main()
