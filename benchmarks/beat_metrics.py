@@ -97,7 +97,7 @@ def cost(rec) -> None:
     settings = Protocol().beats
     t, s = create_method("pos").extract(rec)
     span, _, _ = align_to_reference(t, s, rec.ppg_times, rec.ppg)
-    grid, fs, pred, _ = evaluate._uniform_pair(t, s, rec.ppg_times, rec.ppg, span)
+    grid, fs, pred, _ = evaluate.uniform_pair(t, s, rec.ppg_times, rec.ppg, span)
     resp = (rec.respiration, rec.respiration_times)
     ref = reference_side(rec.ppg_times, rec.ppg, span[0], span[-1], settings, *resp)
     without = dataclasses.replace(Protocol(), beats=None)

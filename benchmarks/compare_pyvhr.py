@@ -21,8 +21,8 @@ synthetic default's UBFC-layout ``vid.avi`` files (its PURE-layout PNG
 recording is skipped: pyVHR reads video files), or ``--ubfc-root``'s.
 
 Accuracy, the same ground truth for both: the harness's HR of the ground-truth
-PPG (its default estimator, ``harmonic``, band 0.7-3 Hz), per window and per
-video:
+PPG (the protocol's estimator, ``hr_method``: ``structured`` by default since issue 24,
+``harmonic`` before; band 0.7-3 Hz), per window and per video:
 
 - per window: pyVHR's windows (6 s every 1 s, frames ``[k fps, k fps + 6 fps)``);
   pyVHR's HR is its Welch peak per window; ours is the harness estimator on

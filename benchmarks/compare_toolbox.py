@@ -260,10 +260,10 @@ def detrend_seconds(fn, n: int, repeats: int = 1) -> float:
 def detrend_table(tb: Toolbox, sizes: list[int]) -> str:
     """Markdown table: each side's detrend of one signal per length in ``sizes``, ours cold (its cached
     banded Cholesky factor cleared before each call: a new video length pays the factorisation once)."""
-    from rppg_bench.metrics.signal import _detrend_factor, signal_detrend
+    from rppg_bench.metrics.signal import detrend_factor, signal_detrend
 
     def ours_cold(x: np.ndarray) -> None:
-        _detrend_factor.cache_clear()
+        detrend_factor.cache_clear()
         signal_detrend(x, 100.0)
 
     lines = ["| frames (at 30 fps) | toolbox dense detrend, ms | rppg-bench sparse detrend, ms |", "|---|---|---|"]

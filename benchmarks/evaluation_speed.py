@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
                 evaluate.evaluate_prediction(times, signal, rec.ppg_times, rec.ppg, protocol, rec.hr, rec.hr_times)
 
             t = evaluate.aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, protocol)[0]
-            _, fs, pred, _ = evaluate._uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
+            _, fs, pred, _ = evaluate.uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
 
             def windowed(pred=pred, fs=fs) -> None:
                 hr_windowed_confidence(pred, fs, protocol.window, protocol.step, band=protocol.band,

@@ -122,7 +122,7 @@ def video_rows(seeds: list[int]) -> list[list]:
     windows| and of the windows' mean |difference| (bpm), per reading."""
     from rppg_bench.datasets.synthetic import load_synthetic
     from rppg_bench.methods.registry import CLASSICAL_DEFAULT, create_method
-    from rppg_bench.metrics.evaluate import _uniform_pair, aligned_waveforms
+    from rppg_bench.metrics.evaluate import aligned_waveforms, uniform_pair
     from rppg_bench.metrics.protocol import Protocol
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
@@ -135,7 +135,7 @@ def video_rows(seeds: list[int]) -> list[list]:
             for method in CLASSICAL_DEFAULT:
                 times, signal = create_method(method).extract(rec)
                 t, *_ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, protocol)
-                _, fs, pred, ref = _uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
+                _, fs, pred, ref = uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
                 p, r = tracked_readings(pred, fs), tracked_readings(ref, fs)
                 for name in READINGS:
                     whole[name].append(abs(p[name].mean() - r[name].mean()))

@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
-from rppg_bench.metrics.heart_rate import _check_signal
+from rppg_bench.metrics.heart_rate import check_signal
 from rppg_bench.metrics.hr_corpus import (
     coloured_noise,
     corpus_half,
@@ -59,7 +59,7 @@ def spectra(signals: list[tuple[np.ndarray, float]], band: tuple[float, float]) 
     """(f, p, narrow, fs, duration) per (signal, fs): the input :func:`judge` needs."""
     out = []
     for x, fs in signals:
-        f, p, narrow = spectra_rows(_check_signal(x, fs)[None], fs, band)
+        f, p, narrow = spectra_rows(check_signal(x, fs)[None], fs, band)
         out.append((f, p[0], narrow[0], fs, x.size / fs))
     return out
 

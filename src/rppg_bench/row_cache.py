@@ -54,7 +54,7 @@ EXTRA_VERSIONED = ("open-rppg", "jax", "jaxlib", "onnxruntime")
 #: package files (paths relative to the package, ``/``-separated; a trailing ``/`` names a folder) that
 #: only present finished rows (the report's tables, pages and plots, the console table, the live view):
 #: a row never depends on them, so editing them keeps the cached rows. ``reports/results.py`` is not
-#: among them: it writes the rows (``_jsonable``).
+#: among them: it writes the rows (``jsonable``).
 PRESENTATION_FILES = ("reports/html/", "reports/console.py", "reports/plot_names.py", "reports/plots.py",
                       "reports/render.py", "reports/summary.py", "reports/tables.py", "live/")
 
@@ -162,12 +162,12 @@ def load_entry(cache_dir: Path | None, key: str) -> Any:
 def save_entry(cache_dir: Path | None, key: str, value: Any) -> None:
     """Keep ``value`` (JSON-able: numpy values become numbers) under ``key``; a cache that cannot be
     written is left alone (the run goes on)."""
-    from .reports.results import _jsonable
+    from .reports.results import jsonable
 
     if cache_dir is None:
         return
     try:
-        write_text_atomic(entry_path(cache_dir, key), json.dumps(_jsonable(value), sort_keys=True))
+        write_text_atomic(entry_path(cache_dir, key), json.dumps(jsonable(value), sort_keys=True))
     except OSError:
         pass
 

@@ -233,7 +233,7 @@ def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarr
     return t, pred01, ref01, lag
 
 
-def _uniform_pair(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
+def uniform_pair(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
                   t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Uniform grid (s) at the method's frame rate over the span of ``t``, the rate (Hz),
     and prediction and reference PPG interpolated onto it: what every HR metric uses."""
@@ -255,7 +255,7 @@ def windowed_hr_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndar
     """
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
-    grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
+    grid, fs, pred_u, ref_u = uniform_pair(times, signal, ref_times, ref_ppg, t)
     _, win_pred, win_conf = _hr_windowed_memo(pred_u, fs, protocol)
     beats = reference_beats(ref_times, ref_ppg, t, protocol, beat_times)
     truth = reference_rates(grid, ref_u, fs, protocol, beats, dataset_hr, dataset_hr_times)
@@ -286,7 +286,7 @@ def beat_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, re
     the respiration, as given to :func:`evaluate_prediction`, only finds its memoised reference)."""
     ref_times, ref_ppg = np.asarray(ref_times, float), np.asarray(ref_ppg, float)
     t, _, _ = align_to_reference(times, signal, ref_times, ref_ppg)
-    grid, fs, pred_u, _ = _uniform_pair(times, signal, ref_times, ref_ppg, t)
+    grid, fs, pred_u, _ = uniform_pair(times, signal, ref_times, ref_ppg, t)
     ref = beat_reference(ref_times, ref_ppg, t, protocol, respiration, respiration_times, beat_times)
     return {"ref": ref.beats.tolist(), "est": method_beats(grid[0], pred_u, fs, protocol.beats).tolist()}
 
@@ -347,7 +347,7 @@ def evaluate_prediction(times: np.ndarray, signal: np.ndarray, ref_times: np.nda
     t, pred01, ref01, lag = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
     wave = waveform_errors(pred01, ref01)
 
-    grid, fs, pred_u, ref_u = _uniform_pair(times, signal, ref_times, ref_ppg, t)
+    grid, fs, pred_u, ref_u = uniform_pair(times, signal, ref_times, ref_ppg, t)
     if grid.size / fs < MIN_DURATION_S or grid.size < 8:
         raise ValueError(f"prediction and ground truth overlap for only {t[-1] - t[0]:.3g} s "
                          f"({t[0]:g} to {t[-1]:g} s); a heart rate needs {MIN_DURATION_S:g} s")

@@ -92,7 +92,7 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
         ``fs``/``band``, an unknown method, or (``"peaks"``, ``"autocorr"``)
         when no beat / periodicity can be found.
     """
-    x = _check_signal(signal, fs)
+    x = check_signal(signal, fs)
     band = _check_band(band, fs)
     try:
         fn = _METHODS[method]
@@ -145,7 +145,7 @@ def hr_estimate_confidence(signal: np.ndarray, fs: float, band: tuple[float, flo
     for the methods without one (:data:`CONFIDENCE_METHODS`). Input and errors as :func:`hr_estimate`."""
     if method not in CONFIDENCE_METHODS:
         return hr_estimate(signal, fs, band=band, method=method), float("nan")
-    c = structured_rows(_check_signal(signal, fs)[None], float(fs), _check_band(band, fs))[0]
+    c = structured_rows(check_signal(signal, fs)[None], float(fs), _check_band(band, fs))[0]
     return c.bpm, c.confidence
 
 
@@ -259,7 +259,7 @@ def _check_fs(fs: float) -> None:
         raise ValueError(f"sampling rate fs must be a positive finite number (Hz), got {fs!r}")
 
 
-def _check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
+def check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
     """Validated float copy of ``signal`` (N,) scaled to max |x| = 1 and zero mean."""
     x = np.asarray(signal, dtype=float)
     if x.ndim != 1:
@@ -268,7 +268,7 @@ def _check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
 
 
 def _check_signals(rows: np.ndarray, fs: float) -> np.ndarray:
-    """``_check_signal`` of every row of ``rows`` (W, N): validated, each row scaled to
+    """``check_signal`` of every row of ``rows`` (W, N): validated, each row scaled to
     max |x| = 1 and zero mean; a ValueError if any row fails."""
     _check_fs(fs)
     x = np.asarray(rows, dtype=float)

@@ -31,7 +31,7 @@ def _detrend_lambda(fs: float, cutoff_hz: float) -> float:
     return 1.0 / (2.0 * np.sin(np.pi * min(cutoff_hz / fs, 0.25)) ** 2)
 
 
-def _preprocess(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
+def detrend_bandpass(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
     """Detrend (smoothness priors, cut-off ``band[0] / 2``) and band-pass ``x`` to ``band`` (Hz),
     along the last axis of ``x`` (N,) or (W, N); a ValueError if any signal has no power left."""
     y = signal_detrend(x, lam=_detrend_lambda(fs, 0.5 * band[0]))
@@ -43,7 +43,7 @@ def _preprocess(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarr
 
 def hr_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
     """Argmax in ``band`` of the plain (boxcar, as rPPG-Toolbox) zero-padded periodogram."""
-    y = _preprocess(x, fs, band)
+    y = detrend_bandpass(x, fs, band)
     f, p = sps.periodogram(y, fs=fs, nfft=nfft(y.size, fs), detrend=False)
     return 60.0 * argmax_in_band(f, p, band)
 
@@ -51,7 +51,7 @@ def hr_fft(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
 def hr_welch(x: np.ndarray, fs: float, band: tuple[float, float],
              segment: float = 8.0) -> float:
     """Argmax in ``band`` of the Welch spectrum (Hann, ``segment`` s, 50 % overlap)."""
-    y = _preprocess(x, fs, band)
+    y = detrend_bandpass(x, fs, band)
     nperseg = min(y.size, max(8, int(round(segment * fs))))
     f, p = sps.welch(y, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
                      nfft=nfft(nperseg, fs), detrend=False)
@@ -81,7 +81,7 @@ def hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float],
     prominence of at least ``rel_prominence`` times the 90th percentile of all
     peak prominences, which drops dicrotic-wave and noise peaks.
     """
-    y = _preprocess(x, fs, band)
+    y = detrend_bandpass(x, fs, band)
     distance = max(1, int(np.floor(fs / band[1])))  # refractory period: fastest beat in band
     peaks, props = sps.find_peaks(y, distance=distance, prominence=0.0)
     if peaks.size:
@@ -94,7 +94,7 @@ def hr_peaks(x: np.ndarray, fs: float, band: tuple[float, float],
     return float(np.clip(60.0 / ibi, 60.0 * band[0], 60.0 * band[1]))
 
 
-def _acf(y: np.ndarray) -> np.ndarray:
+def autocorrelation(y: np.ndarray) -> np.ndarray:
     """Biased autocorrelation of ``y`` normalised to 1 at lag 0 (lags 0..N-1)."""
     n = y.size
     spec = np.fft.rfft(y - y.mean(), n=1 << int(np.ceil(np.log2(2 * n))))
@@ -112,8 +112,8 @@ def hr_autocorr(x: np.ndarray, fs: float, band: tuple[float, float],
     ``P2 - P1 - P3 + ...`` (harmonic powers), so a 2nd harmonic weaker than
     the fundamental and 3rd together produces no peak there.
     """
-    y = _preprocess(x, fs, band)
-    r = _acf(y)
+    y = detrend_bandpass(x, fs, band)
+    r = autocorrelation(y)
     lag_lo = max(1, int(np.floor(fs / band[1])) - 1)
     lag_hi = min(r.size - 1, int(np.ceil(fs / band[0])) + 1)
     if lag_hi - lag_lo < 2:
@@ -169,7 +169,7 @@ def hr_harmonic(x: np.ndarray, fs: float, band: tuple[float, float],
 def hr_harmonic_rows(rows: np.ndarray, fs: float, band: tuple[float, float], *params: float) -> np.ndarray:
     """``hr_harmonic`` of every row of ``rows`` (W, N), bpm (W,): one detrend solve, one
     band-pass and one FFT for all rows, then the harmonic scoring per row."""
-    y = _preprocess(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
+    y = detrend_bandpass(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
     f, p = hann_periodogram(y, fs, nfft(y.shape[-1], fs))
     return _harmonic_pick(f, p, y.shape[-1], fs, band, *params)
 

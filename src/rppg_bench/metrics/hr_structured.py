@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from .hr_estimators import _acf, _preprocess
+from .hr_estimators import autocorrelation, detrend_bandpass
 from .signal import bandpass_design, signal_bandpass, sosfiltfilt_zi
 from .spectra import hann_periodogram, nfft
 
@@ -127,7 +127,7 @@ def structured_windows(rows: np.ndarray, fs: float, band: tuple[float, float],
 def spectra_rows(rows: np.ndarray, fs: float, band: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step 1's input for every row of ``rows`` (W, N): the frequency grid (F,) Hz, the spectra (W, F) of
     the rows band-passed wide, and the rows band-passed to ``band`` (W, N) (the time-domain evidence)."""
-    wide = _preprocess(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
+    wide = detrend_bandpass(rows, fs, (min(0.5, 0.7 * band[0]), 0.98 * fs / 2.0))
     f, p = hann_periodogram(wide, fs, nfft(wide.shape[-1], fs))
     return f, p, signal_bandpass(wide, fs, band)
 
@@ -314,7 +314,7 @@ def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
 def autocorrelation_at(y: np.ndarray, fs: float, hz: np.ndarray) -> np.ndarray:
     """Autocorrelation (K,) of ``y`` (N,) (biased, 1 at lag 0) at the lags ``1 / hz`` s, linearly
     interpolated between samples; 0 for lags beyond the signal."""
-    r = _acf(y)
+    r = autocorrelation(y)
     lags = fs / np.asarray(hz, dtype=float)
     return np.interp(lags, np.arange(r.size), r, right=0.0)
 

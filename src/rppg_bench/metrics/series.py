@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import signal as sps
 
-from .evaluate import _uniform_pair, aligned_waveforms, windowed_hr_series
+from .evaluate import aligned_waveforms, uniform_pair, windowed_hr_series
 from .protocol import Protocol
 from .signal import signal_postprocess
 
@@ -62,7 +62,7 @@ def video_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, r
     """
     win = windowed_hr_series(times, signal, ref_times, ref_ppg, protocol, dataset_hr, dataset_hr_times, beat_times)
     t, pred01, ref01, _ = aligned_waveforms(times, signal, ref_times, ref_ppg, protocol)
-    _, fs, pred_u, ref_u = _uniform_pair(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float), t)
+    _, fs, pred_u, ref_u = uniform_pair(times, signal, np.asarray(ref_times, float), np.asarray(ref_ppg, float), t)
     return {
         "win_hr": {"t": _rounded(win["t"], 2), "true": _rounded(win["true"], 1), "pred": _rounded(win["pred"], 1),
                    "conf": _rounded(win["conf"], 2)},

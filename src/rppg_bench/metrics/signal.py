@@ -34,12 +34,12 @@ def signal_detrend(x: np.ndarray, lam: float = 100.0) -> np.ndarray:
         cho_solve_banded,  # on first use: the CLI starts without scipy
     )
 
-    trend = cho_solve_banded((_detrend_factor(n, float(lam)), False), x.T, check_finite=False).T
+    trend = cho_solve_banded((detrend_factor(n, float(lam)), False), x.T, check_finite=False).T
     return x - trend
 
 
 @lru_cache(maxsize=32)
-def _detrend_factor(n: int, lam: float) -> np.ndarray:
+def detrend_factor(n: int, lam: float) -> np.ndarray:
     """Upper banded Cholesky factor (3, n) of ``I + lam^2 D2'D2`` (read-only)."""
     # diagonal k of D2'D2 sums, over the n - 2 rows (1, -2, 1) of D2, the products of the
     # coefficients k apart: 1 5 6 ... 6 5 1; -2 -4 ... -4 -2; 1 ... 1

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .results import ROWS_FILE, _jsonable, latest_rows, read_rows
+from .results import ROWS_FILE, jsonable, latest_rows, read_rows
 
 #: run-record fields that differ between two runs of the same command over the same rows
 VOLATILE_RECORD_FIELDS = ("date_utc", "wall_time_s", "rows_from_cache")
@@ -201,7 +201,7 @@ def write_report(out: Path, rows: list[dict[str, Any]], record: dict[str, Any], 
     (out / INPUTS_FILE).unlink(missing_ok=True)  # a rendering cut short leaves no stale key behind
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
     pd.DataFrame(clean).to_csv(out / "results.csv", index=False)
-    (out / "results.json").write_text(json.dumps(_jsonable({"record": record, "rows": clean}), indent=1))
+    (out / "results.json").write_text(json.dumps(jsonable({"record": record, "rows": clean}), indent=1))
     df = ok_frame(rows)
     compared = comparison(df, cache_dir, keys["plots"], force)
     if before.get("plots") == keys["plots"] and _all_exist(out, plots_before):

@@ -30,7 +30,7 @@ VERSIONED_PACKAGES = ("rppg-bench", "numpy", "scipy", "scikit-learn", "opencv-co
                       "pandas", "matplotlib", "torch", "torchvision")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -38,9 +38,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
     return value
@@ -72,7 +72,7 @@ class ResultStore:
 
     def append(self, row: dict[str, Any]) -> None:
         """Write one row durably (one line, flushed and fsynced)."""
-        line = json.dumps(_jsonable(row), sort_keys=True) + "\n"
+        line = json.dumps(jsonable(row), sort_keys=True) + "\n"
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
@@ -90,7 +90,7 @@ class ResultStore:
 def _json_values(value: Any) -> Any:
     """``value`` as it reads back from JSON (tuples as lists, numpy scalars as numbers, keys sorted), so
     that settings compare equal to those stored in a file."""
-    return json.loads(json.dumps(_jsonable(value), sort_keys=True))
+    return json.loads(json.dumps(jsonable(value), sort_keys=True))
 
 
 def run_settings(protocol: dict[str, Any], methods: dict[str, dict[str, Any]], datasets: dict[str, dict[str, Any]],
@@ -213,7 +213,7 @@ def run_record(code: dict[str, Any] | None = None, **fields: Any) -> dict[str, A
     """The reproducibility record of a run: ``fields`` plus versions and git (``code``, as
     :func:`code_identity` gives them; found here when not given), machine and date."""
     code = code or code_identity()
-    return _jsonable({
+    return jsonable({
         **fields,
         "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "git_revision": code["git_revision"],
