@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hr-whole-from-windows", action=argparse.BooleanOptionalAction, default=None,
                    help="the whole-video HR is the mean of the windowed rates (default: where the windows are "
                         "tracked; --no-hr-whole-from-windows reproduces structured runs before 2026-12-07)")
+    p.add_argument("--hr-octave-check", action=argparse.BooleanOptionalAction, default=None,
+                   help="halve a tracked path that is the pulse's 2nd harmonic (its half-rate band moves with it "
+                        "over at least 15 s; default: where the windows are tracked; docs/hr-estimators.md)")
     p.add_argument("--hr-min-confidence", type=float, metavar="C",
                    help="confidence (0-1) an HR estimate needs to be among the report's kept results (default 0.5)")
     p.add_argument("--max-lag", type=float, help="lag search bound (s) for waveform metrics; 0 = off")
@@ -273,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.time()
     protocol = get_protocol(args.protocol).with_overrides(
         hr_method=args.hr_method, hr_track=args.hr_track, hr_whole_from_windows=args.hr_whole_from_windows,
+        hr_octave_check=args.hr_octave_check,
         hr_min_confidence=args.hr_min_confidence, max_lag=args.max_lag, hr_source=args.hr_source,
         ref_beat_check=args.ref_beat_check, wave_in_band=args.wave_in_band, roi=args.roi,
         method_band=tuple(args.method_band) if args.method_band else None,

@@ -108,9 +108,10 @@ def _hr_windowed_memo(x: np.ndarray, fs: float, protocol: Protocol) -> tuple[np.
     the one scored) with the protocol's settings, memoised: window centres (s), HR (bpm) and
     confidence (NaN for estimators without one), each (W,)."""
     return _memo("hr_windowed", (x,), (float(fs), protocol.window, protocol.step, tuple(protocol.band),
-                                      protocol.hr_method, protocol.tracks_windows),
+                                      protocol.hr_method, protocol.tracks_windows, protocol.octave_check),
                  lambda: hr_windowed_confidence(x, fs, protocol.window, protocol.step, band=protocol.band,
-                                                track=protocol.tracks_windows, method=protocol.hr_method))
+                                                track=protocol.tracks_windows, method=protocol.hr_method,
+                                                octave=protocol.octave_check))
 
 
 def uniform_grid(t_start: float, t_end: float, fs: float) -> np.ndarray:

@@ -46,6 +46,7 @@ import numpy as np
 from . import hr_estimators as est
 from .bands import DEFAULT_BAND_HZ
 from .defaults import CONFIDENCE_METHODS, DEFAULT_HR_METHOD
+from .hr_octave import halve_coupled_path
 from .hr_structured import (
     Candidates,
     hr_structured,
@@ -107,7 +108,8 @@ def hr_estimate(signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAU
 
 def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
                 band: tuple[float, float] = DEFAULT_BAND_HZ,
-                method: str = DEFAULT_HR_METHOD, track: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                method: str = DEFAULT_HR_METHOD, track: bool = False,
+                octave: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Heart rate (bpm) in sliding windows.
 
     Windows are ``window`` s long and start every ``step`` s; a signal shorter
@@ -115,7 +117,9 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     at time ``i / fs``. ``track=True`` (``method="structured"`` only) follows
     the rate across windows (:mod:`rppg_bench.metrics.hr_track`) instead of
     taking each window's winner; a window whose path takes another candidate
-    reports that candidate's phase rate (``hr_structured.rates_on_path``).
+    reports that candidate's phase rate (``hr_structured.rates_on_path``); a tracked path that is the
+    pulse's 2nd harmonic is then halved (:func:`rppg_bench.metrics.hr_octave.halve_coupled_path`) unless
+    ``octave`` is False (the protocol's ``hr_octave_check``; it does nothing without ``track``).
 
     Returns
     -------
@@ -125,7 +129,7 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     if track and method not in CONFIDENCE_METHODS:
         raise ValueError(f"track=True needs a method with candidates: {CONFIDENCE_METHODS}, got {method!r}")
     if method in CONFIDENCE_METHODS:
-        times, hr, _ = hr_windowed_confidence(signal, fs, window, step, band, track)
+        times, hr, _ = hr_windowed_confidence(signal, fs, window, step, band, track, octave=octave)
         return times, hr
     x, starts, n_win = _windows(signal, fs, window, step)
     if method in _BATCH_METHODS:  # windows preprocessed and transformed in batches: the same values, faster
@@ -151,9 +155,10 @@ def hr_estimate_confidence(signal: np.ndarray, fs: float, band: tuple[float, flo
 
 def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
                            band: tuple[float, float] = DEFAULT_BAND_HZ, track: bool = False,
-                           method: str = "structured") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``hr_windowed(..., method=method, track=track)`` with the confidence of each window (NaN for
-    the methods without one, :data:`CONFIDENCE_METHODS`).
+                           method: str = "structured", octave: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``hr_windowed(..., method=method, track=track, octave=octave)`` with the confidence of each window
+    (NaN for the methods without one, :data:`CONFIDENCE_METHODS`). A halved window (``octave``) keeps
+    the confidence of the rate it had.
 
     Returns
     -------
@@ -169,6 +174,8 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
     if track:
         hr, conf, chosen = track_candidates(candidates, band)
         hr = rates_on_path(hr, chosen, candidates, narrow, float(fs), band)
+        if octave:
+            hr = halve_coupled_path(np.asarray(signal, dtype=float), float(fs), hr, candidates, narrow, band)
     else:
         hr = np.array([c.bpm for c in candidates])
         conf = np.array([c.confidence for c in candidates])
@@ -194,7 +201,7 @@ def window_candidates(signal: np.ndarray, fs: float, window: float = 10.0, step:
 
 def hr_mean_of_windows(signal: np.ndarray, fs: float, window: float = 10.0, step: float = 1.0,
                        band: tuple[float, float] = DEFAULT_BAND_HZ, track: bool = True,
-                       method: str = "structured") -> tuple[float, float]:
+                       method: str = "structured", octave: bool = True) -> tuple[float, float]:
     """Heart rate (bpm) of a whole signal as the mean of its windows' rates, and the windows' mean
     confidence in [0, 1] (NaN without one): :func:`hr_windowed_confidence` then :func:`mean_window_rate`.
 
@@ -206,7 +213,7 @@ def hr_mean_of_windows(signal: np.ndarray, fs: float, window: float = 10.0, step
     A signal no longer than one window gives that window's estimate. Windows overlap, so the
     first and last ``window - step`` s weigh less than the middle. Input and errors as :func:`hr_windowed`.
     """
-    _, hr, conf = hr_windowed_confidence(signal, fs, window, step, band, track, method)
+    _, hr, conf = hr_windowed_confidence(signal, fs, window, step, band, track, method, octave)
     return mean_window_rate(hr, conf)
 
 

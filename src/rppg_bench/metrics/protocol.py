@@ -90,6 +90,9 @@ class Protocol:
     windowed rates (``metrics.heart_rate.mean_window_rate``) instead of one estimate over the whole
     span; None: wherever the windows are tracked (``hr_track`` resolved), so ``"harmonic"`` keeps its
     whole-span estimate. False reproduces ``"structured"`` runs made before 2026-12-07 (docs/hr-estimators.md).
+    hr_octave_check: a tracked path that is the pulse's 2nd harmonic (the bands at half its rate and at
+    its rate move together over at least 15 s) is halved (``metrics.hr_octave``); None: wherever the
+    windows are tracked. False reproduces ``"structured"`` runs made before the check (docs/hr-estimators.md).
     hr_min_confidence: the confidence (0-1) a whole-video or window estimate needs to count among
     the report's "kept" results (coverage and MAE above the threshold; estimators without a
     confidence keep nothing). window, step: windowed-HR window and step (s). max_lag: bound (s) of the lag
@@ -126,6 +129,7 @@ class Protocol:
     hr_method: str = DEFAULT_HR_METHOD
     hr_track: bool | None = None
     hr_whole_from_windows: bool | None = None
+    hr_octave_check: bool | None = None
     hr_min_confidence: float = 0.5
     window: float = 10.0
     step: float = 1.0
@@ -146,6 +150,8 @@ class Protocol:
         if self.hr_track and self.hr_method not in CONFIDENCE_METHODS:
             raise ValueError(f"hr_track needs an HR estimator with candidates ({', '.join(CONFIDENCE_METHODS)}), "
                              f"got {self.hr_method!r}")
+        if self.hr_octave_check and not self.tracks_windows:
+            raise ValueError("hr_octave_check halves a tracked path: it needs the windows tracked (hr_track)")
         if not 0.0 <= float(self.hr_min_confidence) <= 1.0:
             raise ValueError(f"hr_min_confidence must be between 0 and 1, got {self.hr_min_confidence!r}")
 
@@ -159,8 +165,14 @@ class Protocol:
         """Whether the whole-video HR is the mean of the windowed rates (``hr_whole_from_windows``, resolved)."""
         return self.tracks_windows if self.hr_whole_from_windows is None else bool(self.hr_whole_from_windows)
 
+    @property
+    def octave_check(self) -> bool:
+        """Whether a tracked path is checked for being the pulse's 2nd harmonic (``hr_octave_check``, resolved)."""
+        return self.tracks_windows if self.hr_octave_check is None else bool(self.hr_octave_check)
+
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "hr_track": self.tracks_windows, "hr_whole_from_windows": self.whole_from_windows,
+                "hr_octave_check": self.octave_check,
                 "beats": None if self.beats is None else self.beats.as_dict()}
 
     def with_overrides(self, **changes: Any) -> Protocol:
