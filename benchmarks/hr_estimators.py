@@ -55,14 +55,15 @@ FACTORS = ("disturbance", "shape", "snr_bin", "duration_s", "noise", "fs", "step
 METRICS = ("gross_pct", "halving_pct", "doubling_pct", "mae_bpm")
 
 
-def estimate(signal: np.ndarray, fs: float, method: str) -> tuple[float, float]:
+def estimate(signal: np.ndarray, fs: float, method: str, octave: bool = True) -> tuple[float, float]:
     """``hr_estimate`` in bpm and the confidence in [0, 1] (``hr_estimate_confidence``; NaN for an
     estimator without one); both NaN where the estimator raises (no estimate). ``<method>+windows``:
     ``hr_mean_of_windows`` (10 s windows every 1 s, tracked; a trace of 10 s is one window), the
-    default protocol's whole-video heart rate."""
+    default protocol's whole-video heart rate (with the octave check of its tracked path unless ``octave``
+    is False)."""
     try:
         if method.endswith("+windows"):
-            return hr_mean_of_windows(signal, fs, method=method.removesuffix("+windows"))
+            return hr_mean_of_windows(signal, fs, method=method.removesuffix("+windows"), octave=octave)
         if method in CONFIDENCE_METHODS:
             return hr_estimate_confidence(signal, fs, method=method)
         return hr_estimate(signal, fs, method=method), float("nan")
@@ -85,7 +86,7 @@ def as_method_output(trace: Trace, band: tuple[float, float] | None) -> np.ndarr
 
 def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] | None = None,
                     band: tuple[float, float] | None = None,
-                    waveform: str = "sinusoid") -> tuple[pd.DataFrame, dict[str, float]]:
+                    waveform: str = "sinusoid", octave: bool = True) -> tuple[pd.DataFrame, dict[str, float]]:
     """One row per trace (``traces``, or ``n`` of the corpus's ``half`` with disturbances of ``waveform``,
     post-processed with ``band`` when given: :func:`as_method_output`): its factors, the binned ones and
     each method's estimate (bpm); and the seconds each method took over all traces."""
@@ -98,7 +99,7 @@ def estimates_table(half: str, n: int, methods: list[str], traces: list[Trace] |
     seconds = {}
     for m in methods:
         start = time.perf_counter()
-        found = np.array([estimate(x, t.fs, m) for x, t in zip(signals, traces)]).reshape(-1, 2)
+        found = np.array([estimate(x, t.fs, m, octave) for x, t in zip(signals, traces)]).reshape(-1, 2)
         rows[m] = found[:, 0]
         if has_confidence(m):
             rows[f"{m}_confidence"] = found[:, 1]
@@ -141,7 +142,7 @@ def confidence_table(rows: pd.DataFrame, method: str, thresholds: tuple[float, .
 
 
 def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, step: float = 1.0,
-                   waveform: str = "sinusoid") -> pd.DataFrame:
+                   waveform: str = "sinusoid", octave: bool = True) -> pd.DataFrame:
     """Windowed gross % and MAE (bpm) per method on ``k`` recordings (bursts of ``waveform``): all windows,
     those overlapping a disturbance burst, the others, and those of the others that do not span the
     heart-rate step; ``<method>+track`` runs ``hr_windowed(..., track=True)``."""
@@ -156,7 +157,7 @@ def windowed_table(half: str, k: int, methods: list[str], window: float = 10.0, 
         across = np.array([np.ptp(rec.hr_bpm[s:s + n_win]) > 0.5 * abs(rec.step_bpm) > 0 for s in starts])
         for m in methods:
             name, track = m.removesuffix("+track"), m.endswith("+track")
-            _, hr = hr_windowed(rec.signal, rec.fs, window, step, method=name, track=track)
+            _, hr = hr_windowed(rec.signal, rec.fs, window, step, method=name, track=track, octave=octave)
             rows += [{"method": m, "truth": a, "estimate": b, "burst": c, "step": d}
                      for a, b, c, d in zip(truth, hr, burst, across)]
     frame = pd.DataFrame(rows)
@@ -194,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="pass every trace through a method's post-processing with this band (Hz) first")
     p.add_argument("--disturbance-waveform", default="sinusoid", choices=DISTURBANCE_WAVEFORMS,
                    help="the disturbances' shape: sinusoids (the corpus) or motion-like, with harmonics")
+    p.add_argument("--octave-check", action=argparse.BooleanOptionalAction, default=True,
+                   help="the octave check of tracked paths (hr_octave; the default protocol's); "
+                        "--no-octave-check gives the figures from before it")
     args = p.parse_args(argv)
     if args.n > 0:
         corpus_tables(args)
@@ -203,13 +207,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"## windowed heart rate: {args.windowed} recordings of 60 s{waveform_label(args)}, "
               "10 s windows every 1 s\n")
         print(show(windowed_table(args.half, args.windowed, args.windowed_methods,
-                                  waveform=args.disturbance_waveform), args.markdown), "\n")
+                                  waveform=args.disturbance_waveform, octave=args.octave_check), args.markdown), "\n")
 
 
 def corpus_tables(args: argparse.Namespace) -> None:
     """Print the tables of ``args.n`` traces of the corpus's half."""
     band = tuple(args.postprocess) if args.postprocess else None
-    rows, seconds = estimates_table(args.half, args.n, args.methods, band=band, waveform=args.disturbance_waveform)
+    rows, seconds = estimates_table(args.half, args.n, args.methods, band=band, waveform=args.disturbance_waveform,
+                                    octave=args.octave_check)
     if args.csv:
         rows.to_csv(args.csv, index=False)
     overall = summary(rows, args.methods)
@@ -233,7 +238,7 @@ def recorded_tables(args: argparse.Namespace) -> None:
     stretches = list(heartpy_stretches())
     rows, _ = estimates_table(args.half, args.recorded, args.methods,
                               recorded_half(args.half, args.recorded, stretches, args.disturbance_waveform),
-                              band=tuple(args.postprocess) if args.postprocess else None)
+                              band=tuple(args.postprocess) if args.postprocess else None, octave=args.octave_check)
     print(f"## recorded pulses, {args.half} half, {len(rows)} traces{postprocessed(args)}: gross error (%), "
           "MAE in bpm\n")
     print(show(summary(rows, args.methods), args.markdown), "\n")

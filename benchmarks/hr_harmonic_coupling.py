@@ -6,7 +6,7 @@ twice that of the band around ``f`` at every moment, so their beat-to-beat varia
 disturbance at half the pulse's rate is a source of its own and need not follow the pulse's
 variability. For every candidate ``L`` of ``structured`` that has a candidate scoring higher at
 about ``2 L``, the script measures, on the signal band-passed to ``L`` +- 0.2 Hz and to
-``2 L`` +- 0.4 Hz (analytic signals, 1.5 s left out at each end):
+``2 L`` +- 0.4 Hz (analytic signals, 1.5 s left out at each end; :mod:`rppg_bench.metrics.hr_octave`):
 
 - ``plv``: the phase-locking value ``|mean(exp(i (phi_2 - 2 phi_1)))|`` (1: locked);
 - ``coupling``: the correlation of the two bands' instantaneous frequencies, each averaged over 1 s.
@@ -20,6 +20,10 @@ and of the recorded-pulse traces (about 1 minute with the defaults)::
     python benchmarks/hr_harmonic_coupling.py [--n 1000] [--recorded 500] [--thresholds 0.3 0.5 0.7]
 
 Needs heartpy (the ``datasets`` extra) for the recorded pulses. docs/hr-estimators.md quotes it.
+
+What was kept instead is the octave check of a tracked path (:mod:`rppg_bench.metrics.hr_octave`): the
+same coupling, but over a whole signal of at least 15 s and on the path the tracker chose; over 10 s
+(half of these traces) too few beats vary for it to be sure of.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import signal as sps
 from tabulate import tabulate
 
 from rppg_bench.datasets.ppg_recordings import heartpy_stretches
@@ -40,6 +43,7 @@ from rppg_bench.metrics.hr_corpus import (
     error_summary,
     recorded_half,
 )
+from rppg_bench.metrics.hr_octave import harmonic_coupling, phase_locking
 from rppg_bench.metrics.hr_structured import (
     DEFAULT_PARAMS,
     scored_candidates,
@@ -47,33 +51,16 @@ from rppg_bench.metrics.hr_structured import (
     structure_score,
     winner_rate,
 )
-from rppg_bench.metrics.signal import bandpass_design, sosfiltfilt_zi
 
-HALF_WIDTH_HZ = 0.2   # the band around L (and twice this around 2 L)
-TRIM_S = 1.5          # left out at each end (the filters' transients)
-SMOOTH_S = 1.0        # the instantaneous frequencies averaged over this span before correlating
 DOUBLE_TOLERANCE_HZ = 0.1  # |W - 2 L| below this: W is L's double
 KINDS = ("none", "0.5x", "1.5x", "2x", "random")
 
 
-def analytic_band(x: np.ndarray, fs: float, lo: float, hi: float) -> np.ndarray:
-    """Analytic signal (N,) of ``x`` (N,) at ``fs`` Hz band-passed to ``lo``-``hi`` Hz (2nd order, zero phase)."""
-    return sps.hilbert(sosfiltfilt_zi(*bandpass_design(2, 2 * lo / fs, 2 * hi / fs), x))
-
-
 def harmonic_locking(x: np.ndarray, fs: float, hz: float) -> tuple[float, float]:
-    """(plv, coupling) of the bands around ``hz`` and ``2 hz`` Hz of ``x`` (N,) at ``fs`` Hz; NaNs
-    where ``2 hz`` is too close to the Nyquist frequency or the signal too short."""
-    k = round(TRIM_S * fs)
-    if 2 * (hz + HALF_WIDTH_HZ) > 0.45 * fs or x.size <= 2 * k + 2 * fs:
-        return float("nan"), float("nan")
-    h1 = analytic_band(x, fs, max(0.3, hz - HALF_WIDTH_HZ), hz + HALF_WIDTH_HZ)[k:-k]
-    h2 = analytic_band(x, fs, 2 * (hz - HALF_WIDTH_HZ), 2 * (hz + HALF_WIDTH_HZ))[k:-k]
-    plv = float(np.abs(np.mean(np.exp(1j * (np.angle(h2) - 2 * np.angle(h1))))))
-    n = max(1, round(SMOOTH_S * fs))
-    w1, w2 = (np.convolve(np.diff(np.unwrap(np.angle(h))), np.ones(n) / n, "valid") for h in (h1, h2))
-    coupling = float(np.corrcoef(w1, w2)[0, 1]) if w1.std() > 0 and w2.std() > 0 else 0.0
-    return plv, coupling
+    """(plv, coupling) of the bands around ``hz`` and ``2 hz`` Hz of ``x`` (N,) at ``fs`` Hz
+    (:mod:`rppg_bench.metrics.hr_octave`'s settings); NaNs where they cannot be formed."""
+    plv, coupling = phase_locking(x, fs, hz), harmonic_coupling(x, fs, hz)
+    return (float("nan") if plv is None else plv), (float("nan") if coupling is None else coupling)
 
 
 def judge_trace(trace: Trace, threshold: float | None,

@@ -72,9 +72,9 @@ def test_short_signals_are_left_alone():
 
 def test_coupling_tells_one_source_from_two():
     one, _ = second_harmonic_pulse(30.0, 72.0, 5, snr_db=20.0)
-    two, truth = pulse_with_half_rate_disturbance(30.0, 72.0, 5)
+    two, two_rate = pulse_with_half_rate_disturbance(30.0, 72.0, 5)
     assert harmonic_coupling(one, FS, 72.0 / 60.0) > 0.8  # the bands at the pulse's rate and twice it
-    assert abs(harmonic_coupling(two, FS, truth / 120.0)) < 0.5  # the disturbance's band and the pulse's
+    assert abs(harmonic_coupling(two, FS, two_rate / 120.0)) < 0.5  # the disturbance's band and the pulse's
     assert phase_locking(one, FS, 72.0 / 60.0) > 0.8
     assert harmonic_coupling(one, FS, 7.0) is None  # twice 7 Hz is too near the Nyquist frequency of 30 Hz
 

@@ -53,26 +53,28 @@ def analytic_band(x: np.ndarray, fs: float, lo: float, hi: float) -> np.ndarray:
     return sps.hilbert(sosfiltfilt_zi(*bandpass_design(2, 2.0 * lo / fs, 2.0 * hi / fs), x))
 
 
-def band_pair(x: np.ndarray, fs: float, hz: float,
+def band_pair(x: np.ndarray, fs: float, hz: float, top_hz: float | None = None,
               params: OctaveParams = DEFAULT_OCTAVE) -> tuple[np.ndarray, np.ndarray] | None:
-    """Analytic signals of ``x`` (N,) at ``fs`` Hz around ``hz`` +- ``half_width_hz`` and ``2 hz`` +- twice
-    that, ``trim_s`` left out at each end; None where ``2 hz`` is too near the Nyquist frequency or
-    fewer than 2 s remain."""
+    """Analytic signals of ``x`` (N,) at ``fs`` Hz in ``hz`` - ``half_width_hz`` .. ``top_hz`` (default
+    ``hz``) + ``half_width_hz`` and in twice that band, ``trim_s`` left out at each end; None where the
+    upper band reaches 0.45 ``fs`` or fewer than 2 s remain."""
     k = round(params.trim_s * fs)
-    w = params.half_width_hz
-    if 2.0 * (hz + w) > 0.45 * fs or x.size <= 2 * k + 2 * fs:
+    lo, hi = hz - params.half_width_hz, (hz if top_hz is None else top_hz) + params.half_width_hz
+    if 2.0 * hi > 0.45 * fs or x.size <= 2 * k + 2 * fs:
         return None
     y = x - np.mean(x)
-    low = analytic_band(y, fs, max(0.3, hz - w), hz + w)[k:x.size - k]
-    high = analytic_band(y, fs, 2.0 * (hz - w), 2.0 * (hz + w))[k:x.size - k]
+    low = analytic_band(y, fs, max(0.3, lo), hi)[k:x.size - k]
+    high = analytic_band(y, fs, 2.0 * lo, 2.0 * hi)[k:x.size - k]
     return low, high
 
 
-def harmonic_coupling(x: np.ndarray, fs: float, hz: float, params: OctaveParams = DEFAULT_OCTAVE) -> float | None:
+def harmonic_coupling(x: np.ndarray, fs: float, hz: float, top_hz: float | None = None,
+                      params: OctaveParams = DEFAULT_OCTAVE) -> float | None:
     """Correlation in [-1, 1] of the instantaneous frequencies of the bands of ``x`` (N,) at ``fs`` Hz
-    around ``hz`` and ``2 hz`` (:func:`band_pair`), each averaged over ``smooth_s``: near 1 where one
-    source makes both; None where the bands cannot be formed, 0 where either frequency is constant."""
-    pair = band_pair(x, fs, hz, params)
+    around ``hz`` (up to ``top_hz``, for a rate that changes) and twice that (:func:`band_pair`), each
+    averaged over ``smooth_s``: near 1 where one source makes both; None where the bands cannot be
+    formed, 0 where either frequency is constant."""
+    pair = band_pair(x, fs, hz, top_hz, params)
     if pair is None:
         return None
     n = max(1, round(params.smooth_s * fs))
@@ -86,7 +88,7 @@ def phase_locking(x: np.ndarray, fs: float, hz: float, params: OctaveParams = DE
     """Phase-locking value in [0, 1] of the bands around ``hz`` and ``2 hz`` (:func:`band_pair`):
     ``|mean(exp(i (phi_2 - 2 phi_1)))|``; None where the bands cannot be formed. Not used by the check
     (a disturbance at exactly half a steady pulse's rate is locked too); kept for the benchmark."""
-    pair = band_pair(x, fs, hz, params)
+    pair = band_pair(x, fs, hz, params=params)
     if pair is None:
         return None
     low, high = pair
@@ -99,7 +101,7 @@ def halve_coupled_path(x: np.ndarray, fs: float, bpm: np.ndarray, candidates: li
     """A tracked path's rates ``bpm`` (W,) of the windows of ``x`` (N,) at ``fs`` Hz, halved where the
     path is the pulse's 2nd harmonic: ``x`` at least ``min_span_s`` long, half the path's mean rate in
     ``band`` (Hz), at least ``min_windows`` of the windows holding a candidate within ``candidate_hz``
-    of half their rate, and the bands around half the mean rate and the mean rate coupled above
+    of half their rate, and the bands over half the path's rates and over its rates coupled above
     ``min_coupling`` (:func:`harmonic_coupling`). A halved window's rate is that candidate's, read by
     phase from its band-passed row ``narrow[w]`` (W, n) as a winner's is, else half its rate; the
     path unchanged otherwise."""
@@ -110,7 +112,7 @@ def halve_coupled_path(x: np.ndarray, fs: float, bpm: np.ndarray, candidates: li
     near = [np.flatnonzero(np.abs(c.hz - b / 120.0) <= params.candidate_hz) for c, b in zip(candidates, bpm)]
     if np.mean([n.size > 0 for n in near]) < params.min_windows:
         return bpm
-    coupling = harmonic_coupling(x, fs, half_hz, params)
+    coupling = harmonic_coupling(x, fs, float(np.min(bpm)) / 120.0, float(np.max(bpm)) / 120.0, params)
     if coupling is None or not coupling > params.min_coupling:
         return bpm
     out = bpm / 2.0
