@@ -15,7 +15,8 @@ It prints their medians by set, disturbance and which candidate the truth is (``
 doubled it; ``W``: the winner is right), then the gross-error rates (|error| > 5 bpm, %) of
 ``structured`` when step 4's odd-harmonic gate is opened for such an ``L`` whose ``coupling``
 exceeds a threshold, on the design halves of the corpus (sinusoidal and motion-like disturbances)
-and of the recorded-pulse traces (about 1 minute with the defaults)::
+and of the recorded-pulse traces; then the coupling at the truth on their 30 s traces cut to 10-30 s
+(about 1 minute with the defaults)::
 
     python benchmarks/hr_harmonic_coupling.py [--n 1000] [--recorded 500] [--thresholds 0.3 0.5 0.7]
 
@@ -97,6 +98,34 @@ def gross_by_kind(traces: list[Trace], threshold: float | None) -> list[float]:
                                                        for k in KINDS]
 
 
+def span_rows(name: str, traces: list[Trace], spans: tuple[float, ...], pulse_is_low: bool) -> list[dict]:
+    """The coupling of every 30 s trace of ``traces`` cut to each of ``spans`` (s), measured at the truth:
+    between the pulse's band and twice it where ``pulse_is_low`` (a real pulse), else between half the
+    pulse's rate and the pulse's (a disturbance there)."""
+    rows = []
+    for t in (t for t in traces if t.duration_s == 30.0):
+        hz = t.hr_bpm / 60.0 if pulse_is_low else t.hr_bpm / 120.0
+        for span in spans:
+            rows.append({"set": name, "span_s": span,
+                         "coupling": harmonic_coupling(t.signal[:round(span * t.fs)], t.fs, hz)})
+    return rows
+
+
+def span_table(sets: dict[str, list[Trace]], spans: tuple[float, ...] = (10.0, 15.0, 20.0, 30.0)) -> str:
+    """Quantiles of the coupling by span: the corpus's traces with a disturbance at half the rate (the
+    check must not fire) and the recorded pulses (it should)."""
+    rows = []
+    for name, traces in sets.items():
+        if name == "recorded":
+            rows += span_rows(name, traces, spans, pulse_is_low=True)
+        else:
+            rows += span_rows(f"{name}, 0.5x", [t for t in traces if t.disturbance == "0.5x"], spans, False)
+    table = pd.DataFrame(rows).groupby(["set", "span_s"])["coupling"]
+    out = table.quantile([0.1, 0.25, 0.5, 0.9, 1.0]).unstack().join(table.size().rename("n")).reset_index()
+    return tabulate(out, headers=["set", "span (s)", "10 %", "25 %", "median", "90 %", "max", "n"],
+                    showindex=False, floatfmt=".2f")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="corpus traces (design half), per waveform")
@@ -115,6 +144,9 @@ def main() -> None:
     out += [[name, f"coupling > {th:g}"] + gross_by_kind(traces, th)
             for th in args.thresholds for name, traces in sets.items()]
     print(tabulate(out, headers=["set", "gate", "gross %"] + [f"{k} %" for k in KINDS], floatfmt=".1f"))
+    print()
+    print("coupling at the truth, 30 s traces cut to a span:")
+    print(span_table(sets))
 
 
 if __name__ == "__main__":

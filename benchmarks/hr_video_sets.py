@@ -6,11 +6,12 @@ the 8 videos of the synthetic default.
     python benchmarks/hr_video_sets.py --extra "--method-band 0.5 6 --wave-in-band" --out DIR
 
 For each seed, one synthetic set of 2 easy and 14 hard (moving) videos of 30 s (``--param
-synthetic.seed=S``, 16 videos, the sets of ``landmark_every.py``), scored three times by ``benchmark.py``
+synthetic.seed=S``, 16 videos, the sets of ``landmark_every.py``), scored four times by ``benchmark.py``
 with the default protocol: ``--hr-method harmonic`` (the baseline, the estimator before issue 24), the
 default (``structured``, the whole-video HR the mean of the tracked windows'), and the default with
 ``--no-hr-whole-from-windows`` (one ``structured`` estimate over the whole span, the default before
-2026-12-07). Prints, pooled over the seeds, per method the mean whole-video and windowed HR error (bpm)
+2026-12-07), and the default with ``--no-hr-octave-check`` (no octave check of the tracked paths, the
+default before it: docs/hr-estimators.md). Prints, pooled over the seeds, per method the mean whole-video and windowed HR error (bpm)
 of each run, then each run's paired difference from ``harmonic`` with a bootstrap interval, a Wilcoxon p
 and the videos where it is lower-higher. The face products are cached after the first run (about 1
 minute per set cold on 2 cores, seconds warm). ``--extra`` adds ``benchmark.py`` options to every run (e.g.
@@ -33,7 +34,8 @@ from sidebyside import run_harness
 
 from rppg_bench.methods.registry import CLASSICAL_DEFAULT
 
-RUNS = {"harmonic": ["--hr-method", "harmonic"], "structured": [], "structured, whole span": ["--no-hr-whole-from-windows"]}
+RUNS = {"harmonic": ["--hr-method", "harmonic"], "structured": [], "structured, whole span": ["--no-hr-whole-from-windows"],
+        "structured, no octave check": ["--no-hr-octave-check"]}
 SET = ["synthetic.n_easy=2", "synthetic.n_hard=14", "synthetic.duration=30"]
 COLUMNS = (("hr_abs_error", "HR MAE"), ("win_hr_mae", "win MAE"))
 
