@@ -8,9 +8,10 @@ source's harmonics move together (the instantaneous frequency of the band around
 of the band around ``f`` at every moment, through beat-to-beat variability, breathing and steps of the
 rate), while a disturbance at half the pulse's rate is a source of its own. Over a signal of at least
 ``min_span_s`` the correlation of the two bands' instantaneous frequencies (:func:`harmonic_coupling`)
-tells them apart: on 30 s corpus traces with a disturbance at half the rate it stayed below 0.38 (0.49
-at 15-20 s), on real recorded pulses its median was 0.77 (docs/hr-estimators.md, "The octave check").
-Over 10 s it does not (too few beats), so shorter signals are left as they are.
+tells them apart: on corpus traces with a disturbance at half the rate it was at most 0.38 over 30 s
+(0.49 over 15-20 s), on real recorded pulses its median was 0.74-0.80 (docs/hr-estimators.md, "The
+octave check of a tracked path"). Over 10 s it does not (too few beats vary), so shorter signals are
+left as they are.
 
 :func:`halve_coupled_path` halves a tracked path where the band at half its mean rate is coupled to the
 band at its rate and most windows hold a candidate there. Frequencies in Hz, rates in bpm, times in s.
