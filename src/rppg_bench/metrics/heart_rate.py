@@ -16,7 +16,8 @@ Methods (``method=``):
   its odd harmonics, which a disturbance at half the rate lacks) with a confidence per estimate
   (:mod:`rppg_bench.metrics.hr_structured`; ``hr_estimate_confidence``, ``hr_windowed_confidence``);
   ``hr_windowed(..., track=True)`` follows it across windows with a Viterbi tracker
-  (:mod:`rppg_bench.metrics.hr_track`), and ``hr_mean_of_windows`` gives a whole signal's rate as the
+  (:mod:`rppg_bench.metrics.hr_track`) and halves a tracked path that is the pulse's 2nd harmonic
+  (:mod:`rppg_bench.metrics.hr_octave`), and ``hr_mean_of_windows`` gives a whole signal's rate as the
   mean of its tracked windows' (the default protocol's whole-video HR). Measured on a signal-level
   corpus in docs/hr-estimators.md.
 - ``"toolbox_fft"``: rPPG-Toolbox's ``_calculate_fft_hr`` after its
