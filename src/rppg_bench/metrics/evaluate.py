@@ -235,7 +235,7 @@ def aligned_waveforms(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarr
 
 
 def uniform_pair(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, ref_ppg: np.ndarray,
-                  t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+                 t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Uniform grid (s) at the method's frame rate over the span of ``t``, the rate (Hz),
     and prediction and reference PPG interpolated onto it: what every HR metric uses."""
     fs = median_rate(np.asarray(times, float))

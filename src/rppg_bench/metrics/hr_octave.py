@@ -22,10 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 
-from .hr_structured import Candidates, near_phase_rate
-from .signal import bandpass_design, sosfiltfilt_zi
+from .hr_structured import Candidates, analytic_band, near_phase_rate
 
 
 @dataclass(frozen=True)
@@ -46,12 +44,6 @@ class OctaveParams:
 
 
 DEFAULT_OCTAVE = OctaveParams()
-
-
-def analytic_band(x: np.ndarray, fs: float, lo: float, hi: float) -> np.ndarray:
-    """Analytic signal (N,) of ``x`` (N,) at ``fs`` Hz band-passed to ``lo``-``hi`` Hz (2nd-order
-    Butterworth, zero phase)."""
-    return sps.hilbert(sosfiltfilt_zi(*bandpass_design(2, 2.0 * lo / fs, 2.0 * hi / fs), x))
 
 
 def band_pair(x: np.ndarray, fs: float, hz: float, top_hz: float | None = None,

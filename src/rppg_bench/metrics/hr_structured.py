@@ -297,9 +297,14 @@ def phase_rate(narrow: np.ndarray, fs: float, hz: float, half_width: float, trim
     span = narrow.size - 1 - 2 * k  # samples between the first and the last phase read
     if hi > 0.45 * fs or span < min_span_s * fs:  # no room for the band below Nyquist, or too short
         return None
-    y = sosfiltfilt_zi(*bandpass_design(2, 2.0 * lo / fs, 2.0 * hi / fs), narrow)  # as sosfiltfilt(butter(.., fs=fs))
-    phase = np.unwrap(np.angle(sps.hilbert(y)))
+    phase = np.unwrap(np.angle(analytic_band(narrow, fs, lo, hi)))
     return float((phase[k + span] - phase[k]) * fs / (2.0 * np.pi * span))
+
+
+def analytic_band(x: np.ndarray, fs: float, lo: float, hi: float) -> np.ndarray:
+    """Analytic signal (N,) (``scipy.signal.hilbert``) of ``x`` (N,) at ``fs`` Hz band-passed to
+    ``lo``-``hi`` Hz (2nd-order Butterworth, zero phase: as ``sosfiltfilt(butter(.., fs=fs))``)."""
+    return sps.hilbert(sosfiltfilt_zi(*bandpass_design(2, 2.0 * lo / fs, 2.0 * hi / fs), x))
 
 
 def centroid(f: np.ndarray, pc: np.ndarray, i: int, half_width: float) -> float:
