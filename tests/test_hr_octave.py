@@ -6,8 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rppg_bench.metrics.heart_rate import hr_mean_of_windows, hr_windowed_confidence
-from rppg_bench.metrics.hr_octave import harmonic_coupling, phase_locking
+from rppg_bench.metrics.heart_rate import (
+    hr_mean_of_windows,
+    hr_windowed_confidence,
+    window_candidates,
+)
+from rppg_bench.metrics.hr_octave import (
+    halve_coupled_path,
+    harmonic_coupling,
+    phase_locking,
+)
+from rppg_bench.metrics.hr_structured import rates_on_path
 from rppg_bench.metrics.protocol import TOOLBOX, Protocol
 
 FS = 30.0
@@ -61,6 +70,27 @@ def test_a_disturbance_at_half_the_rate_does_not_halve_the_pulse(seed):
     bpm, _ = hr_mean_of_windows(x, FS, octave=True)
     assert bpm == pytest.approx(truth, abs=3.0)
     assert bpm == pytest.approx(hr_mean_of_windows(x, FS, octave=False)[0])
+
+
+def test_a_halved_window_takes_its_candidate_near_half_its_rate_as_the_tracker_would():
+    """The halved path names, per window, the candidate it takes (within 0.1 Hz of half the doubled
+    rate), and its rates are read as any tracked window's (``rates_on_path``); confidences are kept."""
+    x, truth = second_harmonic_pulse(30.0, 66.0, 2)
+    _, doubled, conf = hr_windowed_confidence(x, FS, track=True, octave=False)
+    _, candidates, narrow = window_candidates(x, FS)
+    halved = halve_coupled_path(x, FS, doubled, candidates, (0.7, 3.0))
+    assert halved is not None
+    rates, chosen = halved
+    assert np.all(chosen >= 0)
+    for c, j, b in zip(candidates, chosen, doubled):
+        assert abs(c.hz[j] - b / 120.0) <= 0.1
+    _, hr, conf_checked = hr_windowed_confidence(x, FS, track=True, octave=True)
+    np.testing.assert_array_equal(hr, rates_on_path(rates, chosen, candidates, narrow, FS, (0.7, 3.0)))
+    np.testing.assert_array_equal(conf_checked, conf)
+    assert np.all(np.abs(hr - truth) < 5.0)  # each window against the mean rate: within a gross error
+    disturbed, _ = pulse_with_half_rate_disturbance(30.0, 96.0, 2)
+    _, path, _ = hr_windowed_confidence(disturbed, FS, track=True, octave=False)
+    assert halve_coupled_path(disturbed, FS, path, window_candidates(disturbed, FS)[1], (0.7, 3.0)) is None
 
 
 def test_short_signals_are_left_alone():

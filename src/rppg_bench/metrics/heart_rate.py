@@ -119,7 +119,8 @@ def hr_windowed(signal: np.ndarray, fs: float, window: float = 10.0, step: float
     the rate across windows (:mod:`rppg_bench.metrics.hr_track`) instead of
     taking each window's winner; a window whose path takes another candidate
     reports that candidate's phase rate (``hr_structured.rates_on_path``); a tracked path that is the
-    pulse's 2nd harmonic is then halved (:func:`rppg_bench.metrics.hr_octave.halve_coupled_path`) unless
+    pulse's 2nd harmonic is then halved (:func:`rppg_bench.metrics.hr_octave.halve_coupled_path`), each
+    window taking its candidate near half its rate, read the same way, unless
     ``octave`` is False (the protocol's ``hr_octave_check``; it does nothing without ``track``).
 
     Returns
@@ -159,7 +160,8 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
                            method: str = "structured", octave: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``hr_windowed(..., method=method, track=track, octave=octave)`` with the confidence of each window
     (NaN for the methods without one, :data:`CONFIDENCE_METHODS`). A halved window (``octave``) keeps
-    the confidence of the rate it had.
+    the confidence of the rate it had: every halved trace measured was right, as often as the
+    confidence said or more (docs/hr-estimators.md, "The octave check of a tracked path").
 
     Returns
     -------
@@ -175,8 +177,9 @@ def hr_windowed_confidence(signal: np.ndarray, fs: float, window: float = 10.0, 
     if track:
         hr, conf, chosen = track_candidates(candidates, band)
         hr = rates_on_path(hr, chosen, candidates, narrow, float(fs), band)
-        if octave:
-            hr = halve_coupled_path(np.asarray(signal, dtype=float), float(fs), hr, candidates, narrow, band)
+        halved = halve_coupled_path(np.asarray(signal, dtype=float), float(fs), hr, candidates, band) if octave else None
+        if halved is not None:
+            hr = rates_on_path(*halved, candidates, narrow, float(fs), band)
     else:
         hr = np.array([c.bpm for c in candidates])
         conf = np.array([c.confidence for c in candidates])

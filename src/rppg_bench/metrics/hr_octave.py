@@ -14,7 +14,8 @@ octave check of a tracked path"). Over 10 s it does not (too few beats vary), so
 left as they are.
 
 :func:`halve_coupled_path` halves a tracked path where the band at half its mean rate is coupled to the
-band at its rate and most windows hold a candidate there. Frequencies in Hz, rates in bpm, times in s.
+band at its rate and most windows hold a candidate there; each halved window then takes that candidate,
+read and rated as a tracked window's candidate is. Frequencies in Hz, rates in bpm, times in s.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .hr_structured import Candidates, analytic_band, near_phase_rate
+from .hr_structured import Candidates, analytic_band
 
 
 @dataclass(frozen=True)
@@ -89,29 +90,31 @@ def phase_locking(x: np.ndarray, fs: float, hz: float, params: OctaveParams = DE
 
 
 def halve_coupled_path(x: np.ndarray, fs: float, bpm: np.ndarray, candidates: list[Candidates],
-                       narrow: np.ndarray, band: tuple[float, float],
-                       params: OctaveParams = DEFAULT_OCTAVE) -> np.ndarray:
-    """A tracked path's rates ``bpm`` (W,) of the windows of ``x`` (N,) at ``fs`` Hz, halved where the
+                       band: tuple[float, float],
+                       params: OctaveParams = DEFAULT_OCTAVE) -> tuple[np.ndarray, np.ndarray] | None:
+    """A tracked path's rates ``bpm`` (W,) of the windows of ``x`` (N,) at ``fs`` Hz halved where the
     path is the pulse's 2nd harmonic: ``x`` at least ``min_span_s`` long, half the path's mean rate in
     ``band`` (Hz), at least ``min_windows`` of the windows holding a candidate within ``candidate_hz``
     of half their rate, and the bands over half the path's rates and over its rates coupled above
-    ``min_coupling`` (:func:`harmonic_coupling`). A halved window's rate is that candidate's, read by
-    phase from its band-passed row ``narrow[w]`` (W, n) as a winner's is, else half its rate; the
-    path unchanged otherwise."""
+    ``min_coupling`` (:func:`harmonic_coupling`). None where the path stays; else the halved path, as
+    the tracker gives one (:func:`rppg_bench.metrics.hr_track.track`): each window's rate (W,) bpm is
+    that candidate's (its bin, in ``band``), else half its rate, and the index (W,) of the candidate
+    (-1: none), so that the rates are then read as any tracked window's are
+    (:func:`rppg_bench.metrics.hr_structured.rates_on_path`)."""
     bpm = np.asarray(bpm, dtype=float)
     half_hz = float(np.mean(bpm)) / 120.0
     if x.size / fs < params.min_span_s or half_hz < band[0]:
-        return bpm
+        return None
     near = [np.flatnonzero(np.abs(c.hz - b / 120.0) <= params.candidate_hz) for c, b in zip(candidates, bpm)]
     if np.mean([n.size > 0 for n in near]) < params.min_windows:
-        return bpm
+        return None
     coupling = harmonic_coupling(x, fs, float(np.min(bpm)) / 120.0, float(np.max(bpm)) / 120.0, params)
     if coupling is None or not coupling > params.min_coupling:
-        return bpm
-    out = bpm / 2.0
+        return None
+    out = np.clip(bpm / 2.0, 60.0 * band[0], 60.0 * band[1])
+    chosen = np.full(bpm.size, -1)
     for w, (c, idx) in enumerate(zip(candidates, near)):
         if idx.size:
-            j = int(idx[np.argmin(np.abs(c.hz[idx] - bpm[w] / 120.0))])
-            rate = near_phase_rate(narrow[w], fs, float(c.hz[j]))
-            out[w] = 60.0 * (float(c.hz[j]) if rate is None else rate)
-    return np.clip(out, 60.0 * band[0], 60.0 * band[1])
+            chosen[w] = int(idx[np.argmin(np.abs(c.hz[idx] - bpm[w] / 120.0))])
+            out[w] = 60.0 * float(c.hz[chosen[w]])
+    return out, chosen

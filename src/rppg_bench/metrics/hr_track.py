@@ -92,5 +92,13 @@ def _snap(c: Candidates, rate: float, within: float) -> tuple[float, float, int]
     near = int(np.argmin(dist))
     if dist[near] > within:
         return float(rate), 0.0, -1
-    scale = c.weight[near] / c.weight[c.best] if c.weight[c.best] > 0 else 0.0
-    return 60.0 * float(c.hz[near]), float(np.clip(c.confidence * scale, 0.0, 1.0)), near
+    return 60.0 * float(c.hz[near]), chosen_confidence(c, near), near
+
+
+def chosen_confidence(c: Candidates, chosen: int) -> float:
+    """Confidence in [0, 1] of a window whose tracked rate is its candidate ``chosen`` (an index of
+    ``c``; -1: none, 0): the winner's confidence scaled by that candidate's weight over the winner's."""
+    if chosen < 0:
+        return 0.0
+    scale = c.weight[chosen] / c.weight[c.best] if c.weight[c.best] > 0 else 0.0
+    return float(np.clip(c.confidence * scale, 0.0, 1.0))
