@@ -95,7 +95,7 @@ def test_a_halved_window_takes_its_candidate_near_half_its_rate_as_the_tracker_w
 
 def test_short_signals_are_left_alone():
     """Over 10 s too few beats vary for the coupling to be sure of: the path is kept as tracked."""
-    x, truth = second_harmonic_pulse(12.0, 66.0, 0)
+    x, _ = second_harmonic_pulse(12.0, 66.0, 0)
     with_check = hr_windowed_confidence(x, FS, track=True, octave=True)[1]
     np.testing.assert_array_equal(with_check, hr_windowed_confidence(x, FS, track=True, octave=False)[1])
 
