@@ -186,12 +186,14 @@ def failed_row(base: dict[str, Any], method: str, exc: BaseException) -> dict[st
 
 
 def git_revision(folder: Path | None = None) -> str:
-    """``<commit>`` of the harness source (``+dirty`` when modified), or ``unknown``."""
+    """``<commit>`` of the harness source ``folder`` (default: the package's parent folder, ``src`` in a
+    checkout), ``+dirty`` when a tracked file under ``folder`` is modified, or ``unknown``. Changes
+    elsewhere in the checkout (a report written into it, e.g. ``examples/report``) do not count."""
     folder = folder or Path(__file__).resolve().parents[1]
     try:
         rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no", "--", "."],
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
