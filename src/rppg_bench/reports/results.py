@@ -191,10 +191,10 @@ def git_revision(folder: Path | None = None) -> str:
     elsewhere in the checkout (a report written into it, e.g. ``examples/report``) do not count."""
     folder = folder or Path(__file__).resolve().parents[1]
     try:
-        rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10).stdout.strip()
+        rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], check=False, capture_output=True,
+                             text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no", "--", "."],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+                               check=False, capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
