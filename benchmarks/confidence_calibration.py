@@ -7,10 +7,11 @@ and over windows (the report's ``_series.win_hr``): the share within 5 bpm of th
 confidence bin beside the bin's mean confidence (a calibrated confidence matches the share), the
 area under the ROC curve of the confidence for "within 5 bpm" (``sklearn.metrics.roc_auc_score``;
 0.5: no better than chance), and the coverage and gross-error rate kept at each threshold, as the
-report's "HR at confidence" table filters (``--by-method``: also pooled per method). Rows without a confidence (``--hr-method harmonic``) and
+report's "HR at confidence" table filters (``--by FIELD``: also pooled per value of a row field, e.g.
+``method`` or a dataset's label such as the synthetic set's ``label_scenario``). Rows without a confidence (``--hr-method harmonic``) and
 failed rows are left out::
 
-    python benchmarks/confidence_calibration.py RUN [RUN ...] [--thresholds 0.5 0.7 0.9] [--by-method]
+    python benchmarks/confidence_calibration.py RUN [RUN ...] [--thresholds 0.5 0.7 0.9] [--by method label_scenario]
 
 docs/hr-estimators.md ("The confidence on video") quotes it. Not a test: pytest does not collect it.
 """
@@ -31,19 +32,21 @@ from rppg_bench.reports.results import read_rows
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)
 
 
-def estimates(run: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Whole-video (method, confidence, abs_error) and window rows of the finished rows of ``run``."""
+def estimates(run: Path, fields: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Whole-video and window estimates (confidence, abs_error, and the row's fields ``fields``, e.g.
+    method) of the finished rows of ``run``."""
     videos, windows = [], []
     for row in read_rows(run / "rows.jsonl"):
         conf = row.get("hr_confidence")
         if row.get("status") != "ok" or conf is None or not np.isfinite(conf):
             continue
-        videos.append({"method": row["method"], "confidence": conf, "abs_error": abs(row["hr_error"])})
+        keys = {f: row.get(f) for f in ("method", *fields)}
+        videos.append({**keys, "confidence": conf, "abs_error": abs(row["hr_error"])})
         series = (row.get("_series") or {}).get("win_hr") or {}
         if series.get("conf") is not None:
             pred, true, wconf = (np.asarray(series[k], dtype=float) for k in ("pred", "true", "conf"))
             ok = np.isfinite(pred) & np.isfinite(true) & np.isfinite(wconf)
-            windows.append(pd.DataFrame({"method": row["method"], "confidence": wconf[ok],
+            windows.append(pd.DataFrame({**keys, "confidence": wconf[ok],
                                          "abs_error": np.abs(pred - true)[ok]}))
     return pd.DataFrame(videos), (pd.concat(windows, ignore_index=True) if windows else pd.DataFrame())
 
@@ -75,12 +78,13 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("runs", nargs="+", type=Path, help="run folders (each with rows.jsonl)")
     p.add_argument("--thresholds", nargs="+", type=float, default=[0.5, 0.7, 0.9])
-    p.add_argument("--by-method", action="store_true", help="also a line per method, pooled over the runs")
+    p.add_argument("--by", nargs="+", default=[], metavar="FIELD",
+                   help="also a line per value of each row field, pooled over the runs (e.g. method, label_scenario)")
     args = p.parse_args(argv)
     pooled: dict[str, list[pd.DataFrame]] = {"videos": [], "windows": []}
     lines = []
     for run in args.runs:
-        videos, windows = estimates(run)
+        videos, windows = estimates(run, tuple(args.by))
         for level, frame in (("videos", videos), ("windows", windows)):
             if len(frame):
                 pooled[level].append(frame)
@@ -90,10 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     for level, frames in pooled.items():
         if frames:
             lines.append({"run": "all", "level": level, **summary(pd.concat(frames), args.thresholds)})
-    if args.by_method:
+    for field in args.by:
         for level, frames in pooled.items():
-            for method, frame in pd.concat(frames).groupby("method") if frames else ():
-                lines.append({"run": f"all, {method}", "level": level, **summary(frame, args.thresholds)})
+            for value, frame in pd.concat(frames).groupby(field) if frames else ():
+                lines.append({"run": f"all, {field}={value}", "level": level, **summary(frame, args.thresholds)})
     print(tabulate(pd.DataFrame(lines), headers="keys", tablefmt="github", showindex=False, floatfmt=".2f"))
     for level, frames in pooled.items():
         if frames:

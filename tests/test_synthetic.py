@@ -18,6 +18,7 @@ from rppg_bench.datasets import synthetic
 from rppg_bench.datasets.ppg_model import ppg_waveform, simulate_pulse
 from rppg_bench.datasets.recording import Recording
 from rppg_bench.datasets.registry import load_dataset
+from rppg_bench.datasets.selection import parse_where, select_recordings
 from rppg_bench.datasets.synthetic import (
     SyntheticParams,
     generate_synthetic,
@@ -79,6 +80,8 @@ def test_loads_every_recording_with_names_conditions_and_truth(recordings, synth
     assert [r.subject for r in recordings] == ["01", "02", "03"]
     assert {r.dataset for r in recordings} == {"synthetic"}
     assert [r.meta["layout"] for r in recordings] == ["ubfc", "ubfc", "pure"]
+    assert [r.labels["scenario"] for r in recordings] == ["none"] + [r.meta["scenario"] for r in recordings[1:]]
+    assert {r.labels["scenario"] for r in recordings[1:]} <= set(synthetic.HARD_SCENARIOS)
     for rec in recordings:
         assert rec.meta["n_frames"] == 210 and len(rec.frame_times) == 210
         low, high = synthetic.DIFFICULTIES[rec.condition].pulse_amplitude
@@ -93,6 +96,15 @@ def test_loads_every_recording_with_names_conditions_and_truth(recordings, synth
     manifest = json.loads((synth_root / "manifest.json").read_text())
     assert manifest["params"] == SyntheticParams(**SMALL).as_dict()
     assert manifest["key"].startswith(synthetic.GENERATOR_VERSION + "-")
+
+
+def test_where_selects_the_recordings_of_one_scenario(recordings):
+    """``--where scenario=...`` picks the hard recordings of one disturbance (e.g. the camera's gain
+    hunting, where GREEN, ICA and PBV fail: docs/hr-estimators.md, "The confidence on video")."""
+    scenario = recordings[1].labels["scenario"]
+    chosen = select_recordings(recordings, parse_where([f"scenario={scenario}"]))
+    assert [r.name for r in chosen] == [r.name for r in recordings if r.labels["scenario"] == scenario]
+    assert [r.name for r in select_recordings(recordings, parse_where(["scenario=none"]))] == ["easy-subject1"]
 
 
 def test_ubfc_ground_truth_exact_format(synth_root):

@@ -220,6 +220,7 @@ def as_synthetic(item: Recording | RecordingError, root: Path,
     extra = {"respiration_dropped": dropped} if dropped else {}
     return dataclasses.replace(item, name=entry["name"], dataset="synthetic",
                                condition=entry["condition"], subject=entry["subject"],
+                               labels={**item.labels, "scenario": entry.get("scenario") or "none"},
                                respiration=respiration, respiration_times=times, beat_times=beats,
                                meta={**item.meta, **entry, "truth_path": str(truth), **extra})
 
@@ -237,7 +238,9 @@ def load_synthetic(root: str | Path | None = None, seed: int = 0, n_easy: int = 
     for); an absent or empty one is generated first (atomically). Read with
     :func:`load_ubfc` / :func:`load_pure`; each ``Recording`` gets
     ``dataset="synthetic"``, ``name`` (e.g. ``"easy-subject1"``), ``condition``
-    (``"easy"``/``"hard"``), ``subject`` and ``meta`` updated with its
+    (``"easy"``/``"hard"``), ``subject``, the label ``scenario`` (a hard recording's disturbance,
+    :data:`HARD_SCENARIOS`, or ``"none"``: ``--where scenario=gain_hunting``, the rows'
+    ``label_scenario``) and ``meta`` updated with its
     manifest entry (true mean HR, pulse amplitude, ...) plus ``meta["truth_path"]``
     (:func:`read_scene_truth`), and ``respiration`` at ``respiration_times`` (the
     breathing that modulates the pulse, at the frames). The other parameters are those of
