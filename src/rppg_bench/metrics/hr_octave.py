@@ -15,7 +15,8 @@ left as they are.
 
 :func:`halve_coupled_path` halves a tracked path where the band at half its mean rate is coupled to the
 band at its rate and most windows hold a candidate there; each halved window then takes that candidate,
-read and rated as a tracked window's candidate is. Frequencies in Hz, rates in bpm, times in s.
+read as a tracked window's candidate is (its confidence stays the one the doubled rate had). Frequencies
+in Hz, rates in bpm, times in s.
 """
 
 from __future__ import annotations
