@@ -6,7 +6,8 @@ chosen sets, with and without the check, and prints per set: the traces halved, 
 right (the mean of their windows within 5 bpm of the truth), the mean confidence they keep (the doubled
 rate's, what the harness reports) beside the one the tracker's rule for a weaker candidate would give
 them (:func:`rppg_bench.metrics.hr_track.chosen_confidence`), and, for the traces not halved, how often
-they are right by confidence bin: the calibration a halved path's confidence should match. Gross-error
+they are right by confidence bin (``confidence_calibration.calibration``): the calibration a halved
+path's confidence should match. Gross-error
 rates (%) with and without the check close each set's lines. ``recorded`` needs heartpy (the
 ``datasets`` extra). About 6 minutes with the defaults on 2 cores::
 
@@ -21,6 +22,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+from confidence_calibration import calibration
 from tabulate import tabulate
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
@@ -30,7 +32,6 @@ from rppg_bench.metrics.hr_octave import halve_coupled_path
 from rppg_bench.metrics.hr_track import chosen_confidence
 
 MIN_SPAN_S = 15.0
-BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
 
 
 def trace_row(trace: Trace) -> dict:
@@ -58,10 +59,8 @@ def set_table(name: str, traces: list[Trace]) -> tuple[pd.DataFrame, pd.DataFram
         "gross % unchecked": 100 * float(((rows.unchecked - rows.truth).abs() > GROSS_BPM).mean()),
         "gross % checked": 100 * float((~right).mean())}])
     kept = rows[~rows.halved]
-    bins = pd.cut(kept.confidence, BINS, right=False)
-    calibration = pd.DataFrame({"traces": kept.groupby(bins, observed=False).size(),
-                                "right %": 100 * right[~rows.halved].groupby(bins, observed=False).mean()})
-    return summary, calibration
+    return summary, calibration(pd.DataFrame({"confidence": kept.confidence,
+                                              "abs_error": (kept.checked - kept.truth).abs()}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,10 +77,10 @@ def main(argv: list[str] | None = None) -> None:
         from rppg_bench.datasets.ppg_recordings import heartpy_stretches
         sets.append(("recorded pulses", recorded_half(args.half, args.recorded, heartpy_stretches())))
     for name, traces in sets:
-        summary, calibration = set_table(name, traces)
+        summary, by_bin = set_table(name, traces)
         print(tabulate(summary, headers="keys", tablefmt="github", showindex=False, floatfmt=".2f"))
         print(f"\n{name}, traces not halved: right % by confidence\n")
-        print(tabulate(calibration, headers="keys", tablefmt="github", floatfmt=".1f"), "\n")
+        print(tabulate(by_bin, headers="keys", tablefmt="github", floatfmt=".2f"), "\n")
 
 
 if __name__ == "__main__":
