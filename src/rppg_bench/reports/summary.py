@@ -76,7 +76,7 @@ def dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, recor
     (``beats_summary``: the ``summary_table`` of ``BEAT_METRICS``, when the rows have them) and per-video HR."""
     lines = [f"## {dataset}", "", dataset_table(summary, dataset), "", *reference_check_note(df, dataset)]
     if conf_summary is not None and has_confidence(df, dataset):
-        lines += confidence_section(conf_summary, dataset, record.get("protocol", {}))
+        lines += confidence_section(conf_summary, df, dataset, record.get("protocol", {}))
     if record.get("protocol", {}).get("standard_errors"):
         lines += ["### HR metrics ± standard error (rPPG-Toolbox formulas)", "", toolbox_table(df, dataset), ""]
     lines += comparison_section(df, dataset, result=compared)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from ..metrics.hr_corpus import GROSS_BPM
 from ..metrics.hr_stats import toolbox_errors
 from ..metrics.table import (
     BEAT_METRICS,
@@ -236,11 +237,36 @@ def confidence_note(protocol: dict[str, Any]) -> str:
             "the MAEs kept are over the kept estimates only, beside those over all.")
 
 
-def confidence_section(conf_summary: pd.DataFrame, dataset: str, protocol: dict[str, Any]) -> list[str]:
+def confident_gross_note(df: pd.DataFrame, dataset: str) -> str:
+    """A sentence naming ``dataset``'s whole-video estimates kept at the confidence threshold
+    (``hr_confident``) although more than ``GROSS_BPM`` from the truth (``hr_abs_error``), per method
+    with the video and error (bpm); "" when there is none. A confidence can be high for a clean
+    periodic disturbance read as the pulse (docs/hr-estimators.md, "The confidence on video")."""
+    if "hr_confident" not in df or "hr_abs_error" not in df:
+        return ""
+    rows = df[df["dataset"] == dataset]
+    kept = pd.to_numeric(rows["hr_confident"], errors="coerce") > 0
+    error = pd.to_numeric(rows["hr_abs_error"], errors="coerce")
+    wrong = rows[kept & (error > GROSS_BPM)].sort_values(["method", "video"])
+    if wrong.empty:
+        return ""
+    named = "; ".join(f"{method}: " + ", ".join(f"{video} ({err:.1f} bpm)" for video, err in
+                                                 zip(group["video"], error[group.index], strict=True))
+                      for method, group in wrong.groupby("method", sort=True))
+    return (f"Kept although more than {GROSS_BPM:g} bpm off: {len(wrong)} of {int(kept.sum())} kept "
+            f"whole-video estimates ({named}). A confident estimate can be a clean periodic disturbance "
+            "read as the pulse (docs/hr-estimators.md, \"The confidence on video\").")
+
+
+def confidence_section(conf_summary: pd.DataFrame, df: pd.DataFrame, dataset: str,
+                       protocol: dict[str, Any]) -> list[str]:
     """Markdown lines of ``dataset``'s "HR at a confidence threshold" section: the table of
-    :data:`CONFIDENCE_METRICS` (``conf_summary``: their ``summary_table``) and its reading note."""
+    :data:`CONFIDENCE_METRICS` (``conf_summary``: their ``summary_table``), its reading note and the
+    kept estimates that are grossly wrong (``df``: the result rows, :func:`confident_gross_note`)."""
+    gross = confident_gross_note(df, dataset)
     return [f"### HR at confidence >= {protocol.get('hr_min_confidence', '?')}", "",
-            dataset_table(conf_summary, dataset, CONFIDENCE_METRICS), "", confidence_note(protocol), ""]
+            dataset_table(conf_summary, dataset, CONFIDENCE_METRICS), "", confidence_note(protocol), "",
+            *([gross, ""] if gross else [])]
 
 
 def reference_check_note(df: pd.DataFrame, dataset: str) -> list[str]:

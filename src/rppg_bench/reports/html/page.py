@@ -22,6 +22,7 @@ from ..tables import (
     SummaryTables,
     comparison_section,
     confidence_note,
+    confident_gross_note,
     has_confidence,
     ok_frame,
     summary_tables,
@@ -71,6 +72,8 @@ def dataset_html(dataset: str, rows: list[dict[str, Any]], df: pd.DataFrame, tab
         parts += [f"<h3>HR at confidence &ge; {escape(str(protocol.get('hr_min_confidence', '?')))}</h3>",
                   summary_html(tables.confidence, dataset, CONFIDENCE_METRICS),
                   f"<p>{escape(confidence_note(protocol))}</p>"]
+        gross = confident_gross_note(df, dataset)
+        parts += [f"<p>{escape(gross)}</p>"] if gross else []
     if compared:
         text = [ln for ln in comparison_section(df, dataset, result=compared) if ln and not ln.startswith(("#", "|"))]
         parts += ["<h3>Paired comparison of |HR error|</h3>", *[f"<p>{escape(t)}</p>" for t in text[:1]],
