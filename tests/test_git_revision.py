@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from rppg_bench.reports.results import git_revision
+from rppg_bench.revision import checkout_revision
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git program")
 
@@ -30,9 +31,11 @@ def test_only_changes_to_the_source_folder_mark_a_revision_dirty(tmp_path):
     assert git_revision(src) == head
     (tmp_path / "examples" / "report" / "summary.md").unlink()  # a report regenerated in place
     assert git_revision(src) == head
+    assert checkout_revision(src, whole_checkout=True) == head + "+dirty"  # shipped weights' record: any change
     (src / "pkg" / "code.py").write_text("X = 2\n")
     assert git_revision(src) == head + "+dirty"
 
 
 def test_a_folder_outside_any_checkout_has_an_unknown_revision(tmp_path):
     assert git_revision(tmp_path) == "unknown"
+    assert checkout_revision(tmp_path) is None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import sys
 import traceback
 from collections.abc import Iterable
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..revision import checkout_revision
 
 ROWS_FILE = "rows.jsonl"
 SETTINGS_FILE = "settings.json"
@@ -189,15 +190,7 @@ def git_revision(folder: Path | None = None) -> str:
     """``<commit>`` of the harness source ``folder`` (default: the package's parent folder, ``src`` in a
     checkout), ``+dirty`` when a tracked file under ``folder`` is modified, or ``unknown``. Changes
     elsewhere in the checkout (a report written into it, e.g. ``examples/report``) do not count."""
-    folder = folder or Path(__file__).resolve().parents[1]
-    try:
-        rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], check=False, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no", "--", "."],
-                               check=False, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
+    return checkout_revision(folder or Path(__file__).resolve().parents[1]) or "unknown"
 
 
 def package_versions(names: Iterable[str] = VERSIONED_PACKAGES) -> dict[str, str | None]:

@@ -133,7 +133,8 @@ def _ship(prog: str, argv: list[str]) -> int:
     """Write a checkpoint as the package's shipped weights, with its provenance (:mod:`.pretrained`)."""
     from pathlib import Path
 
-    from .pretrained import git_revision, ship_checkpoint, weights_dir
+    from ...revision import checkout_revision
+    from .pretrained import ship_checkpoint, weights_dir
 
     p = argparse.ArgumentParser(prog=f"{prog} ship", description="Write a checkpoint (float16) as the shipped "
                                 "'pretrained' weights, with the commands and corpora that made it.")
@@ -150,7 +151,7 @@ def _ship(prog: str, argv: list[str]) -> int:
         corpora.append({"folder": Path(root).name, "generator": manifest.get("generator"),
                         "version": manifest.get("version"), "params": manifest.get("params")})
     provenance = {"train_command": a.train_command, "corpus_commands": a.corpus_command, "corpora": corpora,
-                  "code_revision": git_revision(Path(__file__).parent)}
+                  "code_revision": checkout_revision(Path(__file__).parent, whole_checkout=True)}
     path = ship_checkpoint(a.model, a.out_dir or weights_dir(), provenance=provenance)
     print(f"shipped: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

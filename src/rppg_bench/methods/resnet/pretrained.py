@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from ...revision import checkout_revision
 
 PRETRAINED = "pretrained"
 """The name that stands for the shipped checkpoint."""
@@ -83,17 +84,6 @@ def init_record(init: str | Path) -> dict[str, str]:
     return {"weights": PRETRAINED if str(init) == PRETRAINED else str(init), "sha256": file_sha256(path)}
 
 
-def git_revision(folder: str | Path) -> str | None:
-    """The git commit of the checkout holding ``folder`` (``+dirty`` when changed), or None."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
-    try:
-        rev = git("rev-parse", "HEAD")
-        return rev + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def half_precision_state(state: dict[str, Any]) -> dict[str, Any]:
     """``state`` with every floating-point tensor in float16 (integers, e.g. BatchNorm counters, as they are)."""
     return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
@@ -128,7 +118,7 @@ def ship_checkpoint(checkpoint: str | Path, out_dir: str | Path, *, provenance: 
             previous = pretrained_record()
         except FileNotFoundError:
             previous = None
-        chained = init_provenance(init, previous, git_revision(weights_dir()))
+        chained = init_provenance(init, previous, checkout_revision(weights_dir(), whole_checkout=True))
         if chained is not None:
             provenance = {**provenance, "init_provenance": chained}
     meta = {**ckpt["meta"], "provenance": provenance, "shipped_from": Path(checkpoint).name}
