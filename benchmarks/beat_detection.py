@@ -22,10 +22,9 @@ from tabulate import tabulate
 
 from rppg_bench.datasets.ppg_model import beat_rate_bpm
 from rppg_bench.metrics.beats import beat_times
-from rppg_bench.metrics.defaults import SECONDARY_WAVE_SHARE
+from rppg_bench.metrics.defaults import GROSS_BPM, SECONDARY_WAVE_SHARE
 from rppg_bench.metrics.protocol import BEAT_BAND_HZ
 
-GROSS_BPM = 5.0
 EDGE_S = 1.0
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from tabulate import tabulate
 
-from rppg_bench.metrics.hr_corpus import GROSS_BPM
+from rppg_bench.metrics.defaults import GROSS_BPM
 from rppg_bench.reports.results import read_rows
 
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)

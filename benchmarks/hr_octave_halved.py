@@ -26,8 +26,9 @@ from confidence_calibration import calibration
 from tabulate import tabulate
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
+from rppg_bench.metrics.defaults import GROSS_BPM
 from rppg_bench.metrics.heart_rate import hr_windowed_confidence, window_candidates
-from rppg_bench.metrics.hr_corpus import GROSS_BPM, Trace, corpus_half, recorded_half
+from rppg_bench.metrics.hr_corpus import Trace, corpus_half, recorded_half
 from rppg_bench.metrics.hr_octave import halve_coupled_path
 from rppg_bench.metrics.hr_track import chosen_confidence
 

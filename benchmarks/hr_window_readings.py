@@ -24,8 +24,8 @@ import numpy as np
 from tabulate import tabulate
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
+from rppg_bench.metrics.defaults import GROSS_BPM
 from rppg_bench.metrics.heart_rate import check_signal, hr_windowed_confidence
-from rppg_bench.metrics.hr_corpus import GROSS_BPM
 from rppg_bench.metrics.hr_structured import spectra_rows
 
 WINDOW_S, STEP_S = 10.0, 1.0

@@ -22,12 +22,12 @@ from rppg_bench.datasets.ppg_recordings import (
     heartpy_stretches,
     recorded_pulse,
 )
+from rppg_bench.metrics.defaults import GROSS_BPM
 from rppg_bench.metrics.heart_rate import hr_estimate
 
 RATES_BPM = (40, 50, 60, 75, 90, 120, 150, 175)
 ESTIMATORS = ("structured", "harmonic", "fft", "welch", "peaks", "autocorr", "toolbox_fft")
 FS_HZ = 30.0
-GROSS_BPM = 5.0
 
 
 class LinearPulse(RecordedPulse):

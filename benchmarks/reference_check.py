@@ -29,12 +29,12 @@ from tabulate import tabulate
 from rppg_bench.datasets.ppg_recordings import heartpy_recordings
 from rppg_bench.metrics import hr_corpus
 from rppg_bench.metrics.beats import beat_times
+from rppg_bench.metrics.defaults import GROSS_BPM
 from rppg_bench.metrics.evaluate import evaluate_prediction
 from rppg_bench.metrics.heart_rate import hr_estimate
 from rppg_bench.metrics.protocol import BeatProtocol, Protocol
 from rppg_bench.metrics.reference_check import checked_rate
 
-GROSS_BPM = 5.0
 SNRS_DB = (None, 20.0, 10.0, 5.0)
 
 

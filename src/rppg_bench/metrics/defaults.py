@@ -14,6 +14,10 @@ DEFAULT_HR_METHOD = "structured"
 #: HR methods giving candidates and a confidence per estimate (what ``track=True`` follows)
 CONFIDENCE_METHODS = ("structured",)
 
+#: an HR estimate further than this from the truth (bpm) is a gross error (the corpus's scores, the
+#: report's kept-but-wrong line, the benchmarks)
+GROSS_BPM = 5.0
+
 #: half-width (s) of the window in which an estimated beat matches a reference beat (``beats.py``)
 DEFAULT_TOLERANCE_S = 0.15
 

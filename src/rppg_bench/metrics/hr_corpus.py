@@ -51,6 +51,7 @@ from ..datasets.ppg_model import (
     simulate_pulse,
 )
 from ..datasets.ppg_recordings import CleanStretch, recorded_pulse
+from .defaults import GROSS_BPM
 from .hr_disturbances import (
     check_waveform,
     disturbance_shape,
@@ -336,9 +337,6 @@ def make_recording(seed: int, duration_s: float = 60.0, fs: float = 30.0, burst_
 
 
 # ------------------------------------------------------------------ scoring
-GROSS_BPM = 5.0
-"""An estimate further than this from the truth (bpm) is a gross error."""
-
 _RATIO_TOL = 0.08  # relative tolerance of a halved / doubled estimate
 
 

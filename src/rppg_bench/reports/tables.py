@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..metrics.hr_corpus import GROSS_BPM
+from ..metrics.defaults import GROSS_BPM
 from ..metrics.hr_stats import toolbox_errors
 from ..metrics.table import (
     BEAT_METRICS,
