@@ -62,6 +62,7 @@ def test_users_command_line_runs_end_to_end(data_root, tmp_path, capsys):
     assert record["protocol"]["hr_method"] == "structured" and record["protocol"]["hr_track"] is True
     assert record["protocol"]["hr_whole_from_windows"] is True
     assert rows["hr_confidence"].between(0, 1).all() and rows["win_hr_confident_share"].between(0, 1).all()
+    assert rows["win_hr_gross_share"].between(0, 1).all()
     summary = (out / "summary.md").read_text()
     assert "## pure" in summary and "## ubfc" in summary and "**" in summary
     assert "### HR at confidence >= 0.5" in summary and "HR MAE kept (bpm)" in summary

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from rppg_bench.metrics.evaluate import confidence_columns
 from rppg_bench.metrics.table import CONFIDENCE_METRICS, summary_table
 from rppg_bench.reports.tables import confidence_section, confident_gross_note
 
@@ -51,3 +53,14 @@ def test_the_section_carries_the_note_under_its_table():
     other = confidence_section(summary_table(df, CONFIDENCE_METRICS), df.assign(hr_abs_error=0.1), "d",
                                {"hr_min_confidence": 0.5})
     assert not any(line.startswith("Kept although") for line in other)
+
+
+def test_gross_window_shares_of_all_and_of_kept_windows():
+    """Windows 6 and 7 bpm off are gross (> 5 bpm); the kept ones are those at confidence >= 0.5."""
+    err, conf = np.array([0.5, 6.0, -7.0, 1.0]), np.array([0.9, 0.9, 0.1, 0.2])
+    cols = confidence_columns(0.3, 0.8, err, conf, min_confidence=0.5)
+    assert cols["win_hr_gross_share"] == 0.5 and cols["win_hr_gross_share_confident"] == 0.5
+    assert confidence_columns(0.3, 0.8, err, conf, min_confidence=0.05)["win_hr_gross_share_confident"] == 0.5
+    assert confidence_columns(0.3, 0.8, err, np.array([0.9, 0.1, 0.1, 0.9]), 0.5)["win_hr_gross_share_confident"] == 0
+    assert np.isnan(confidence_columns(0.3, 0.8, err, conf, min_confidence=0.95)["win_hr_gross_share_confident"])
+    assert np.isnan(confidence_columns(0.3, float("nan"), err, conf, 0.5)["win_hr_gross_share"])  # no confidence

@@ -32,6 +32,7 @@ from .beat_metrics import (
     reference_ppg_beats,
     reference_side,
 )
+from .defaults import GROSS_BPM
 from .errors import snr_db, waveform_errors
 from .heart_rate import (
     MIN_DURATION_S,
@@ -294,7 +295,8 @@ def beat_series(times: np.ndarray, signal: np.ndarray, ref_times: np.ndarray, re
 
 #: the per-video confidence columns (:func:`confidence_columns`)
 CONFIDENCE_COLUMNS = ("hr_confidence", "hr_confident", "hr_abs_error_confident", "win_hr_confidence",
-                      "win_hr_confident_share", "win_hr_mae_confident")
+                      "win_hr_confident_share", "win_hr_mae_confident", "win_hr_gross_share",
+                      "win_hr_gross_share_confident")
 
 
 def confidence_columns(hr_error: float, hr_conf: float, win_err: np.ndarray, win_conf: np.ndarray,
@@ -302,11 +304,14 @@ def confidence_columns(hr_error: float, hr_conf: float, win_err: np.ndarray, win
     """The confidence columns of one prediction: ``hr_confidence`` (0-1) of the whole-video estimate,
     ``hr_confident`` (1.0 when it reaches ``min_confidence``, else 0.0) and its ``hr_abs_error_confident``
     (bpm; NaN when not kept); ``win_hr_confidence`` (the windows' mean), ``win_hr_confident_share`` (0-1)
-    of the windows reaching ``min_confidence`` and ``win_hr_mae_confident`` (bpm) over those. All NaN
-    for an estimator without a confidence (``hr_error`` in bpm, ``win_err`` and ``win_conf`` (W,))."""
+    of the windows reaching ``min_confidence`` and ``win_hr_mae_confident`` (bpm) over those; the share
+    (0-1) of windows more than ``GROSS_BPM`` off, of all (``win_hr_gross_share``) and of those kept
+    (``win_hr_gross_share_confident``; NaN when none is kept). All NaN for an estimator without a
+    confidence (``hr_error`` in bpm, ``win_err`` and ``win_conf`` (W,))."""
     if not np.isfinite(hr_conf):
         return dict.fromkeys(CONFIDENCE_COLUMNS, float("nan"))
     kept = np.asarray(win_conf) >= min_confidence
+    gross = np.abs(np.asarray(win_err)) > GROSS_BPM
     return {
         "hr_confidence": float(hr_conf),
         "hr_confident": float(hr_conf >= min_confidence),
@@ -314,6 +319,8 @@ def confidence_columns(hr_error: float, hr_conf: float, win_err: np.ndarray, win
         "win_hr_confidence": float(np.mean(win_conf)),
         "win_hr_confident_share": float(np.mean(kept)),
         "win_hr_mae_confident": float(np.mean(np.abs(win_err[kept]))) if kept.any() else float("nan"),
+        "win_hr_gross_share": float(np.mean(gross)),
+        "win_hr_gross_share_confident": float(np.mean(gross[kept])) if kept.any() else float("nan"),
     }
 
 

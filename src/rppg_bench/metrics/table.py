@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .defaults import GROSS_BPM
 from .hr_stats import (
     HR_STATISTICS,
     MIN_BOOTSTRAP_VIDEOS,
@@ -114,6 +115,9 @@ CONFIDENCE_METRICS: tuple[Metric, ...] = (
     Metric("win_kept_share", "windows kept (%)", digits=0, better=None, scale=100.0, column="win_hr_confident_share"),
     Metric("win_mae_kept", "win HR MAE kept (bpm)", column="win_hr_mae_confident"),
     Metric("win_mae_all", "win HR MAE all (bpm)", column="win_hr_mae"),
+    Metric("win_gross_kept", f"win > {GROSS_BPM:g} bpm kept (%)", digits=1, scale=100.0,
+           column="win_hr_gross_share_confident"),
+    Metric("win_gross_all", f"win > {GROSS_BPM:g} bpm all (%)", digits=1, scale=100.0, column="win_hr_gross_share"),
     Metric("hr_confidence_mean", "mean confidence", better=None, column="hr_confidence"),
 )
 

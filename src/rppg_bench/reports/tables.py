@@ -234,7 +234,8 @@ def confidence_note(protocol: dict[str, Any]) -> str:
             f"`{protocol.get('hr_method', '?')}` estimator's confidence: the probability, calibrated on a "
             "signal-level corpus, that the estimate is within 5 bpm; docs/hr-estimators.md). Videos kept: "
             "share of whole-video estimates kept; windows kept: mean share of each video's windows kept; "
-            "the MAEs kept are over the kept estimates only, beside those over all.")
+            "the MAEs kept are over the kept estimates only, beside those over all; win > "
+            f"{GROSS_BPM:g} bpm: mean share of each video's windows (kept, all) more than {GROSS_BPM:g} bpm off.")
 
 
 def confident_gross_note(df: pd.DataFrame, dataset: str) -> str:
