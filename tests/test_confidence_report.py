@@ -35,8 +35,16 @@ def rows() -> pd.DataFrame:
 def test_the_note_names_kept_gross_estimates_per_method_and_leaves_out_dropped_ones():
     note = confident_gross_note(rows(), "d")
     assert "1 of 5 kept whole-video estimates" in note  # pos's 12 bpm error is not kept
-    assert "green: flicker (40.3 bpm)" in note and "pos" not in note
+    assert "green 1 (flicker 40.3 bpm)" in note and "pos" not in note
     assert "The confidence on video" in note  # where the reader learns why
+
+
+def test_the_note_names_only_the_largest_errors_of_a_method_with_many():
+    many = pd.DataFrame({"dataset": "d", "method": "green", "video": [f"v{i}" for i in range(10)],
+                         "hr_abs_error": [6.0 + i for i in range(10)], "hr_confident": 1.0})
+    note = confident_gross_note(many, "d")
+    assert "10 of 10 kept" in note and "green 10 (the largest: v9 15.0 bpm, v8 14.0 bpm, v7 13.0 bpm)" in note
+    assert "v6" not in note
 
 
 def test_no_note_when_every_kept_estimate_is_right_or_the_estimator_has_no_confidence():

@@ -238,25 +238,33 @@ def confidence_note(protocol: dict[str, Any]) -> str:
             f"{GROSS_BPM:g} bpm: mean share of each video's windows (kept, all) more than {GROSS_BPM:g} bpm off.")
 
 
+#: the kept-but-wrong line names at most this many videos per method (the largest errors)
+MAX_NAMED_VIDEOS = 3
+
+
 def confident_gross_note(df: pd.DataFrame, dataset: str) -> str:
-    """A sentence naming ``dataset``'s whole-video estimates kept at the confidence threshold
-    (``hr_confident``) although more than ``GROSS_BPM`` from the truth (``hr_abs_error``), per method
-    with the video and error (bpm); "" when there is none. A confidence can be high for a clean
-    periodic disturbance read as the pulse (docs/hr-estimators.md, "The confidence on video")."""
+    """A sentence counting ``dataset``'s whole-video estimates kept at the confidence threshold
+    (``hr_confident``) although more than ``GROSS_BPM`` from the truth (``hr_abs_error``), per method,
+    naming the videos with the largest errors (bpm; at most ``MAX_NAMED_VIDEOS`` per method); "" when
+    there is none. A confidence can be high for a clean periodic disturbance read as the pulse
+    (docs/hr-estimators.md, "The confidence on video")."""
     if "hr_confident" not in df or "hr_abs_error" not in df:
         return ""
     rows = df[df["dataset"] == dataset]
+    rows = rows.assign(_error=pd.to_numeric(rows["hr_abs_error"], errors="coerce"))
     kept = pd.to_numeric(rows["hr_confident"], errors="coerce") > 0
-    error = pd.to_numeric(rows["hr_abs_error"], errors="coerce")
-    wrong = rows[kept & (error > GROSS_BPM)].sort_values(["method", "video"])
+    wrong = rows[kept & (rows["_error"] > GROSS_BPM)].sort_values(["method", "_error", "video"],
+                                                                  ascending=[True, False, True])
     if wrong.empty:
         return ""
-    named = "; ".join(f"{method}: " + ", ".join(f"{video} ({err:.1f} bpm)" for video, err in
-                                                 zip(group["video"], error[group.index], strict=True))
-                      for method, group in wrong.groupby("method", sort=True))
+    parts = []
+    for method, group in wrong.groupby("method", sort=True):
+        top = group.head(MAX_NAMED_VIDEOS)
+        named = ", ".join(f"{video} {err:.1f} bpm" for video, err in zip(top["video"], top["_error"], strict=True))
+        parts.append(f"{method} {len(group)} ({'the largest: ' if len(group) > len(top) else ''}{named})")
     return (f"Kept although more than {GROSS_BPM:g} bpm off: {len(wrong)} of {int(kept.sum())} kept "
-            f"whole-video estimates ({named}). A confident estimate can be a clean periodic disturbance "
-            "read as the pulse (docs/hr-estimators.md, \"The confidence on video\").")
+            f"whole-video estimates ({'; '.join(parts)}). A confident estimate can be a clean periodic "
+            "disturbance read as the pulse (docs/hr-estimators.md, \"The confidence on video\").")
 
 
 def confidence_section(conf_summary: pd.DataFrame, df: pd.DataFrame, dataset: str,
