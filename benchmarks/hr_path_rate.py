@@ -117,25 +117,34 @@ def steady_disturbance_row(fs: float = 30.0) -> list:
             *(f"{np.mean(np.abs(bpm - 60.0)):.3f}" for bpm in tracked_readings(x, fs).values())]
 
 
+def method_on_grid(rec, method: str) -> tuple[float, np.ndarray, np.ndarray]:
+    """Sampling rate (Hz) and a registered ``method``'s output on recording ``rec`` and its reference PPG
+    (N,) on one uniform grid, aligned as the harness aligns them (default protocol); the face pass (its
+    tracked default) must have run on ``rec`` (``preprocessing.store.rgb_trace``)."""
+    from rppg_bench.methods.registry import create_method
+    from rppg_bench.metrics.evaluate import aligned_waveforms, uniform_pair
+    from rppg_bench.metrics.protocol import Protocol
+
+    times, signal = create_method(method).extract(rec)
+    t, *_ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, Protocol())
+    _, fs, pred, ref = uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
+    return float(fs), pred, ref
+
+
 def video_rows(seeds: list[int]) -> list[list]:
     """Mean over every classical method and video of |mean of predicted windows - mean of reference
     windows| and of the windows' mean |difference| (bpm), per reading."""
     from rppg_bench.datasets.synthetic import load_synthetic
-    from rppg_bench.methods.registry import CLASSICAL_DEFAULT, create_method
-    from rppg_bench.metrics.evaluate import aligned_waveforms, uniform_pair
-    from rppg_bench.metrics.protocol import Protocol
+    from rppg_bench.methods.registry import CLASSICAL_DEFAULT
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
 
-    protocol = Protocol()
     whole, windowed = {name: [] for name in READINGS}, {name: [] for name in READINGS}
     for seed in seeds:
         for rec in load_synthetic(seed=seed, n_easy=2, n_hard=14, duration=30):
             rgb_trace(rec, FaceParams(landmarks="track"))
             for method in CLASSICAL_DEFAULT:
-                times, signal = create_method(method).extract(rec)
-                t, *_ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, protocol)
-                _, fs, pred, ref = uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
+                fs, pred, ref = method_on_grid(rec, method)
                 p, r = tracked_readings(pred, fs), tracked_readings(ref, fs)
                 for name in READINGS:
                     whole[name].append(abs(p[name].mean() - r[name].mean()))

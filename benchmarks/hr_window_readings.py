@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from hr_path_rate import method_on_grid
 from tabulate import tabulate
 
 from rppg_bench.metrics.bands import DEFAULT_BAND_HZ
@@ -36,9 +37,6 @@ def method_and_reference(method: str, video: str, seed: int, n_easy: int, n_hard
     """Sampling rate (Hz) and the method's output and the reference PPG (N,) on one uniform grid,
     aligned as the harness aligns them (default protocol, tracked face pass)."""
     from rppg_bench.datasets.synthetic import load_synthetic
-    from rppg_bench.methods.registry import create_method
-    from rppg_bench.metrics.evaluate import aligned_waveforms, uniform_pair
-    from rppg_bench.metrics.protocol import Protocol
     from rppg_bench.preprocessing.params import FaceParams
     from rppg_bench.preprocessing.store import rgb_trace
 
@@ -47,12 +45,8 @@ def method_and_reference(method: str, video: str, seed: int, n_easy: int, n_hard
     if not found:
         names = ", ".join(str(getattr(r, "name", r)) for r in recordings)
         raise SystemExit(f"no synthetic video {video!r} in this set; it has: {names}")
-    rec = found[0]
-    rgb_trace(rec, FaceParams(landmarks="track"))
-    times, signal = create_method(method).extract(rec)
-    t, *_ = aligned_waveforms(times, signal, rec.ppg_times, rec.ppg, Protocol())
-    _, fs, pred, ref = uniform_pair(times, signal, rec.ppg_times, rec.ppg, t)
-    return float(fs), pred, ref
+    rgb_trace(found[0], FaceParams(landmarks="track"))
+    return method_on_grid(found[0], method)
 
 
 def power_share_at(x: np.ndarray, fs: float, starts: np.ndarray, bpm: np.ndarray,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from rppg_bench.metrics.heart_rate import mean_window_rate
 from rppg_bench.reports.results import read_rows
 
 
@@ -36,7 +37,7 @@ def confidence_weighted_mean(hr: np.ndarray, conf: np.ndarray) -> float:
 
 
 READINGS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "mean (harness)": lambda hr, conf: float(np.mean(hr)),
+    "mean (harness)": lambda hr, conf: mean_window_rate(hr, conf)[0],
     "median": lambda hr, conf: float(np.median(hr)),
     "confidence-weighted mean": confidence_weighted_mean,
 }
